@@ -1,0 +1,37 @@
+import type { Logger } from '../engine/log.js';
+import type { AdmissionHook } from './admission.js';
+
+export interface TlsMaterial {
+  /** PEM */
+  caCert: string;
+  /** PEM; signed by caCert, SANs 127.0.0.1 and localhost. */
+  cert: string;
+  /** PEM */
+  key: string;
+}
+
+export interface ApiServerOptions {
+  /** Always loopback; kept as an option only so tests can assert it. Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** SQLite file; created when missing. */
+  databasePath: string;
+  /** Directory of CRD YAML files (apiextensions.k8s.io/v1) loaded at start. */
+  crdDir: string;
+  tls: TlsMaterial;
+  /** Bearer token clients must present. */
+  token: string;
+  admission?: AdmissionHook[];
+  log?: Logger;
+  /** Request body limit in bytes; default 3 MiB like kube-apiserver. */
+  maxBodyBytes?: number;
+}
+
+export interface ApiServer {
+  readonly port: number;
+  /** https://127.0.0.1:<port> */
+  readonly url: string;
+  /** Stops accepting, ends open watches, closes the store. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,250 @@
+import https from 'node:https';
+import { createInterface } from 'node:readline';
+import { KubeConfig } from '@kubernetes/client-node';
+import { collectionPath, objectPath, type ResourceRef } from './resources.js';
+import type { KubeList, KubeObject, Status, WatchEvent } from './types.js';
+
+/** An API answer other than 2xx, carrying the server's metav1.Status. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly body?: Status;
+
+  constructor(message: string, status: number, body?: Status, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'ApiError';
+    this.status = status;
+    this.body = body;
+  }
+
+  get reason(): string | undefined {
+    return this.body?.reason;
+  }
+}
+
+export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
+export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
+export const isGone = (err: unknown): boolean => err instanceof ApiError && err.status === 410;
+
+export type PatchType = 'merge' | 'json' | 'apply';
+const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export interface WriteOptions {
+  namespace?: string;
+  dryRun?: boolean;
+  fieldManager?: string;
+  subresource?: 'status';
+}
+
+export interface PatchOptions extends WriteOptions {
+  type: PatchType;
+  /** Server-side apply only: take ownership of conflicting fields. */
+  force?: boolean;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  resourceVersion?: string;
+  signal?: AbortSignal;
+}
+
+interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * A small typed client for the rdd control plane, built on client-node's
+ * KubeConfig for the server address, CA and bearer token. It speaks the few
+ * verbs rdd needs (including the status subresource and server-side apply,
+ * which client-node's generic object API does not expose) with plain JSON.
+ */
+export class KubeClient {
+  readonly kubeConfig: KubeConfig;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+  }
+
+  static fromFile(kubeconfigPath: string): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    return new KubeClient(kc);
+  }
+
+  get server(): string {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    return cluster.server;
+  }
+
+  async get<T extends KubeObject = KubeObject>(ref: ResourceRef, name: string, namespace?: string): Promise<T> {
+    return this.request<T>('GET', objectPath(ref, name, namespace));
+  }
+
+  /** Like get, but a 404 is `undefined` instead of an error. */
+  async find<T extends KubeObject = KubeObject>(ref: ResourceRef, name: string, namespace?: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(ref, name, namespace);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list<T extends KubeObject = KubeObject>(ref: ResourceRef, opts: ListOptions = {}): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>('GET', collectionPath(ref, opts.namespace), {
+      query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+    });
+  }
+
+  async create<T extends KubeObject = KubeObject>(ref: ResourceRef, obj: KubeObject, opts: WriteOptions = {}): Promise<T> {
+    return this.request<T>('POST', collectionPath(ref, opts.namespace ?? obj.metadata.namespace), {
+      query: writeQuery(opts),
+      body: obj,
+    });
+  }
+
+  /** PUT; with `subresource: 'status'` replaces only the status. */
+  async replace<T extends KubeObject = KubeObject>(ref: ResourceRef, obj: KubeObject, opts: WriteOptions = {}): Promise<T> {
+    const name = obj.metadata.name;
+    if (!name) throw new Error(`cannot replace a ${ref.kind} without metadata.name`);
+    return this.request<T>('PUT', objectPath(ref, name, opts.namespace ?? obj.metadata.namespace, opts.subresource), {
+      query: writeQuery(opts),
+      body: obj,
+    });
+  }
+
+  async patch<T extends KubeObject = KubeObject>(ref: ResourceRef, name: string, patch: unknown, opts: PatchOptions): Promise<T> {
+    return this.request<T>('PATCH', objectPath(ref, name, opts.namespace, opts.subresource), {
+      query: { ...writeQuery(opts), force: opts.type === 'apply' && opts.force ? true : undefined },
+      body: patch,
+      contentType: PATCH_CONTENT_TYPE[opts.type],
+    });
+  }
+
+  /** Returns the object as the server left it (still present when it has finalizers), or a Status. */
+  async delete(ref: ResourceRef, name: string, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<KubeObject | Status> {
+    return this.request<KubeObject | Status>('DELETE', objectPath(ref, name, opts.namespace), {
+      query: { dryRun: opts.dryRun ? 'All' : undefined },
+    });
+  }
+
+  /**
+   * Streams watch events until the server closes the stream, `signal` aborts,
+   * or an error occurs; resolves then (rejects only when the watch could not
+   * be opened). A 410 comes back as an ApiError with status 410, or as an
+   * ERROR event whose object is a Status with code 410.
+   */
+  async watch<T extends KubeObject = KubeObject>(
+    ref: ResourceRef,
+    opts: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<void> {
+    const url = this.url(collectionPath(ref, opts.namespace), {
+      watch: true,
+      allowWatchBookmarks: true,
+      resourceVersion: opts.resourceVersion,
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+    });
+    const res = await this.open('GET', url, { signal: opts.signal });
+    if (res.statusCode !== 200) {
+      throw await toApiError('GET', url, res);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (!line.trim()) return;
+        let event: WatchEvent<T>;
+        try {
+          event = JSON.parse(line) as WatchEvent<T>;
+        } catch (err) {
+          res.destroy();
+          reject(new Error(`malformed watch event from ${url.pathname}: ${line.slice(0, 200)}`, { cause: err }));
+          return;
+        }
+        onEvent(event);
+      });
+      lines.on('close', () => resolve());
+      res.on('error', (err) => (opts.signal?.aborted ? resolve() : reject(err)));
+      res.on('aborted', () => resolve());
+    });
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const url = this.url(path, opts.query);
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const res = await this.open(method, url, {
+      signal: opts.signal,
+      body: payload,
+      contentType: opts.contentType ?? 'application/json',
+    });
+    if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
+      throw await toApiError(method, url, res);
+    }
+    const text = await readBody(res);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private url(path: string, query: RequestOptions['query'] = {}): URL {
+    const url = new URL(this.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    return url;
+  }
+
+  private async open(
+    method: string,
+    url: URL,
+    opts: { signal?: AbortSignal; body?: string; contentType?: string },
+  ): Promise<import('node:http').IncomingMessage> {
+    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    await this.kubeConfig.applyToHTTPSOptions(reqOpts);
+    const headers = reqOpts.headers as Record<string, string>;
+    if (opts.body !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(opts.body));
+    }
+    return new Promise((resolve, reject) => {
+      const req = https.request(url, { ...reqOpts, signal: opts.signal }, resolve);
+      req.on('error', (err) => reject(new Error(`${method} ${url.pathname}: ${err.message}`, { cause: err })));
+      req.end(opts.body);
+    });
+  }
+}
+
+function writeQuery(opts: WriteOptions): Record<string, string | undefined> {
+  return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager };
+}
+
+async function readBody(res: import('node:http').IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function toApiError(method: string, url: URL, res: import('node:http').IncomingMessage): Promise<ApiError> {
+  const status = res.statusCode ?? 0;
+  const text = await readBody(res).catch(() => '');
+  let body: Status | undefined;
+  try {
+    const parsed = JSON.parse(text) as Status;
+    if (parsed?.kind === 'Status') body = parsed;
+  } catch {
+    // Not a Status body (e.g. a proxy error page): the status code is all we have.
+  }
+  const message = body?.message ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
+  return new ApiError(`${method} ${url.pathname}: ${message}`, status, body);
+}
