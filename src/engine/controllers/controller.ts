@@ -11,3 +11,10 @@ export interface Controller {
 export interface ReconcileResult {
   requeueAfterMs?: number;
 }
+
+/** What the daemon hands every controller. */
+export interface ControllerDeps {
+  client: import('../kube/client.js').KubeClient;
+  paths: import('../paths.js').InstancePaths;
+  log: import('../log.js').Logger;
+}

@@ -177,7 +177,10 @@ export class KubeClient {
         onEvent(event);
       });
       lines.on('close', () => resolve());
-      res.on('error', (err) => (opts.signal?.aborted ? resolve() : reject(err)));
+      const onError = (err: Error) => (opts.signal?.aborted ? resolve() : reject(err));
+      res.on('error', onError);
+      // readline re-emits its input's errors; unhandled, an aborted watch would crash the process.
+      lines.on('error', onError);
       res.on('aborted', () => resolve());
     });
   }
