@@ -1,0 +1,137 @@
+/**
+ * A set of field paths in structured-merge-diff's FieldsV1 shape: a tree whose
+ * edges are path elements (`f:name`, `k:{"type":"Ready"}`, `v:"a"`, `i:0`) and
+ * whose nodes may themselves be members (`.` in FieldsV1).
+ */
+
+export type PathElement = string;
+export type FieldPath = PathElement[];
+
+export class FieldSet {
+  member = false;
+  readonly children = new Map<PathElement, FieldSet>();
+
+  static fromFieldsV1(json: unknown): FieldSet {
+    const set = new FieldSet();
+    if (typeof json !== 'object' || json === null) return set;
+    for (const [key, value] of Object.entries(json)) {
+      if (key === '.') set.member = true;
+      else set.children.set(key, childFromJson(value));
+    }
+    return set;
+  }
+
+  static of(paths: FieldPath[]): FieldSet {
+    const set = new FieldSet();
+    for (const p of paths) set.insert(p);
+    return set;
+  }
+
+  toFieldsV1(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (this.member && this.children.size > 0) out['.'] = {};
+    for (const key of [...this.children.keys()].sort()) {
+      const child = this.children.get(key) as FieldSet;
+      if (!child.isEmpty()) out[key] = child.toFieldsV1();
+    }
+    return out;
+  }
+
+  insert(path: FieldPath): void {
+    if (path.length === 0) {
+      this.member = true;
+      return;
+    }
+    const [head, ...rest] = path;
+    let next = this.children.get(head);
+    if (!next) {
+      next = new FieldSet();
+      this.children.set(head, next);
+    }
+    next.insert(rest);
+  }
+
+  node(path: FieldPath): FieldSet | undefined {
+    return path.reduce<FieldSet | undefined>((node, pe) => node?.children.get(pe), this);
+  }
+
+  has(path: FieldPath): boolean {
+    return this.node(path)?.member ?? false;
+  }
+
+  /** True when the path or anything below it is a member. */
+  touches(path: FieldPath): boolean {
+    const node = this.node(path);
+    return node !== undefined && !node.isEmpty();
+  }
+
+  isEmpty(): boolean {
+    if (this.member) return false;
+    for (const child of this.children.values()) if (!child.isEmpty()) return false;
+    return true;
+  }
+
+  /** Member paths in sorted order. */
+  members(prefix: FieldPath = []): FieldPath[] {
+    const out: FieldPath[] = this.member ? [prefix] : [];
+    for (const key of [...this.children.keys()].sort()) {
+      out.push(...(this.children.get(key) as FieldSet).members([...prefix, key]));
+    }
+    return out;
+  }
+
+  union(other: FieldSet): FieldSet {
+    return combine(this, other, (a, b) => a || b);
+  }
+
+  difference(other: FieldSet): FieldSet {
+    return combine(this, other, (a, b) => a && !b);
+  }
+
+  intersection(other: FieldSet): FieldSet {
+    return combine(this, other, (a, b) => a && b);
+  }
+
+  equals(other: FieldSet): boolean {
+    return JSON.stringify(this.toFieldsV1()) === JSON.stringify(other.toFieldsV1());
+  }
+}
+
+function childFromJson(value: unknown): FieldSet {
+  const child = FieldSet.fromFieldsV1(value);
+  // `{}` is a leaf member; `{"f:x": {}}` only names members below it.
+  if (child.children.size === 0) child.member = true;
+  return child;
+}
+
+function combine(a: FieldSet | undefined, b: FieldSet | undefined, keep: (inA: boolean, inB: boolean) => boolean): FieldSet {
+  const out = new FieldSet();
+  out.member = keep(a?.member ?? false, b?.member ?? false);
+  const keys = new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])]);
+  for (const key of keys) {
+    const child = combine(a?.children.get(key), b?.children.get(key), keep);
+    if (!child.isEmpty()) out.children.set(key, child);
+  }
+  return out;
+}
+
+/** A path as kube prints it in conflicts: `.status.conditions[type="Ready"].status`. */
+export function formatPath(path: FieldPath): string {
+  return path
+    .map((pe) => {
+      const body = pe.slice(2);
+      switch (pe.slice(0, 2)) {
+        case 'f:':
+          return `.${body}`;
+        case 'k:':
+          return `[${Object.entries(JSON.parse(body) as Record<string, unknown>)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(',')}]`;
+        case 'v:':
+          return `[=${body}]`;
+        default:
+          return `[${body}]`;
+      }
+    })
+    .join('');
+}

@@ -1,0 +1,7 @@
+/** A label or field selector the server cannot parse; H1 turns it into a 400 BadRequest. */
+export class SelectorError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SelectorError';
+  }
+}

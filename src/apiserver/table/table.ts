@@ -1,0 +1,117 @@
+/**
+ * meta.k8s.io/v1 Table rendering of custom resources, as kube-apiserver's CRD
+ * table convertor does it: a Name column, then the CRD's
+ * additionalPrinterColumns — or Age alone when the CRD declares none.
+ * Cells are rendered server-side (dates become ages) since kubectl prints them as is.
+ */
+import type { KubeObject } from '../../engine/kube/types.js';
+import type { PrinterColumn } from '../schema/types.js';
+import { formatAge } from './format-age.js';
+import { evaluateJsonPath, JsonPathError } from './json-path.js';
+
+export { formatAge };
+
+export interface TableColumnDefinition {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+export interface TableRow {
+  cells: unknown[];
+  object?: unknown;
+}
+
+export interface Table {
+  kind: 'Table';
+  apiVersion: 'meta.k8s.io/v1';
+  metadata: { resourceVersion: string; continue?: string };
+  columnDefinitions: TableColumnDefinition[];
+  rows: TableRow[];
+}
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+const NAME_COLUMN: TableColumnDefinition = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+  priority: 0,
+};
+
+/** What kube serves for a CRD without additionalPrinterColumns. */
+export const DEFAULT_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+
+function columnDefinition(col: PrinterColumn): TableColumnDefinition {
+  return {
+    name: col.name,
+    type: col.type,
+    format: col.format ?? '',
+    description: col.description ?? `Custom resource definition column (in JSONPath format): ${col.jsonPath}`,
+    priority: col.priority ?? 0,
+  };
+}
+
+function toText(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** One cell; null when the path selects nothing or the value does not fit the column type. */
+export function cellValue(obj: KubeObject, col: PrinterColumn, now: Date): unknown {
+  let values: unknown[];
+  try {
+    values = evaluateJsonPath(obj, col.jsonPath).filter((v) => v !== null);
+  } catch (err) {
+    // kube rejects such CRDs up front; a served list must still render.
+    if (err instanceof JsonPathError) return null;
+    throw err;
+  }
+  if (values.length === 0) return null;
+  const first = values[0];
+  switch (col.type) {
+    case 'string':
+      // A path with a wildcard lists every match, like kubectl's custom-columns.
+      return values.map(toText).join(',');
+    case 'integer':
+      return typeof first === 'number' ? Math.trunc(first) : null;
+    case 'number':
+      return typeof first === 'number' ? first : null;
+    case 'boolean':
+      return typeof first === 'boolean' ? first : null;
+    case 'date':
+      return typeof first === 'string' ? formatAge(first, now) : null;
+  }
+}
+
+function rowObject(obj: KubeObject, include: IncludeObject): unknown {
+  if (include === 'Object') return obj;
+  if (include === 'Metadata') return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+  return undefined;
+}
+
+export function toTable(
+  objs: KubeObject[],
+  columns: PrinterColumn[],
+  opts: { includeObject: IncludeObject; now: Date; resourceVersion: string; continue?: string },
+): Table {
+  const printed = columns.length > 0 ? columns : DEFAULT_COLUMNS;
+  const rows = objs.map((obj): TableRow => {
+    const row: TableRow = { cells: [obj.metadata.name ?? '', ...printed.map((col) => cellValue(obj, col, opts.now))] };
+    const object = rowObject(obj, opts.includeObject);
+    if (object !== undefined) row.object = object;
+    return row;
+  });
+  const metadata: Table['metadata'] = { resourceVersion: opts.resourceVersion };
+  if (opts.continue) metadata.continue = opts.continue;
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata,
+    columnDefinitions: [NAME_COLUMN, ...printed.map(columnDefinition)],
+    rows,
+  };
+}
