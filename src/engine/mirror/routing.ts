@@ -1,0 +1,91 @@
+/**
+ * Docker event → work-queue key. A lookup table from (type, action) to the
+ * key of the one engine object the event touched, so each event costs O(1):
+ * the keyed sync re-inspects that object and fixes only its mirrors.
+ */
+
+export type EngineKind = 'container' | 'image' | 'volume';
+
+export interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+export interface EngineKey {
+  kind: EngineKind;
+  /** Container ID, image ID or reference, volume name. */
+  id: string;
+}
+
+type Route = (actor: NonNullable<DockerEvent['Actor']>) => EngineKey | undefined;
+
+const byActorId =
+  (kind: EngineKind): Route =>
+  (actor) =>
+    actor.ID ? { kind, id: actor.ID } : undefined;
+
+const container = byActorId('container');
+/** `docker commit` only logs a container event; the new image's ID is an attribute. */
+const committedImage: Route = (actor) => (actor.Attributes?.imageID ? { kind: 'image', id: actor.Attributes.imageID } : undefined);
+const image = byActorId('image');
+const volume = byActorId('volume');
+
+/**
+ * Actions that can change what a mirror shows. Anything else (exec_*, attach,
+ * top, resize, network, mount/unmount, push, save…) is ignored. `pull`'s actor
+ * is the reference (`busybox:latest`); tag/untag/delete/import/load carry the ID.
+ */
+export const EVENT_ROUTES: Readonly<Record<string, Route>> = {
+  'container:create': container,
+  'container:start': container,
+  'container:restart': container,
+  'container:stop': container,
+  'container:die': container,
+  'container:kill': container,
+  'container:oom': container,
+  'container:pause': container,
+  'container:unpause': container,
+  'container:rename': container,
+  'container:update': container,
+  'container:destroy': container,
+  'container:health_status': container,
+  'container:commit': committedImage,
+  'image:pull': image,
+  'image:tag': image,
+  'image:untag': image,
+  'image:delete': image,
+  'image:import': image,
+  'image:load': image,
+  'volume:create': volume,
+  'volume:destroy': volume,
+};
+
+/** `health_status: healthy` and friends carry a detail after the colon. */
+function baseAction(action: string): string {
+  const colon = action.indexOf(':');
+  return colon < 0 ? action : action.slice(0, colon);
+}
+
+export function routeEvent(event: DockerEvent): EngineKey | undefined {
+  if (!event.Type || !event.Action || !event.Actor) return undefined;
+  const route = EVENT_ROUTES[`${event.Type}:${baseAction(event.Action)}`];
+  return route?.(event.Actor);
+}
+
+const ENGINE_PREFIX = 'engine:';
+
+export function engineKeyString(key: EngineKey): string {
+  return `${ENGINE_PREFIX}${key.kind}:${key.id}`;
+}
+
+export function parseEngineKey(key: string): EngineKey | undefined {
+  if (!key.startsWith(ENGINE_PREFIX)) return undefined;
+  const rest = key.slice(ENGINE_PREFIX.length);
+  const colon = rest.indexOf(':');
+  const kind = rest.slice(0, colon);
+  if (kind !== 'container' && kind !== 'image' && kind !== 'volume') return undefined;
+  return { kind, id: rest.slice(colon + 1) };
+}
