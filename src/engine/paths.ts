@@ -63,7 +63,7 @@ export interface PathEnvironment {
 export function instancePaths(instance: string, where: PathEnvironment = {}): InstancePaths {
   const env = where.env ?? process.env;
   const platform = where.platform ?? process.platform;
-  const home = where.home ?? env.HOME ?? os.homedir();
+  const home = where.home ?? (env.HOME || os.homedir());
   const dataHome =
     platform === 'darwin'
       ? path.join(home, 'Library', 'Application Support')
