@@ -1,0 +1,24 @@
+import type { JSONSchemaProps } from '../../apiserver/schema/types.js';
+import { RddError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import { APP, APP_GROUP, CRD } from '../kube/resources.js';
+import type { KubeObject } from '../kube/types.js';
+
+export const APP_CRD_NAME = `${APP.plural}.${APP_GROUP}`;
+
+interface CrdObject extends KubeObject {
+  spec?: { versions?: { name: string; schema?: { openAPIV3Schema?: JSONSchemaProps } }[] };
+}
+
+/** The App's spec schema as the API server serves it: the source of truth for `rdd set`. */
+export async function loadAppSpecSchema(client: KubeClient): Promise<JSONSchemaProps> {
+  let crd: CrdObject;
+  try {
+    crd = await client.get<CrdObject>(CRD, APP_CRD_NAME);
+  } catch (err) {
+    throw new RddError(`cannot read CustomResourceDefinition "${APP_CRD_NAME}": ${(err as Error).message}`, { cause: err });
+  }
+  const spec = crd.spec?.versions?.find((v) => v.name === APP.version)?.schema?.openAPIV3Schema?.properties?.spec;
+  if (!spec) throw new RddError(`CustomResourceDefinition "${APP_CRD_NAME}" has no ${APP.version} spec schema`);
+  return spec;
+}

@@ -1,0 +1,80 @@
+import type { AppObject } from '../app-status.js';
+import { findCondition } from '../conditions.js';
+import { FAILED_RUNNING_REASONS, RUNNING, SETTLED } from '../controllers/settled.js';
+import { RddError, TimeoutError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import { APP_NAME } from '../kube/resources.js';
+import type { Logger } from '../log.js';
+import { watchApp } from './watch-app.js';
+
+export interface WaitSettledOptions {
+  /** The generation our patch produced; only conditions observed at it (or later) count. */
+  generation: number;
+  /** Absolute deadline (ms since epoch); undefined waits forever. */
+  deadline?: number;
+  /** Said in the timeout message, e.g. "5m". */
+  timeoutText: string;
+  logDir: string;
+  log: Logger;
+  onProgress: (text: string) => void;
+}
+
+type Verdict = { done: true; message: string } | { done: false; waitingFor: string };
+
+/** Where the App stands relative to the generation we wait for; throws on a failure at that generation. */
+export function judge(app: AppObject | undefined, generation: number, logDir: string): Verdict {
+  if (!app) throw new RddError(`App "${APP_NAME}" was deleted while waiting for it to settle`);
+  const running = findCondition(app.status?.conditions, RUNNING);
+  if (running && running.observedGeneration === generation && FAILED_RUNNING_REASONS.includes(running.reason)) {
+    throw new RddError(`App "${APP_NAME}": Running is False/${running.reason}: ${running.message}`, {
+      suggestion: `see the logs in ${logDir}`,
+    });
+  }
+  const settled = findCondition(app.status?.conditions, SETTLED);
+  const current = settled?.observedGeneration !== undefined && settled.observedGeneration >= generation;
+  if (settled && current && settled.status === 'True') return { done: true, message: settled.message };
+  if (!settled || !current) return { done: false, waitingFor: `waiting for the App controller to observe generation ${generation}` };
+  return { done: false, waitingFor: settled.message };
+}
+
+/** Watches the App (no polling) until Settled=True at `generation`, a failure, or the deadline. */
+export async function waitForSettled(client: KubeClient, opts: WaitSettledOptions): Promise<string> {
+  const abort = new AbortController();
+  let outcome: { message: string } | { error: unknown } | undefined;
+  let last: string | undefined;
+  const timer =
+    opts.deadline === undefined
+      ? undefined
+      : setTimeout(() => {
+          const status = last ? ` (last: ${last})` : '';
+          outcome = { error: new TimeoutError(`timed out after ${opts.timeoutText} waiting for App "${APP_NAME}" to settle at generation ${opts.generation}${status}`) };
+          abort.abort();
+        }, Math.max(0, opts.deadline - Date.now()));
+  try {
+    await watchApp(client, {
+      signal: abort.signal,
+      log: opts.log,
+      onChange(app) {
+        if (outcome) return;
+        try {
+          const verdict = judge(app, opts.generation, opts.logDir);
+          if (verdict.done) {
+            outcome = { message: verdict.message };
+            abort.abort();
+          } else if (verdict.waitingFor !== last) {
+            last = verdict.waitingFor;
+            opts.onProgress(last);
+          }
+        } catch (err) {
+          outcome = { error: err };
+          abort.abort();
+        }
+      },
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!outcome) throw new Error('waiting for the App ended without an outcome');
+  if ('error' in outcome) throw outcome.error;
+  return outcome.message;
+}

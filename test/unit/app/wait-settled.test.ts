@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { AppObject } from '../../../src/engine/app-status.js';
+import { judge } from '../../../src/engine/app/wait-settled.js';
+import type { Condition } from '../../../src/engine/kube/types.js';
+
+const c = (type: string, status: Condition['status'], reason: string, observedGeneration: number, message = 'm'): Condition => ({
+  type,
+  status,
+  reason,
+  message,
+  observedGeneration,
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+});
+const app = (conditions: Condition[]): AppObject => ({
+  apiVersion: 'app.rancherdesktop.io/v1alpha1',
+  kind: 'App',
+  metadata: { name: 'app', generation: 4 },
+  spec: { running: true },
+  status: { conditions },
+});
+
+describe('judge (what rdd set waits for)', () => {
+  it('is done only on Settled=True at the awaited generation or later', () => {
+    expect(judge(app([c('Settled', 'True', 'Settled', 4)]), 4, '/logs').done).toBe(true);
+    expect(judge(app([c('Settled', 'True', 'Settled', 5)]), 4, '/logs').done).toBe(true);
+    expect(judge(app([c('Settled', 'True', 'Settled', 3)]), 4, '/logs')).toEqual({
+      done: false,
+      waitingFor: 'waiting for the App controller to observe generation 4',
+    });
+    expect(judge(app([c('Settled', 'False', 'Starting', 4, 'starting moby')]), 4, '/logs')).toEqual({
+      done: false,
+      waitingFor: 'starting moby',
+    });
+  });
+
+  it.each(['StartFailed', 'Crashed'])('fails at once on Running=False/%s at the awaited generation, naming the logs', (reason) => {
+    expect(() => judge(app([c('Running', 'False', reason, 4, 'dockerd exited 1')]), 4, '/logs')).toThrow(
+      /Running is False\/.*: dockerd exited 1/,
+    );
+  });
+
+  it('ignores a failure from an earlier generation', () => {
+    expect(judge(app([c('Running', 'False', 'StartFailed', 3)]), 4, '/logs').done).toBe(false);
+  });
+
+  it('fails when the App is deleted', () => {
+    expect(() => judge(undefined, 4, '/logs')).toThrow(/deleted/);
+  });
+});
