@@ -26,6 +26,8 @@ export interface ApiServerOptions {
   log?: Logger;
   /** Request body limit in bytes; default 3 MiB like kube-apiserver. */
   maxBodyBytes?: number;
+  /** Revisions the log keeps for watch resumption (older ones answer 410); default 10,000. */
+  retainRevisions?: number;
 }
 
 export interface ApiServer {

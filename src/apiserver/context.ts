@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../engine/kube/types.js';
+import type { Logger } from '../engine/log.js';
+import type { AdmissionHook } from './admission.js';
+import type { NamespaceLifecycle } from './deletion.js';
+import type { ErrorTarget } from './errors.js';
+import type { Registry, ResourceInfo, VersionInfo } from './registry.js';
+import type { JSONSchemaProps } from './schema/types.js';
+import type { ObjectKey, Store } from './store/store.js';
+
+/** What every handler shares for the life of the server. */
+export interface ServerContext {
+  store: Store;
+  registry: Registry;
+  admission: AdmissionHook[];
+  log: Logger;
+  maxBodyBytes: number;
+  namespaces: NamespaceLifecycle;
+  /** Open watch streams end when this aborts (server close). */
+  shutdown: AbortSignal;
+}
+
+/** One request against a resource path, after routing. */
+export interface ResourceRequest {
+  ctx: ServerContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  query: URLSearchParams;
+  resource: ResourceInfo;
+  version: VersionInfo;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** Schema used when a resource declares none (built-ins): anything goes. */
+export const OPEN_SCHEMA: JSONSchemaProps = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+
+export function schemaOf(rr: ResourceRequest): JSONSchemaProps {
+  return rr.version.schema ?? OPEN_SCHEMA;
+}
+
+export function apiVersionOf(rr: ResourceRequest): string {
+  return rr.resource.group ? `${rr.resource.group}/${rr.version.name}` : rr.version.name;
+}
+
+export function keyOf(rr: ResourceRequest, name: string, namespace = rr.namespace): ObjectKey {
+  return { resource: rr.resource.storageKey, namespace: rr.resource.namespaced ? (namespace ?? '') : '', name };
+}
+
+export function targetOf(rr: ResourceRequest, name = rr.name): ErrorTarget {
+  return { group: rr.resource.group, resource: rr.resource.plural, kind: rr.resource.kind, name };
+}
+
+/** The object as this request's version presents it (all versions share one stored form). */
+export function present(rr: ResourceRequest, obj: KubeObject): KubeObject {
+  const apiVersion = apiVersionOf(rr);
+  return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+}
+
+export function isDryRun(rr: ResourceRequest): boolean {
+  return rr.query.getAll('dryRun').includes('All');
+}

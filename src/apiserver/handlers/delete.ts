@@ -1,0 +1,90 @@
+import type { KubeObject } from '../../engine/kube/types.js';
+import { apiVersionOf, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
+import { deleteObject } from '../deletion.js';
+import { conflict } from '../errors.js';
+import { decodeObject, readBody, sendJson } from '../http.js';
+import { NAMESPACES } from '../registry.js';
+import { RevisionMismatch } from '../store/store.js';
+import { runHooks } from './admit.js';
+import { getObject } from './read.js';
+import { selectorPredicate } from '../filters.js';
+
+interface DeleteOptions {
+  dryRun?: string[];
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+async function readOptions(rr: ResourceRequest): Promise<DeleteOptions> {
+  const body = await readBody(rr.req, rr.ctx.maxBodyBytes);
+  return body.toString('utf8').trim() ? (decodeObject(body) as DeleteOptions) : {};
+}
+
+function checkPreconditions(rr: ResourceRequest, live: KubeObject, opts: DeleteOptions): void {
+  const { uid, resourceVersion } = opts.preconditions ?? {};
+  if (uid && uid !== live.metadata.uid) {
+    throw conflict(targetOf(rr, live.metadata.name), `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${live.metadata.uid}`);
+  }
+  if (resourceVersion && resourceVersion !== live.metadata.resourceVersion) {
+    throw conflict(
+      targetOf(rr, live.metadata.name),
+      `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`,
+    );
+  }
+}
+
+function admitDelete(rr: ResourceRequest, live: KubeObject, dryRun: boolean): Promise<void> {
+  const request = {
+    operation: 'DELETE' as const,
+    group: rr.resource.group,
+    version: rr.version.name,
+    kind: rr.resource.kind,
+    name: live.metadata.name ?? '',
+    namespace: live.metadata.namespace,
+    oldObject: live,
+    dryRun,
+  };
+  return runHooks(rr, request, 'validate');
+}
+
+/** Deletes one object; the result is the object when it lingers (finalizers, namespaces), else a Success Status. */
+async function deleteOne(rr: ResourceRequest, live: KubeObject, dryRun: boolean): Promise<{ body: unknown; object: KubeObject }> {
+  await admitDelete(rr, live, dryRun);
+  const name = live.metadata.name ?? '';
+  if (rr.resource === NAMESPACES) {
+    const object = rr.ctx.namespaces.terminate(live, dryRun);
+    return { body: present(rr, object), object };
+  }
+  try {
+    const { object, removed } = deleteObject(rr.ctx.store, keyOf(rr, name, live.metadata.namespace), live, dryRun);
+    if (!removed) return { body: present(rr, object), object };
+    const details = { name, ...(rr.resource.group ? { group: rr.resource.group } : {}), kind: rr.resource.plural, uid: live.metadata.uid };
+    return { body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', details }, object };
+  } catch (err) {
+    if (err instanceof RevisionMismatch) throw conflict(targetOf(rr, name));
+    throw err;
+  }
+}
+
+function dryRunOf(rr: ResourceRequest, opts: DeleteOptions): boolean {
+  return rr.query.getAll('dryRun').includes('All') || (opts.dryRun ?? []).includes('All');
+}
+
+export async function handleDelete(rr: ResourceRequest): Promise<void> {
+  const opts = await readOptions(rr);
+  const live = getObject(rr, rr.name ?? '');
+  checkPreconditions(rr, live, opts);
+  const { body } = await deleteOne(rr, live, dryRunOf(rr, opts));
+  sendJson(rr.res, 200, body);
+}
+
+export async function handleDeleteCollection(rr: ResourceRequest): Promise<void> {
+  const opts = await readOptions(rr);
+  const matches = selectorPredicate(rr);
+  const { items, revision } = rr.ctx.store.list(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
+  const deleted: KubeObject[] = [];
+  for (const live of items.filter(matches)) {
+    const { object } = await deleteOne(rr, live, dryRunOf(rr, opts));
+    deleted.push(present(rr, object));
+  }
+  sendJson(rr.res, 200, { apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) }, items: deleted });
+}

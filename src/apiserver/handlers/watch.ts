@@ -1,0 +1,131 @@
+import type { KubeObject, WatchEventType } from '../../engine/kube/types.js';
+import { apiVersionOf, present, type ResourceRequest } from '../context.js';
+import { badRequest, tooOld } from '../errors.js';
+import { selectorPredicate, type Predicate } from '../filters.js';
+import type { StoreEvent } from '../store/store.js';
+import { tableOf, wantsTable } from './read.js';
+
+/** How often an idle watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
+export const BOOKMARK_INTERVAL_MS = 5_000;
+/** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+interface Outgoing {
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+/**
+ * What a watcher with this filter sees of a store event. An object that
+ * starts matching is ADDED, one that stops matching is DELETED — the
+ * selector holds on watch exactly as on list.
+ */
+export function translate(ev: StoreEvent, matches: Predicate): Outgoing | undefined {
+  const now = matches(ev.object);
+  if (ev.type !== 'MODIFIED') return now ? { type: ev.type, object: ev.object } : undefined;
+  const before = ev.previous ? matches(ev.previous) : false;
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: ev.object };
+  return before ? { type: 'DELETED', object: ev.object } : undefined;
+}
+
+// Watchers of one resource mostly send the same line for an event: encode it once.
+const encoded = new WeakMap<StoreEvent, Map<string, string>>();
+
+function encodeShared(ev: StoreEvent, type: WatchEventType, object: KubeObject): string {
+  let lines = encoded.get(ev);
+  if (!lines) {
+    lines = new Map();
+    encoded.set(ev, lines);
+  }
+  const key = `${type} ${object.apiVersion}`;
+  let line = lines.get(key);
+  if (line === undefined) {
+    line = JSON.stringify({ type, object });
+    lines.set(key, line);
+  }
+  return line;
+}
+
+function startRevision(rr: ResourceRequest): number | undefined {
+  const raw = rr.query.get('resourceVersion') ?? '';
+  if (raw === '' || raw === '0' || rr.query.get('sendInitialEvents') === 'true') return undefined;
+  const rev = Number(raw);
+  if (!Number.isInteger(rev) || rev < 0) throw badRequest(`invalid resourceVersion: ${JSON.stringify(raw)}`);
+  return rev;
+}
+
+export function handleWatch(rr: ResourceRequest): void {
+  const { store, shutdown } = rr.ctx;
+  const matches = selectorPredicate(rr);
+  const from = startRevision(rr);
+  const namespace = rr.resource.namespaced ? rr.namespace : undefined;
+  const inScope = (ev: { namespace: string }) => namespace === undefined || ev.namespace === namespace;
+  const bookmarks = rr.query.get('allowWatchBookmarks') === 'true';
+  const table = wantsTable(rr);
+  const res = rr.res;
+  const timers: NodeJS.Timeout[] = [];
+  let done = false;
+  let unsubscribe = () => {};
+
+  const write = (type: WatchEventType, object: unknown, source?: StoreEvent) => {
+    if (done) return;
+    let line: string;
+    if (table && type !== 'BOOKMARK' && type !== 'ERROR') line = JSON.stringify({ type, object: tableOf(rr, [object as KubeObject], '') });
+    else if (source) line = encodeShared(source, type, object as KubeObject);
+    else line = JSON.stringify({ type, object });
+    res.write(line + '\n');
+    if (res.writableLength > MAX_BUFFERED_BYTES) finish();
+  };
+  const bookmark = (annotations?: Record<string, string>) =>
+    write('BOOKMARK', {
+      kind: rr.resource.kind,
+      apiVersion: apiVersionOf(rr),
+      metadata: { resourceVersion: String(store.revision), ...(annotations ? { annotations } : {}) },
+    });
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  // Clients wait for the headers before they consider the watch open, even when no event is due yet.
+  res.flushHeaders();
+  shutdown.addEventListener('abort', finish);
+  // The response closes when the client goes away (or we end it).
+  res.on('close', finish);
+  res.on('error', finish);
+
+  // Replay and subscription happen in one synchronous step: no write can slip between them.
+  let replay: Outgoing[];
+  if (from === undefined) {
+    const { items } = store.list(rr.resource.storageKey, namespace);
+    replay = items.filter(matches).map((object) => ({ type: 'ADDED' as const, object }));
+  } else {
+    const events = store.eventsSince(rr.resource.storageKey, from);
+    if (!events) {
+      write('ERROR', tooOld(from, store.compactedRevision).toStatus());
+      finish();
+      return;
+    }
+    replay = events.filter(inScope).flatMap((ev) => translate(ev, matches) ?? []);
+  }
+  unsubscribe = store.hub.subscribe(rr.resource.storageKey, {
+    onEvent: (ev) => {
+      if (!inScope(ev)) return;
+      const out = translate(ev, matches);
+      if (out) write(out.type, present(rr, out.object), ev);
+    },
+    onClose: () => finish(),
+  });
+  for (const ev of replay) write(ev.type, present(rr, ev.object));
+  if (bookmarks && rr.query.get('sendInitialEvents') === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+
+  if (bookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
+  const timeoutSeconds = Number(rr.query.get('timeoutSeconds') ?? 0);
+  if (timeoutSeconds > 0) timers.push(setTimeout(() => finish(), timeoutSeconds * 1000));
+
+  function finish(): void {
+    if (done) return;
+    done = true;
+    unsubscribe();
+    for (const t of timers) clearTimeout(t);
+    shutdown.removeEventListener('abort', finish);
+    res.end();
+  }
+}

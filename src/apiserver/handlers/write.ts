@@ -1,0 +1,67 @@
+import type { KubeObject } from '../../engine/kube/types.js';
+import { present, targetOf, type ResourceRequest } from '../context.js';
+import { badRequest, conflict, invalid, unsupportedMediaType } from '../errors.js';
+import { decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';
+import { decodeProtobufNamespace } from '../protobuf.js';
+import { NAMESPACES } from '../registry.js';
+import { admit, checkUnknownFields, persist } from './admit.js';
+import { asObject, checkNamespaceOpen, fieldManager, prepareCreate, prepareUpdate } from './prepare.js';
+import { getObject } from './read.js';
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** The request body as an object: JSON, YAML, or (Namespaces, from kubectl's typed commands) protobuf. */
+async function decodeRequestObject(rr: ResourceRequest): Promise<Record<string, unknown>> {
+  const type = mediaType(rr.req);
+  const accepted = ['application/json', 'application/yaml', ...(rr.resource === NAMESPACES ? [PROTOBUF] : [])];
+  if (type && !accepted.includes(type)) throw unsupportedMediaType(type, accepted);
+  const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
+  if (type === PROTOBUF) return decodeProtobufNamespace(raw);
+  return decodeObject(raw, type === 'application/yaml');
+}
+
+async function readObject(rr: ResourceRequest, warnings: string[]): Promise<KubeObject> {
+  const obj = asObject(rr, await decodeRequestObject(rr));
+  checkUnknownFields(rr, obj, warnings);
+  return obj;
+}
+
+/** Creates a new object (admission included) from a decoded one; shared by POST and server-side apply. */
+export async function createObject(rr: ResourceRequest, obj: KubeObject, manager?: string): Promise<KubeObject> {
+  // Without a manager the caller (server-side apply) has computed managedFields already.
+  const managed = manager === undefined ? obj.metadata.managedFields : undefined;
+  prepareCreate(rr, obj);
+  if (managed) obj.metadata.managedFields = managed;
+  checkNamespaceOpen(rr, obj.metadata.name ?? '');
+  const admitted = await admit(rr, { operation: 'CREATE', object: obj, manager });
+  return persist(rr, admitted, undefined);
+}
+
+export async function handleCreate(rr: ResourceRequest): Promise<void> {
+  const warnings: string[] = [];
+  const obj = await readObject(rr, warnings);
+  const created = await createObject(rr, obj, fieldManager(rr));
+  sendJson(rr.res, 201, present(rr, created), warningHeaders(warnings));
+}
+
+/** PUT: a full replacement that must name the stored resourceVersion. */
+export async function handleUpdate(rr: ResourceRequest): Promise<void> {
+  const warnings: string[] = [];
+  const obj = await readObject(rr, warnings);
+  const name = rr.name ?? '';
+  if (obj.metadata.name && obj.metadata.name !== name) {
+    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  obj.metadata.name = name;
+  const live = getObject(rr, name);
+  const rv = obj.metadata.resourceVersion;
+  if (!rv) {
+    throw invalid({ ...targetOf(rr), kind: rr.resource.kind }, [
+      { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+    ]);
+  }
+  if (rv !== live.metadata.resourceVersion) throw conflict(targetOf(rr));
+  const next = prepareUpdate(rr, live, obj);
+  const admitted = await admit(rr, { operation: 'UPDATE', object: next, live, manager: fieldManager(rr) });
+  sendJson(rr.res, 200, present(rr, persist(rr, admitted, live)), warningHeaders(warnings));
+}

@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import type { Status } from '../engine/kube/types.js';
+import { badRequest, entityTooLarge, type StatusError } from './errors.js';
+
+/** Reads the whole body, answering 413 (by throwing) past `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw entityTooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw entityTooLarge(limit);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** Decodes a JSON (or, for apply patches, YAML) body; 400 with the parser's message otherwise. */
+export function decodeBody(body: Buffer, yaml = false): unknown {
+  const text = body.toString('utf8');
+  if (!text.trim()) throw badRequest('the request body is empty');
+  try {
+    return yaml ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+  } catch (err) {
+    const what = yaml ? 'yaml' : 'json';
+    throw badRequest(`error decoding ${what}: ${(err as Error).message}`);
+  }
+}
+
+/** Decodes a body that must be a JSON object (a Kubernetes object). */
+export function decodeObject(body: Buffer, yaml = false): Record<string, unknown> {
+  const value = decodeBody(body, yaml);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest(`the request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(payload),
+    'Cache-Control': 'no-cache, private',
+    ...headers,
+  });
+  res.end(payload);
+}
+
+export function sendStatus(res: ServerResponse, err: StatusError): void {
+  const status: Status = err.toStatus();
+  sendJson(res, err.code, status);
+}
+
+/** `Warning` header values in kube's `299 - "text"` form. */
+export function warningHeaders(warnings: string[]): Record<string, string> {
+  if (!warnings.length) return {};
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+}

@@ -1,0 +1,108 @@
+import type { KubeObject, ObjectMeta } from '../engine/kube/types.js';
+import { badRequest } from './errors.js';
+
+/*
+ * kubectl's typed commands (`kubectl create namespace foo`) send built-in
+ * objects as Kubernetes protobuf: the magic "k8s\0", then a runtime.Unknown
+ * whose `raw` is the object. Only Namespaces are built in here, so this
+ * decodes a Namespace's writable fields and nothing else.
+ */
+
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+type Fields = Map<number, (Buffer | number)[]>;
+
+/** Splits one message into its fields (varints as numbers, length-delimited as buffers). */
+function fields(buf: Buffer): Fields {
+  const out: Fields = new Map();
+  let pos = 0;
+  const varint = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= buf.length) throw badRequest('protobuf body is truncated');
+      const byte = buf[pos++];
+      result += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return result;
+      shift += 7;
+    }
+  };
+  while (pos < buf.length) {
+    const tag = varint();
+    const field = Math.floor(tag / 8);
+    let value: Buffer | number;
+    switch (tag & 7) {
+      case 0:
+        value = varint();
+        break;
+      case 2: {
+        const len = varint();
+        if (pos + len > buf.length) throw badRequest('protobuf body is truncated');
+        value = buf.subarray(pos, pos + len);
+        pos += len;
+        break;
+      }
+      case 1:
+        value = buf.subarray(pos, (pos += 8));
+        break;
+      case 5:
+        value = buf.subarray(pos, (pos += 4));
+        break;
+      default:
+        throw badRequest(`protobuf body has an unsupported wire type ${tag & 7}`);
+    }
+    out.set(field, [...(out.get(field) ?? []), value]);
+  }
+  return out;
+}
+
+const str = (f: Fields, n: number): string | undefined => {
+  const v = f.get(n)?.at(-1);
+  return Buffer.isBuffer(v) ? v.toString('utf8') : undefined;
+};
+const strs = (f: Fields, n: number): string[] => (f.get(n) ?? []).filter(Buffer.isBuffer).map((b) => b.toString('utf8'));
+const msg = (f: Fields, n: number): Fields | undefined => {
+  const v = f.get(n)?.at(-1);
+  return Buffer.isBuffer(v) ? fields(v) : undefined;
+};
+
+function stringMap(f: Fields, n: number): Record<string, string> | undefined {
+  const entries = (f.get(n) ?? []).filter(Buffer.isBuffer).map((b) => fields(b));
+  if (!entries.length) return undefined;
+  return Object.fromEntries(entries.map((e) => [str(e, 1) ?? '', str(e, 2) ?? '']));
+}
+
+function objectMeta(f: Fields | undefined): ObjectMeta {
+  if (!f) return {};
+  const meta: ObjectMeta = {
+    name: str(f, 1),
+    generateName: str(f, 2),
+    namespace: str(f, 3),
+    uid: str(f, 5),
+    resourceVersion: str(f, 6),
+    labels: stringMap(f, 11),
+    annotations: stringMap(f, 12),
+    finalizers: strs(f, 14),
+  };
+  if (!meta.finalizers?.length) delete meta.finalizers;
+  for (const key of Object.keys(meta) as (keyof ObjectMeta)[]) if (meta[key] === undefined || meta[key] === '') delete meta[key];
+  return meta;
+}
+
+/** Decodes a protobuf-encoded Namespace; 415 for any other kind is the caller's job. */
+export function decodeProtobufNamespace(body: Buffer): KubeObject {
+  if (!body.subarray(0, 4).equals(MAGIC)) throw badRequest('protobuf body lacks the "k8s\\0" prefix');
+  const unknown = fields(body.subarray(4));
+  const typeMeta = msg(unknown, 1);
+  const kind = typeMeta && str(typeMeta, 2);
+  if (kind !== 'Namespace') throw badRequest(`protobuf bodies are accepted for Namespaces only, not ${kind ?? 'this object'}`);
+  const raw = msg(unknown, 2) ?? new Map();
+  const spec = msg(raw, 2);
+  const finalizers = spec ? strs(spec, 1) : [];
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: objectMeta(msg(raw, 1)),
+    ...(finalizers.length ? { spec: { finalizers } } : {}),
+  };
+}

@@ -1,0 +1,137 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceRequest, ServerContext } from './context.js';
+import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './discovery.js';
+import { methodNotAllowed, pathNotFound } from './errors.js';
+import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
+import { handlePatch } from './handlers/patch.js';
+import { handleGet, handleList } from './handlers/read.js';
+import { handleWatch } from './handlers/watch.js';
+import { handleCreate, handleUpdate } from './handlers/write.js';
+import { sendJson } from './http.js';
+import { groupVersionDocument, openapiIndex } from './openapi.js';
+
+type Handler = (rr: ResourceRequest) => void | Promise<void>;
+
+/** (method, addressed thing) → handler; anything else is 405. */
+const OBJECT_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUpdate, PATCH: handlePatch, DELETE: handleDelete };
+const STATUS_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUpdate, PATCH: handlePatch };
+
+function collectionHandler(method: string, query: URLSearchParams): Handler | undefined {
+  if (method === 'GET') return ['true', '1'].includes(query.get('watch') ?? '') ? handleWatch : handleList;
+  if (method === 'POST') return handleCreate;
+  if (method === 'DELETE') return handleDeleteCollection;
+  return undefined;
+}
+
+function sendText(res: ServerResponse, text: string): void {
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Non-resource GET endpoints: health, version, discovery, OpenAPI. Returns false when the path is not one. */
+function serveStatic(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, segs: string[]): boolean {
+  const path = '/' + segs.join('/');
+  const address = `${req.socket.localAddress}:${req.socket.localPort}`;
+  const fixed: Record<string, () => unknown> = {
+    '/version': () => VERSION_INFO,
+    '/api': () => coreVersions(address),
+    '/apis': () => groupList(ctx.registry),
+    '/openapi/v3': () => openapiIndex(ctx.registry),
+  };
+  if (['/healthz', '/readyz', '/livez'].includes(path)) {
+    sendText(res, 'ok');
+    return true;
+  }
+  let body: unknown = fixed[path]?.();
+  if (body === undefined && segs[0] === 'openapi' && segs[1] === 'v3') {
+    const [kind, g, v] = segs.slice(2);
+    body = kind === 'api' ? groupVersionDocument(ctx.registry, '', g) : kind === 'apis' && v ? groupVersionDocument(ctx.registry, g, v) : undefined;
+  } else if (body === undefined && segs[0] === 'apis' && segs.length === 2) {
+    body = group(ctx.registry, segs[1]);
+  } else if (body === undefined && segs[0] === 'apis' && segs.length === 3) {
+    body = resourceList(ctx.registry, segs[1], segs[2]);
+  } else if (body === undefined && segs[0] === 'api' && segs.length === 2) {
+    body = resourceList(ctx.registry, '', segs[1]);
+  }
+  if (body === undefined) return false;
+  if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '');
+  sendJson(res, 200, body);
+  return true;
+}
+
+interface ResourcePath {
+  group: string;
+  version: string;
+  namespace?: string;
+  plural: string;
+  name?: string;
+  subresource?: string;
+}
+
+/**
+ * The readings of a resource path: `.../namespaces/NS/PLURAL/...` for
+ * namespaced resources, else `.../PLURAL/NAME/SUB` (which is also how
+ * `/api/v1/namespaces/NAME/status` reads).
+ */
+function resourcePaths(segs: string[]): ResourcePath[] {
+  let groupName: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) [groupName, rest] = ['', segs.slice(1)];
+  else if (segs[0] === 'apis' && segs.length >= 4) [groupName, rest] = [segs[1], segs.slice(2)];
+  else return [];
+  const [version, ...tail] = rest;
+  const out: ResourcePath[] = [];
+  if (tail[0] === 'namespaces' && tail.length >= 3 && tail.length <= 5) {
+    const [, namespace, plural, name, subresource] = tail;
+    out.push({ group: groupName, version, namespace, plural, name, subresource });
+  }
+  if (tail.length <= 3) {
+    const [plural, name, subresource] = tail;
+    out.push({ group: groupName, version, plural, name, subresource });
+  }
+  return out;
+}
+
+export async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  let segs: string[];
+  try {
+    segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw pathNotFound(url.pathname);
+  }
+  if (req.method === 'GET' && serveStatic(ctx, req, res, segs)) return;
+  let parsed: ResourcePath | undefined;
+  let found: ReturnType<ServerContext['registry']['lookup']>;
+  for (const candidate of resourcePaths(segs)) {
+    found = ctx.registry.lookup(candidate.group, candidate.version, candidate.plural);
+    if (found && (candidate.namespace === undefined || found.resource.namespaced)) {
+      parsed = candidate;
+      break;
+    }
+  }
+  if (!parsed || !found) throw pathNotFound(url.pathname);
+  const { resource, version } = found;
+  if (parsed.subresource !== undefined && !(parsed.subresource === 'status' && version.statusSubresource)) {
+    throw pathNotFound(url.pathname);
+  }
+  const method = req.method ?? 'GET';
+  let handler: Handler | undefined;
+  if (parsed.name === undefined) {
+    // A namespaced collection is writable only inside a namespace.
+    handler = resource.namespaced && parsed.namespace === undefined && method !== 'GET' ? undefined : collectionHandler(method, url.searchParams);
+  } else {
+    handler = (parsed.subresource ? STATUS_HANDLERS : OBJECT_HANDLERS)[method];
+  }
+  if (!handler) throw methodNotAllowed(method);
+  await handler({
+    ctx,
+    req,
+    res,
+    query: url.searchParams,
+    resource,
+    version,
+    namespace: parsed.namespace,
+    name: parsed.name,
+    subresource: parsed.subresource,
+  });
+}

@@ -1,0 +1,124 @@
+import { timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger } from '../engine/log.js';
+import type { ServerContext } from './context.js';
+import { bootstrap, crdAdmission, purgeCustomResources } from './crds.js';
+import { NamespaceLifecycle } from './deletion.js';
+import { toStatusError, unauthorized } from './errors.js';
+import { sendStatus } from './http.js';
+import { CRDS, Registry } from './registry.js';
+import { route } from './router.js';
+import { Store } from './store/store.js';
+import type { ApiServer, ApiServerOptions } from './types.js';
+
+const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
+
+function authorized(req: IncomingMessage, expected: Buffer): boolean {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  if (!match) return false;
+  const given = Buffer.from(match[1].trim());
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Starts the embedded Kubernetes-compatible API server (HTTPS on loopback, bearer token auth). */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const log = (opts.log ?? silentLogger).child('apiserver');
+  const store = new Store({ path: opts.databasePath, retainRevisions: opts.retainRevisions });
+  const registry = new Registry();
+  const shutdown = new AbortController();
+  // Every open watch listens for shutdown.
+  setMaxListeners(0, shutdown.signal);
+  const ctx = {
+    store,
+    registry,
+    admission: [crdAdmission, ...(opts.admission ?? [])],
+    log,
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    shutdown: shutdown.signal,
+  } as ServerContext;
+  ctx.namespaces = new NamespaceLifecycle(ctx);
+
+  try {
+    await bootstrap(store, opts.crdDir);
+    const refresh = () => registry.setCrds(store.list(CRDS.storageKey).items, (err) => log.warn('not serving a CRD', { err }));
+    refresh();
+    store.hub.subscribe(CRDS.storageKey, {
+      onEvent: (ev) => {
+        refresh();
+        if (ev.type !== 'DELETED') return;
+        queueMicrotask(() => {
+          try {
+            purgeCustomResources(store, ev.object);
+          } catch (err) {
+            log.warn('could not delete the objects of a deleted CRD', { crd: ev.name, err });
+          }
+        });
+      },
+      onClose: () => {},
+    });
+    ctx.namespaces.start();
+  } catch (err) {
+    store.close();
+    throw new Error(`API server: could not load CRDs from ${opts.crdDir}`, { cause: err });
+  }
+
+  const expected = Buffer.from(opts.token);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = Date.now();
+    try {
+      if (!authorized(req, expected)) throw unauthorized();
+      await route(ctx, req, res, new URL(req.url ?? '/', 'https://localhost'));
+    } catch (err) {
+      const { error, internal } = toStatusError(err);
+      if (internal) log.error('request failed', { method: req.method, url: req.url, err });
+      sendStatus(res, error);
+      // Drain whatever body is left so the connection stays usable.
+      req.resume();
+    } finally {
+      log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });
+    }
+  };
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => void handle(req, res));
+  server.on('clientError', (err, socket) => {
+    log.debug('client error', { err });
+    socket.destroy();
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, host, () => resolve());
+    });
+  } catch (err) {
+    ctx.namespaces.stop();
+    store.close();
+    throw new Error(`API server: cannot listen on ${host}:${opts.port}`, { cause: err });
+  }
+  const { port } = server.address() as AddressInfo;
+  log.info('API server listening', { url: `https://${host}:${port}` });
+
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    url: `https://${host}:${port}`,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        shutdown.abort();
+        ctx.namespaces.stop();
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeIdleConnections();
+        // Watches ended above; anything still open after a grace period is cut.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import Database from 'better-sqlite3';
+import type { KubeObject } from '../../engine/kube/types.js';
+import { WatchHub, type StoreEvent } from './watch-hub.js';
+
+export type { StoreEvent } from './watch-hub.js';
+
+/** Where an object lives: `resource` is `group/plural` (`/namespaces` for core). */
+export interface ObjectKey {
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
+export interface StoreOptions {
+  path: string;
+  /** How many revisions the log keeps for watch resumption; older ones answer 410. */
+  retainRevisions?: number;
+}
+
+interface LogRow {
+  rev: number;
+  type: StoreEvent['type'];
+  resource: string;
+  namespace: string;
+  name: string;
+  value: string;
+  prev: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS log (
+  rev INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  prev TEXT
+);
+CREATE INDEX IF NOT EXISTS log_resource ON log (resource, rev);
+CREATE TABLE IF NOT EXISTS current (
+  resource TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  rev INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (resource, namespace, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+/** Thrown when a write's expected revision is no longer current. */
+export class RevisionMismatch extends Error {
+  constructor(key: ObjectKey) {
+    super(`${key.resource} ${key.namespace}/${key.name} changed concurrently`);
+    this.name = 'RevisionMismatch';
+  }
+}
+
+/**
+ * The kine-style object store: every write appends a row with the next global
+ * revision to `log` and updates `current`; watches replay `log` and then
+ * follow live writes. The log is compacted to the last `retainRevisions`.
+ */
+export class Store {
+  readonly hub = new WatchHub();
+  private readonly db: Database.Database;
+  private readonly retain: number;
+  private rev: number;
+  private compacted: number;
+  private writesSinceCompaction = 0;
+  private readonly stmts;
+
+  constructor(opts: StoreOptions) {
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.retain = opts.retainRevisions ?? 10_000;
+    this.stmts = {
+      get: this.db.prepare<[string, string, string], { value: string; rev: number }>(
+        'SELECT value, rev FROM current WHERE resource = ? AND namespace = ? AND name = ?',
+      ),
+      listAll: this.db.prepare<[string], { value: string }>('SELECT value FROM current WHERE resource = ? ORDER BY namespace, name'),
+      listNs: this.db.prepare<[string, string], { value: string }>(
+        'SELECT value FROM current WHERE resource = ? AND namespace = ? ORDER BY name',
+      ),
+      countNs: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE namespace = ?'),
+      resourcesInNs: this.db.prepare<[string], { resource: string }>('SELECT DISTINCT resource FROM current WHERE namespace = ?'),
+      insertLog: this.db.prepare('INSERT INTO log (rev, type, resource, namespace, name, value, prev) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      upsert: this.db.prepare(
+        'INSERT INTO current (resource, namespace, name, rev, value) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (resource, namespace, name) DO UPDATE SET rev = excluded.rev, value = excluded.value',
+      ),
+      remove: this.db.prepare('DELETE FROM current WHERE resource = ? AND namespace = ? AND name = ?'),
+      since: this.db.prepare<[string, number], LogRow>('SELECT * FROM log WHERE resource = ? AND rev > ? ORDER BY rev'),
+      maxRev: this.db.prepare<[], { rev: number | null }>('SELECT MAX(rev) AS rev FROM log'),
+      getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      prune: this.db.prepare('DELETE FROM log WHERE rev <= ?'),
+    };
+    this.compacted = this.stmts.getMeta.get('compacted')?.value ?? 0;
+    this.rev = Math.max(this.stmts.maxRev.get()?.rev ?? 0, this.stmts.getMeta.get('revision')?.value ?? 0);
+  }
+
+  /** The newest revision written (the resourceVersion of lists). */
+  get revision(): number {
+    return this.rev;
+  }
+
+  /** Revisions at or below this one are gone from the log. */
+  get compactedRevision(): number {
+    return this.compacted;
+  }
+
+  get(key: ObjectKey): KubeObject | undefined {
+    const row = this.stmts.get.get(key.resource, key.namespace, key.name);
+    return row ? (JSON.parse(row.value) as KubeObject) : undefined;
+  }
+
+  /** All current objects of a resource, optionally in one namespace, with the revision they are consistent with. */
+  list(resource: string, namespace?: string): { items: KubeObject[]; revision: number } {
+    const rows = namespace === undefined ? this.stmts.listAll.all(resource) : this.stmts.listNs.all(resource, namespace);
+    return { items: rows.map((r) => JSON.parse(r.value) as KubeObject), revision: this.rev };
+  }
+
+  /** Like list, but the stored JSON texts, for answering a plain list without re-encoding. */
+  listRaw(resource: string, namespace?: string): { items: string[]; revision: number } {
+    const rows = namespace === undefined ? this.stmts.listAll.all(resource) : this.stmts.listNs.all(resource, namespace);
+    return { items: rows.map((r) => r.value), revision: this.rev };
+  }
+
+  /** Whether anything namespaced still lives in `namespace`, and in which resources. */
+  namespaceContents(namespace: string): { count: number; resources: string[] } {
+    return {
+      count: this.stmts.countNs.get(namespace)?.n ?? 0,
+      resources: this.stmts.resourcesInNs.all(namespace).map((r) => r.resource),
+    };
+  }
+
+  /**
+   * Writes `obj` (create when `expectedRev` is 0, update otherwise); stamps
+   * metadata.resourceVersion with the new revision and returns the stored object.
+   */
+  put(key: ObjectKey, obj: KubeObject, expectedRev: number): KubeObject {
+    return this.write(key, expectedRev, (prev, rev) => {
+      obj.metadata.resourceVersion = String(rev);
+      return { type: prev ? 'MODIFIED' : 'ADDED', value: obj };
+    });
+  }
+
+  /** Removes the object; the DELETED event carries its last state at the new revision. */
+  delete(key: ObjectKey, expectedRev: number): KubeObject {
+    return this.write(key, expectedRev, (prev, rev) => {
+      if (!prev) throw new RevisionMismatch(key);
+      const last = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rev) } };
+      return { type: 'DELETED', value: last };
+    });
+  }
+
+  /** Log events of `resource` after `fromRev`; undefined when that revision was compacted away. */
+  eventsSince(resource: string, fromRev: number): StoreEvent[] | undefined {
+    if (fromRev < this.compacted) return undefined;
+    return this.stmts.since.all(resource, fromRev).map((row) => ({
+      type: row.type,
+      resource: row.resource,
+      namespace: row.namespace,
+      name: row.name,
+      revision: row.rev,
+      object: JSON.parse(row.value) as KubeObject,
+      previous: row.prev ? (JSON.parse(row.prev) as KubeObject) : undefined,
+    }));
+  }
+
+  /** Drops log rows older than the retention window. */
+  compact(retain = this.retain): void {
+    const upTo = this.rev - retain;
+    if (upTo <= this.compacted) return;
+    this.db.transaction(() => {
+      this.stmts.prune.run(upTo);
+      this.stmts.setMeta.run('compacted', upTo);
+      // The newest revision must survive even if its rows are pruned.
+      this.stmts.setMeta.run('revision', this.rev);
+    })();
+    this.compacted = upTo;
+  }
+
+  close(): void {
+    this.hub.closeAll();
+    this.db.close();
+  }
+
+  private write(
+    key: ObjectKey,
+    expectedRev: number,
+    build: (prev: KubeObject | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject },
+  ): KubeObject {
+    const event = this.db.transaction((): StoreEvent => {
+      const row = this.stmts.get.get(key.resource, key.namespace, key.name);
+      if ((row?.rev ?? 0) !== expectedRev) throw new RevisionMismatch(key);
+      const prev = row ? (JSON.parse(row.value) as KubeObject) : undefined;
+      const rev = this.rev + 1;
+      const { type, value } = build(prev, rev);
+      const json = JSON.stringify(value);
+      this.stmts.insertLog.run(rev, type, key.resource, key.namespace, key.name, json, row?.value ?? null);
+      if (type === 'DELETED') this.stmts.remove.run(key.resource, key.namespace, key.name);
+      else this.stmts.upsert.run(key.resource, key.namespace, key.name, rev, json);
+      this.rev = rev;
+      return { type, ...key, revision: rev, object: value, previous: prev };
+    })();
+    if (++this.writesSinceCompaction >= Math.max(1, Math.floor(this.retain / 10))) {
+      this.writesSinceCompaction = 0;
+      this.compact();
+    }
+    this.hub.publish(event);
+    return event.object;
+  }
+}
+
+/** The revision an object was stored at. */
+export function revisionOf(obj: KubeObject | undefined): number {
+  return obj ? Number(obj.metadata.resourceVersion ?? 0) : 0;
+}

@@ -1,0 +1,13 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResourceRef } from '../../../src/engine/kube/resources.js';
+import type { KubeObject } from '../../../src/engine/kube/types.js';
+
+export const TEST_CRDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/crds');
+
+export const WIDGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+export const GADGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'gadgets', kind: 'Gadget', namespaced: false };
+
+export function widget(name: string, spec: Record<string, unknown> = { color: 'red' }, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
+  return { apiVersion: 'test.rdd.io/v1', kind: 'Widget', metadata: { name, namespace: 'default', ...extra }, spec };
+}

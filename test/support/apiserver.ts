@@ -1,0 +1,126 @@
+/**
+ * This project's envtest: the real embedded API server on an ephemeral port
+ * in a temp dir, with a kubeconfig and a KubeClient for it.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AdmissionHook } from '../../src/apiserver/admission.js';
+import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../src/apiserver/credentials.js';
+import { startApiServer } from '../../src/apiserver/server.js';
+import type { ApiServer, TlsMaterial } from '../../src/apiserver/types.js';
+import { crdDir as defaultCrdDir } from '../../src/engine/assets.js';
+import { KubeClient } from '../../src/engine/kube/client.js';
+import type { Logger } from '../../src/engine/log.js';
+
+export interface TestApiServerOptions {
+  admission?: AdmissionHook[];
+  /** Default: the real templates/crds. */
+  crdDir?: string;
+  /** Passed to the server (small values make compaction and 410 testable). */
+  retainRevisions?: number;
+  maxBodyBytes?: number;
+  log?: Logger;
+}
+
+export interface TestApiServer {
+  server: ApiServer;
+  client: KubeClient;
+  kubeconfigPath: string;
+  /** Temp dir holding the database and kubeconfig; removed by stop(). */
+  dir: string;
+  token: string;
+  tls: TlsMaterial;
+  /** Closes and starts the server again on the same port and database (a daemon restart). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// Key generation is the slow part of a start; one CA per test process is plenty.
+let sharedTls: Promise<TlsMaterial> | undefined;
+
+export async function startTestApiServer(opts: TestApiServerOptions = {}): Promise<TestApiServer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'rdd-api.'));
+  sharedTls ??= generateTlsMaterial();
+  const tls = await sharedTls;
+  const token = generateToken();
+  const start = (port: number) =>
+    startApiServer({
+      port,
+      databasePath: path.join(dir, 'rdd.db'),
+      crdDir: opts.crdDir ?? defaultCrdDir,
+      tls,
+      token,
+      admission: opts.admission,
+      retainRevisions: opts.retainRevisions,
+      maxBodyBytes: opts.maxBodyBytes,
+      log: opts.log,
+    });
+  let server: ApiServer;
+  try {
+    server = await start(0);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const kubeconfigPath = path.join(dir, 'kubeconfig');
+  await writeFile(kubeconfigPath, buildKubeconfig({ server: server.url, caCert: tls.caCert, token, name: 'rdd-test' }), { mode: 0o600 });
+  const handle: TestApiServer = {
+    server,
+    client: KubeClient.fromFile(kubeconfigPath),
+    kubeconfigPath,
+    dir,
+    token,
+    tls,
+    async restart() {
+      const port = handle.server.port;
+      await handle.server.close();
+      handle.server = await start(port);
+    },
+    async stop() {
+      await handle.server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** The body parsed as JSON, when it is JSON. */
+  json: unknown;
+}
+
+/** A plain HTTPS request to the test server, for what KubeClient deliberately cannot send (bad tokens, bodies, headers). */
+export function rawRequest(
+  ts: TestApiServer,
+  method: string,
+  path: string,
+  opts: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {},
+): Promise<RawResponse> {
+  const headers: Record<string, string> = { ...opts.headers };
+  const token = opts.token === undefined ? ts.token : opts.token;
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(opts.body));
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${ts.server.url}${path}`, { method, headers, ca: ts.tls.caCert }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
