@@ -71,6 +71,7 @@ interface RequestOptions {
  */
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
+  private connectionPromise?: Promise<{ agent: https.Agent; headers: Record<string, string> }>;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
@@ -213,18 +214,45 @@ export class KubeClient {
     url: URL,
     opts: { signal?: AbortSignal; body?: string; contentType?: string },
   ): Promise<import('node:http').IncomingMessage> {
-    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-    await this.kubeConfig.applyToHTTPSOptions(reqOpts);
-    const headers = reqOpts.headers as Record<string, string>;
+    const { agent, headers: authHeaders } = await this.connection();
+    const headers: Record<string, string> = { ...authHeaders, Accept: 'application/json' };
     if (opts.body !== undefined) {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(opts.body));
     }
     return new Promise((resolve, reject) => {
-      const req = https.request(url, { ...reqOpts, signal: opts.signal }, resolve);
+      const req = https.request(url, { method, headers, agent, signal: opts.signal }, resolve);
       req.on('error', (err) => reject(new Error(`${method} ${url.pathname}: ${err.message}`, { cause: err })));
       req.end(opts.body);
     });
+  }
+
+  /**
+   * One keep-alive agent per client: client-node builds a fresh agent (and so
+   * a fresh TLS handshake) for every request, which dominated the cost of a
+   * controller write.
+   */
+  private connection(): Promise<{ agent: https.Agent; headers: Record<string, string> }> {
+    this.connectionPromise ??= (async () => {
+      const opts: https.RequestOptions = { headers: {} };
+      await this.kubeConfig.applyToHTTPSOptions(opts);
+      const agent = new https.Agent({
+        keepAlive: true,
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        servername: opts.servername,
+        ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
+      });
+      return { agent, headers: { ...(opts.headers as Record<string, string>) } };
+    })();
+    return this.connectionPromise;
+  }
+
+  /** Closes idle keep-alive connections; open watches end when their signal aborts. */
+  close(): void {
+    void this.connectionPromise?.then(({ agent }) => agent.destroy());
+    this.connectionPromise = undefined;
   }
 }
 
