@@ -1,0 +1,28 @@
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { crdDir } from '../engine/assets.js';
+import type { Logger } from '../engine/log.js';
+import type { InstancePaths } from '../engine/paths.js';
+
+/** Test/dev hook: a directory of extra CRD YAML files the daemon serves beside templates/crds. */
+export const EXTRA_CRD_DIR_ENV = 'RDD_EXTRA_CRD_DIR';
+
+const isYaml = (name: string) => /\.ya?ml$/.test(name);
+
+/**
+ * The CRD dir to hand the API server: templates/crds, or, when
+ * RDD_EXTRA_CRD_DIR is set (BATS uses it for a throwaway test CRD), a copy of
+ * both in `<service dir>/crds`, rebuilt at every start.
+ */
+export function daemonCrdDir(paths: InstancePaths, log: Logger, env: NodeJS.ProcessEnv = process.env): string {
+  const extra = env[EXTRA_CRD_DIR_ENV];
+  if (!extra) return crdDir;
+  const merged = path.join(paths.dir, 'crds');
+  rmSync(merged, { recursive: true, force: true });
+  mkdirSync(merged, { recursive: true });
+  for (const [prefix, dir] of [['', crdDir], ['extra-', extra]] as const) {
+    for (const name of readdirSync(dir).filter(isYaml)) copyFileSync(path.join(dir, name), path.join(merged, prefix + name));
+  }
+  log.info('serving extra CRDs', { from: extra });
+  return merged;
+}

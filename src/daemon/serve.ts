@@ -1,0 +1,105 @@
+import { startApiServer } from '../apiserver/server.js';
+import type { ApiServer } from '../apiserver/types.js';
+import type { Controller } from '../engine/controllers/controller.js';
+import { errorMessage } from '../engine/errors.js';
+import { KubeClient } from '../engine/kube/client.js';
+import type { Logger } from '../engine/log.js';
+import type { InstancePaths } from '../engine/paths.js';
+import { readServiceConfig, writeServiceConfig } from '../engine/service/config.js';
+import { createService } from '../engine/service/create.js';
+import { readServiceCredentials, type ServiceCredentials } from '../engine/service/credentials-files.js';
+import { writeInstanceKubeconfig } from '../engine/service/kubeconfig.js';
+import { acquirePidFile } from '../engine/service/pidfile.js';
+import { daemonAdmission, daemonControllers } from './components.js';
+import { daemonCrdDir } from './crd-dir.js';
+
+export interface Daemon {
+  readonly url: string;
+  readonly port: number;
+  /** Graceful: controllers (the App controller stops the engine), then the API server, then the pidfile. */
+  stop(): Promise<void>;
+  /** For a forced exit: gives up the pidfile lock and nothing else. */
+  releaseLock(): void;
+}
+
+function hasErrorCode(err: unknown, code: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === code) return true;
+  }
+  return false;
+}
+
+/** Listens on the recorded port; if something else took it meanwhile, on a new one recorded in config.json and the kubeconfig. */
+async function listen(paths: InstancePaths, credentials: ServiceCredentials, log: Logger): Promise<ApiServer> {
+  const config = readServiceConfig(paths);
+  const options = {
+    databasePath: paths.database,
+    crdDir: daemonCrdDir(paths, log),
+    tls: credentials.tls,
+    token: credentials.token,
+    admission: daemonAdmission(),
+    log,
+  };
+  let server: ApiServer;
+  try {
+    server = await startApiServer({ ...options, port: config?.port ?? 0 });
+  } catch (err) {
+    if (!config || !hasErrorCode(err, 'EADDRINUSE')) throw err;
+    log.warn('API port taken by another process; moving to a new port', { port: config.port });
+    server = await startApiServer({ ...options, port: 0 });
+  }
+  if (server.port !== config?.port) {
+    writeServiceConfig(paths, { port: server.port });
+    writeInstanceKubeconfig(paths, server.port, credentials);
+  }
+  return server;
+}
+
+async function stopAll(controllers: Controller[], log: Logger): Promise<void> {
+  for (const controller of [...controllers].reverse()) {
+    try {
+      await controller.stop();
+    } catch (err) {
+      log.error('controller did not stop cleanly', { controller: controller.name, error: errorMessage(err) });
+    }
+  }
+}
+
+/**
+ * The daemon of one instance: pidfile lock, API server, admission, controllers.
+ * Runs in this process; `run-daemon.ts` adds signals and the log file around it.
+ */
+export async function startDaemon(paths: InstancePaths, log: Logger): Promise<Daemon> {
+  const lock = acquirePidFile(paths);
+  const started: Controller[] = [];
+  let server: ApiServer | undefined;
+  try {
+    await createService(paths, log);
+    const credentials = readServiceCredentials(paths);
+    server = await listen(paths, credentials, log);
+    const deps = { client: KubeClient.fromFile(paths.kubeconfig), paths, log };
+    for (const controller of daemonControllers(deps)) {
+      await controller.start();
+      started.push(controller);
+      log.info('controller started', { controller: controller.name });
+    }
+  } catch (err) {
+    await stopAll(started, log);
+    await server?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+  const api = server;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: api.url,
+    port: api.port,
+    releaseLock: () => lock.release(),
+    stop: () =>
+      (stopping ??= (async () => {
+        await stopAll(started, log);
+        await api.close().catch((err: unknown) => log.error('API server did not close cleanly', { error: errorMessage(err) }));
+        lock.release();
+      })()),
+  };
+}

@@ -1,0 +1,101 @@
+import type { Ora } from 'ora';
+
+/** Progress for a long wait: a spinner for people at a terminal, timestamped lines for CI logs (SPEC §7). */
+export interface Progress {
+  /** The current step; plain mode prints it only when it differs from the last one. */
+  update(text: string): void;
+  succeed(text: string): void;
+  fail(text: string): void;
+  info(text: string): void;
+  /** Ends the progress without a final line. */
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  /** Force spinner (true) or plain lines (false); by default decided from the stream and environment. */
+  interactive?: boolean;
+  stream?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+type Outcome = 'succeed' | 'fail' | 'info';
+const SYMBOL: Record<Outcome, string> = { succeed: '✔', fail: '✖', info: 'ℹ' };
+
+/** Spinners and colour only on a terminal, and never when NO_COLOR or CI is set. */
+export function isInteractive(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
+  return Boolean(stream.isTTY) && !env.NO_COLOR && !ci && env.TERM !== 'dumb';
+}
+
+export function createProgress(options: ProgressOptions = {}): Progress {
+  const stream = options.stream ?? process.stderr;
+  const interactive = options.interactive ?? isInteractive(stream, options.env);
+  return interactive ? spinnerProgress(stream) : plainProgress(stream, options.now ?? (() => new Date()));
+}
+
+function plainProgress(stream: NodeJS.WriteStream, now: () => Date): Progress {
+  let last: string | undefined;
+  let done = false;
+  const line = (text: string) => stream.write(`${now().toISOString()} ${text}\n`);
+  const finish = (text: string) => {
+    if (done) return;
+    done = true;
+    line(text);
+  };
+  return {
+    update(text) {
+      if (done || text === last) return;
+      last = text;
+      line(text);
+    },
+    succeed: finish,
+    fail: finish,
+    info: (text) => {
+      if (!done) line(text);
+    },
+    stop() {
+      done = true;
+    },
+  };
+}
+
+/**
+ * ora costs ~100 ms to import, more than a whole `rdd version` may take, so it
+ * loads in the background; until it arrives the spinner is simply not drawn yet.
+ */
+function spinnerProgress(stream: NodeJS.WriteStream): Progress {
+  let text = '';
+  let spinner: Ora | undefined;
+  let done = false;
+  import('ora')
+    .then(({ default: ora }) => {
+      if (!done) spinner = ora({ text, stream, discardStdin: false }).start();
+    })
+    .catch(() => undefined);
+
+  const end = (outcome: Outcome, final: string) => {
+    if (done && !spinner) return;
+    done = true;
+    if (spinner) spinner[outcome](final);
+    else stream.write(`${SYMBOL[outcome]} ${final}\n`);
+    spinner = undefined;
+  };
+  return {
+    update(next) {
+      text = next;
+      if (spinner) spinner.text = next;
+    },
+    succeed: (t) => end('succeed', t),
+    fail: (t) => end('fail', t),
+    info(t) {
+      if (spinner) spinner.info(t).start(text);
+      else stream.write(`${SYMBOL.info} ${t}\n`);
+    },
+    stop() {
+      done = true;
+      spinner?.stop();
+      spinner = undefined;
+    },
+  };
+}
