@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { pingDocker } from './ping.js';
+import { pingDockerHost } from '../docker-ping.js';
 import { contextHost, currentContext, removeContext, setCurrentContext, writeContext } from './store.js';
 
 export interface DockerContextTarget {
@@ -18,7 +18,7 @@ const DEFAULT_SOCKET_HOST = 'unix:///var/run/docker.sock';
 
 /** Whether the user's current context works: it exists and its engine answers. */
 async function currentContextWorks(target: DockerContextTarget, current: string | undefined): Promise<boolean> {
-  const ping = target.ping ?? pingDocker;
+  const ping = target.ping ?? pingDockerHost;
   if (current === undefined || current === 'default') {
     return ping(target.env?.DOCKER_HOST || DEFAULT_SOCKET_HOST);
   }

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as pace } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,7 +13,10 @@ import { isConflict, type KubeClient } from '../../../src/engine/kube/client.js'
 import { APP, APP_NAME, apiVersionOf } from '../../../src/engine/kube/resources.js';
 import { createLogger, silentLogger } from '../../../src/engine/log.js';
 import { instancePaths, type InstancePaths } from '../../../src/engine/paths.js';
+import { pingDockerSocket } from '../../../src/engine/docker-ping.js';
+import { isProcessAlive } from '../../../src/engine/service/process-info.js';
 import { removeBridge } from '../../../src/engine/vm/native/bridge.js';
+import { readPidFile } from '../../../src/engine/vm/native/engine-process.js';
 import { createDriver } from '../../../src/engine/vm/select-driver.js';
 
 type TestServer = Awaited<ReturnType<typeof startTestApiServer>>;
@@ -33,31 +35,8 @@ const writerErrors: unknown[] = [];
 const logLines: string[] = [];
 const log = createLogger({ level: 'warn', write: (line) => logLines.push(line) });
 
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping', timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
-}
-
-const dockerdPid = (): number | undefined => {
-  if (!existsSync(paths.dockerPidFile)) return undefined;
-  const pid = Number.parseInt(readFileSync(paths.dockerPidFile, 'utf8'), 10);
-  return Number.isInteger(pid) ? pid : undefined;
-};
-const alive = (pid: number | undefined): boolean => {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const dockerdPid = (): number | undefined => readPidFile(paths.dockerPidFile);
+const alive = (pid: number | undefined): boolean => pid !== undefined && isProcessAlive(pid);
 const getApp = () => client.get<AppObject>(APP, APP_NAME);
 
 async function startController(): Promise<AppController> {
@@ -144,7 +123,7 @@ describe('App controller with the native driver and a real dockerd', () => {
     const app = await waitSettled(1);
     expect(findCondition(app.status?.conditions, 'Running')).toMatchObject({ status: 'True', reason: 'Started', observedGeneration: 1 });
     expect(app.metadata.finalizers).toContain(APP_FINALIZER);
-    expect(await ping(paths.dockerSocket)).toBe(true);
+    expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
     const configDir = path.join(home, 'docker-config');
     await vi.waitFor(async () => expect(await currentContext(configDir)).toBe(CONTEXT), WAIT);
     expect(JSON.parse(readFileSync(contextMetaPath(configDir, CONTEXT), 'utf8')).Endpoints.docker.Host).toBe(`unix://${paths.dockerSocket}`);
@@ -158,7 +137,7 @@ describe('App controller with the native driver and a real dockerd', () => {
       const now = dockerdPid();
       expect(now).not.toBe(before);
       expect(alive(now)).toBe(true);
-      expect(await ping(paths.dockerSocket)).toBe(true);
+      expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
       const app = await getApp();
       expect(findCondition(app.status?.conditions, 'Running')).toMatchObject({ status: 'True', reason: 'Started' });
     }, WAIT);
@@ -172,7 +151,7 @@ describe('App controller with the native driver and a real dockerd', () => {
     const generation = await setSpec({ vm: { cpus: 3 } });
     await waitSettled(generation);
     expect(dockerdPid()).toBe(before);
-    expect(await ping(paths.dockerSocket)).toBe(true);
+    expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
   });
 
   it('concurrent writers of App status never surface a 409 (S3)', async () => {
@@ -204,7 +183,7 @@ describe('App controller with the native driver and a real dockerd', () => {
     generation = await setSpec({ containerEngine: { name: 'moby' } });
     await waitSettled(generation);
     expect(await driver.state()).toEqual({ phase: 'running', engine: 'moby' });
-    expect(await ping(paths.dockerSocket)).toBe(true);
+    expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
     await driver.dispose();
   });
 
@@ -214,7 +193,7 @@ describe('App controller with the native driver and a real dockerd', () => {
     const app = await waitSettled(generation);
     expect(findCondition(app.status?.conditions, 'Running')).toMatchObject({ status: 'False', reason: 'Stopped' });
     expect(alive(pid)).toBe(false);
-    expect(await ping(paths.dockerSocket)).toBe(false);
+    expect(await pingDockerSocket(paths.dockerSocket)).toBe(false);
     expect(existsSync(contextMetaPath(path.join(home, 'docker-config'), CONTEXT))).toBe(false);
     expect(await currentContext(path.join(home, 'docker-config'))).toBeUndefined();
   });
@@ -231,7 +210,7 @@ describe('App controller with the native driver and a real dockerd', () => {
 
   it('deleting the App removes the engine, then the App', async () => {
     controller = await startController();
-    await vi.waitFor(async () => expect(await ping(paths.dockerSocket)).toBe(true), WAIT);
+    await vi.waitFor(async () => expect(await pingDockerSocket(paths.dockerSocket)).toBe(true), WAIT);
     await client.delete(APP, APP_NAME);
     await vi.waitFor(async () => expect(await client.find(APP, APP_NAME)).toBeUndefined(), WAIT);
     expect(existsSync(paths.dockerDataRoot)).toBe(false);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDockerContext, removeDockerContext } from '../../../src/engine/docker-context/docker-context.js';
-import { pingDocker } from '../../../src/engine/docker-context/ping.js';
+import { pingDockerHost as pingDocker } from '../../../src/engine/docker-ping.js';
 import { contextMetaPath, currentContext, dockerConfigDir, writeContext } from '../../../src/engine/docker-context/store.js';
 import { silentLogger } from '../../../src/engine/log.js';
 

@@ -1,19 +1,7 @@
-import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import { pingDockerSocket } from '../../docker-ping.js';
 import type { EngineName } from '../driver.js';
-
-/** True when dockerd answers `GET /_ping` with 200 on its unix socket. */
-export function pingDocker(socketPath: string, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
-}
 
 /**
  * True when containerd answers a gRPC Version call on its socket: a real
@@ -53,5 +41,5 @@ export function pingContainerd(socketPath: string, timeoutMs = 2000): Promise<bo
 }
 
 export function pingEngine(engine: EngineName, socketPath: string): Promise<boolean> {
-  return engine === 'moby' ? pingDocker(socketPath) : pingContainerd(socketPath);
+  return engine === 'moby' ? pingDockerSocket(socketPath) : pingContainerd(socketPath);
 }

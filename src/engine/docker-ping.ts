@@ -5,7 +5,7 @@ import http from 'node:http';
  * Only unix:// and tcp:// are probed; other schemes (ssh://, npipe://) are
  * assumed to work, because replacing a context we cannot check would be worse.
  */
-export function pingDocker(host: string, timeoutMs = 2000): Promise<boolean> {
+export function pingDockerHost(host: string, timeoutMs = 2000): Promise<boolean> {
   let target: http.RequestOptions;
   if (host.startsWith('unix://')) {
     target = { socketPath: host.slice('unix://'.length) };
@@ -23,4 +23,9 @@ export function pingDocker(host: string, timeoutMs = 2000): Promise<boolean> {
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(false));
   });
+}
+
+/** True when dockerd answers `GET /_ping` with 200 on its unix socket. */
+export function pingDockerSocket(socketPath: string, timeoutMs = 2000): Promise<boolean> {
+  return pingDockerHost(`unix://${socketPath}`, timeoutMs);
 }
