@@ -1,0 +1,65 @@
+# Installs what rdd needs on a Debian-like machine; sourced by quickstart.sh and test-all.sh.
+# Idempotent: apt runs only when a package is missing, npm ci only when node_modules
+# is missing (RDD_FORCE_NPM_CI=1 forces it, e.g. after the lockfile changed).
+
+RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2)
+
+rdd_missing_apt_packages() {
+  local pkg
+  for pkg in "${RDD_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || printf '%s ' "$pkg"
+  done
+}
+
+rdd_install_apt_packages() {
+  local missing sudo=()
+  missing="$(rdd_missing_apt_packages)"
+  [[ -n "$missing" ]] || return 0
+  ((EUID == 0)) || sudo=(sudo)
+  echo "installing apt packages: $missing"
+  # shellcheck disable=SC2086 # the package list is meant to split
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends $missing </dev/null
+}
+
+# better-sqlite3 compiles against Node's headers; node-gyp would download them,
+# which fails offline. Node installs ship them beside the binary: use those.
+rdd_use_local_node_headers() {
+  local prefix
+  prefix="$(dirname "$(dirname "$(command -v node)")")"
+  if [[ -z "${npm_config_nodedir:-}" && -f "$prefix/include/node/node_version.h" ]]; then
+    export npm_config_nodedir="$prefix"
+  fi
+}
+
+rdd_install_npm_packages() {
+  local root="$1"
+  rdd_use_local_node_headers
+  if [[ ! -f "$root/node_modules/.package-lock.json" || -n "${RDD_FORCE_NPM_CI:-}" ]]; then
+    echo "installing npm packages (npm ci)"
+    (cd "$root" && npm ci --no-audit --no-fund </dev/null) || return 1
+  fi
+  # A native module built for another Node ABI fails only when loaded: check now.
+  if ! (cd "$root" && node -e "new (require('better-sqlite3'))(':memory:').close()") 2>/dev/null; then
+    echo "rebuilding better-sqlite3 for $(node --version)"
+    (cd "$root" && npm rebuild better-sqlite3 </dev/null) || return 1
+    (cd "$root" && node -e "new (require('better-sqlite3'))(':memory:').close()") || return 1
+  fi
+}
+
+rdd_check_node() {
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)" || {
+    echo "node is not installed: install Node.js 20 or newer" >&2
+    return 1
+  }
+  ((major >= 20)) || {
+    echo "Node.js $major is too old: rdd needs 20 or newer" >&2
+    return 1
+  }
+}
+
+# rdd_install_deps ROOT: everything above, in order.
+rdd_install_deps() {
+  rdd_check_node && rdd_install_apt_packages && rdd_install_npm_packages "$1"
+}
