@@ -1,5 +1,6 @@
 import { randomBytes, webcrypto } from 'node:crypto';
-import './reflect-shim.js';
+// tsyringe, under @peculiar/x509, needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { stringify } from 'yaml';
 import type { TlsMaterial } from './types.js';
