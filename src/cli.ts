@@ -14,7 +14,11 @@ const program = new Command('rdd')
   .addOption(new Option('--instance <name>', 'instance name (env RDD_INSTANCE, default "2")'))
   .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
   .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
+  // docker and colima users type --version; it says what `rdd version` says. No -v: kubectl's -v (verbosity) must reach `rdd ctl`.
+  .version(version.versionLine(), '--version', 'print the rdd version')
   .showSuggestionAfterError()
+  // Usage errors read like every other rdd error: `rdd: <message>`.
+  .configureOutput({ outputError: (text, write) => write(`rdd: ${text.replace(/^error: /, '')}`) })
   .exitOverride();
 
 for (const command of [version, svc, set, status, run, ctl, supportBundle]) command.register(program);

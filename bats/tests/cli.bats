@@ -18,9 +18,25 @@ context_name() {
   echo "rancher-desktop-$RDD_INSTANCE"
 }
 
+@test "rdd --version says what rdd version says" {
+  run -0 rdd --version
+  assert_output --regexp '^rdd [0-9]+\.[0-9]+\.[0-9]+ \(node v[0-9.]+\)$'
+  assert_output "$(rdd version)"
+}
+
+@test "usage errors exit 2 with one rdd: line" {
+  run -2 --separate-stderr rdd set
+  assert_equal "$stderr" "rdd: missing required argument 'assignments'"
+  run -2 --separate-stderr rdd bogus
+  [[ "$stderr" == "rdd: unknown command 'bogus'"* ]]
+}
+
 @test "rdd status says clearly when the service is not running" {
   run -1 rdd status
   assert_output --partial 'is not running'
+  run -1 --separate-stderr rdd status -o json
+  [[ "$stderr" == *'is not running'* ]]
+  run -0 node -e 'const r = JSON.parse(process.argv[1]); if (r.service !== "stopped" || r.instance !== process.argv[2]) process.exit(1)' "$output" "$RDD_INSTANCE"
 }
 
 @test "rdd run docker ps reaches this instance's engine" {
@@ -34,6 +50,14 @@ context_name() {
   run -7 rdd run docker run --rm busybox sh -c 'exit 7'
   run -0 rdd run -- sh -c 'test "$DOCKER_HOST" = "unix://$0" && test -z "${DOCKER_CONTEXT:-}"' "$(rdd_short_dir)/docker.sock"
   run -127 rdd run sh -c 'exit 127'
+}
+
+@test "rdd run on a settled App prints only the command's output; a missing command exits 127" {
+  run -0 --separate-stderr rdd run echo hello
+  assert_output hello
+  [ -z "$stderr" ]
+  run -127 --separate-stderr rdd run no-such-command-rdd
+  [[ "$stderr" == *"no-such-command-rdd: command not found"* ]]
 }
 
 @test "rdd status shows the conditions and mirror counts" {

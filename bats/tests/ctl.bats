@@ -194,6 +194,13 @@ EOF
   assert_output --partial 'hint: run `rdd svc start`'
 }
 
+@test "kubectl's help works before the service exists" {
+  run rdd --instance "${RDD_INSTANCE}-none" ctl get --help
+  assert_success
+  assert_output --partial 'Display one or many resources'
+  refute_output --partial 'never created'
+}
+
 @test "kubectl missing: clear message, exit 1" {
   mkdir -p "$BATS_TEST_TMPDIR/bin"
   ln -s "$(command -v node)" "$BATS_TEST_TMPDIR/bin/node"

@@ -118,9 +118,10 @@ pid_gone() {
   run rdd svc status -o json
   assert_equal "$(jq -r .running <<<"$output")" false
 
-  # Started again, it reuses what create made.
+  # Started again, it reuses what create made (and does not claim to create it).
   run rdd svc start
   assert_success
+  refute_output --partial 'creating the rdd service'
   dir=$(rdd svc paths dir)
   short_dir=$(rdd svc paths short_dir)
   pid=$(daemon_pid)

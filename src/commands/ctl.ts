@@ -48,13 +48,19 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
   return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
 }
 
+/** kubectl's own help never reaches a server, so it works before the service exists. */
+export function asksForHelp(args: readonly string[]): boolean {
+  const beforeDashes = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  return args.length === 0 || beforeDashes.some((a) => a === '-h' || a === '--help');
+}
+
 async function runKubectl(paths: InstancePaths, args: string[]): Promise<number> {
-  if (!existsSync(paths.kubeconfig)) {
+  if (!existsSync(paths.kubeconfig) && !asksForHelp(args)) {
     throw new RddError(`instance ${paths.instance} has no kubeconfig at ${paths.kubeconfig}: the service was never created`, {
       suggestion: 'run `rdd svc start`',
     });
   }
-  if (!runningDaemon(paths)) {
+  if (!runningDaemon(paths) && !asksForHelp(args)) {
     process.stderr.write(`rdd: warning: the rdd daemon for instance ${paths.instance} is not running (start it with \`rdd svc start\`)\n`);
   }
   const child = spawn('kubectl', ['--kubeconfig', paths.kubeconfig, '--cache-dir', paths.kubectlCacheDir, ...args], {

@@ -8,7 +8,13 @@ export function register(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: { output: 'text' | 'json' }, cmd: Command) => {
       const { paths } = globals(cmd);
-      const { collectStatus, renderStatus } = await import('../engine/app/status-report.js');
+      const { collectStatus, renderStatus, serviceDown } = await import('../engine/app/status-report.js');
+      const { isServiceRunning } = await import('../engine/service/lifecycle.js');
+      if (!(await isServiceRunning(paths))) {
+        // Scripts reading -o json still get an object to parse; the exit code says "not running" as before.
+        if (opts.output === 'json') process.stdout.write(JSON.stringify({ instance: paths.instance, service: 'stopped' }, null, 2) + '\n');
+        throw serviceDown(paths);
+      }
       const report = await collectStatus(paths);
       process.stdout.write(opts.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report));
     });

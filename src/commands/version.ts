@@ -6,11 +6,15 @@ export function rddVersion(): string {
   return (JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
 }
 
+export function versionLine(): string {
+  return `rdd ${rddVersion()} (node ${process.version})`;
+}
+
 export function register(program: Command): void {
   program
     .command('version')
     .description('print the rdd version')
     .action(() => {
-      process.stdout.write(`rdd ${rddVersion()} (node ${process.version})\n`);
+      process.stdout.write(`${versionLine()}\n`);
     });
 }

@@ -22,13 +22,15 @@ async function count(client: KubeClient, ref: ResourceRef, namespace: string): P
   }
 }
 
+export function serviceDown(paths: InstancePaths): RddError {
+  return new RddError(`the rdd service of instance ${paths.instance} is not running`, {
+    suggestion: 'start it with `rdd svc start`, or start the engine with `rdd start`',
+  });
+}
+
 /** What `rdd status` shows: the App's conditions and how many mirrors its namespace holds. */
 export async function collectStatus(paths: InstancePaths): Promise<StatusReport> {
-  if (!(await isServiceRunning(paths))) {
-    throw new RddError(`the rdd service of instance ${paths.instance} is not running`, {
-      suggestion: 'start it with `rdd svc start`, or start the engine with `rdd start`',
-    });
-  }
+  if (!(await isServiceRunning(paths))) throw serviceDown(paths);
   const { KubeClient } = await import('../kube/client.js');
   const client = KubeClient.fromFile(paths.kubeconfig);
   const app = await client.find<AppObject>(APP, APP_NAME);

@@ -209,16 +209,20 @@ export function createAppController(deps: ControllerDeps, options: AppController
     return { running: await startEngine(app, d, generation) };
   }
 
-  /** The instance's Docker context exists while the engine is connected, and goes away when it stops. */
+  /**
+   * The instance's Docker context exists while the engine is connected, and goes
+   * away when it stops or is containerd (no Docker API: a current context would be broken).
+   */
   async function syncDockerContext(conditions: readonly Condition[]): Promise<void> {
     const running = findCondition(conditions, RUNNING)?.status === 'True';
     const engine = findCondition(conditions, CONTAINER_ENGINE_READY);
     const connected = running && engine?.status === 'True' && engine.reason === 'Connected';
+    const noDockerApi = !running || (engine?.status === 'True' && engine.reason === 'NotApplicable');
     try {
       if (connected && contextActive !== true) {
         await ensureDockerContext(context);
         contextActive = true;
-      } else if (!running && contextActive !== false) {
+      } else if (noDockerApi && contextActive !== false) {
         await removeDockerContext(context);
         contextActive = false;
       }

@@ -22,16 +22,46 @@ export interface ProgressOptions {
 type Outcome = 'succeed' | 'fail' | 'info';
 const SYMBOL: Record<Outcome, string> = { succeed: '✔', fail: '✖', info: 'ℹ' };
 
-/** Spinners and colour only on a terminal, and never when NO_COLOR or CI is set. */
+/**
+ * Spinners and colour only on a terminal, and never when NO_COLOR or CI is set.
+ * A pseudo-terminal that reports 0 columns (`script` without a terminal, `docker
+ * run -t` before a resize) gets plain lines too: ora divides by the width to
+ * know how many lines to clear, and loops writing cursor-up codes forever.
+ */
 export function isInteractive(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
-  return Boolean(stream.isTTY) && !env.NO_COLOR && !ci && env.TERM !== 'dumb';
+  return Boolean(stream.isTTY) && stream.columns !== 0 && !env.NO_COLOR && !ci && env.TERM !== 'dumb';
 }
 
 export function createProgress(options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
   const interactive = options.interactive ?? isInteractive(stream, options.env);
   return interactive ? spinnerProgress(stream) : plainProgress(stream, options.now ?? (() => new Date()));
+}
+
+/**
+ * Progress that stays silent unless there is something to wait for: the first
+ * step is held back and shown only when a second one follows, so `rdd run
+ * docker ps` on a settled App prints nothing but docker's own output.
+ */
+export function quietUnlessWaiting(progress: Progress): Progress {
+  let held: string | undefined;
+  let shown = false;
+  return {
+    update(text) {
+      if (!shown && held === undefined) {
+        held = text;
+        return;
+      }
+      if (!shown && held !== undefined) progress.update(held);
+      shown = true;
+      progress.update(text);
+    },
+    succeed: (text) => (shown ? progress.succeed(text) : progress.stop()),
+    fail: (text) => progress.fail(text),
+    info: (text) => progress.info(text),
+    stop: () => progress.stop(),
+  };
 }
 
 function plainProgress(stream: NodeJS.WriteStream, now: () => Date): Progress {

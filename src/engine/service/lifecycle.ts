@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Progress } from '../output/progress.js';
 import type { Logger } from '../log.js';
 import type { InstancePaths } from '../paths.js';
@@ -38,7 +39,8 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
     const url = wait ? await waitUntilReady(paths, options) : undefined;
     return { pid: running.pid, alreadyRunning: true, url };
   }
-  options.progress?.update(`creating the rdd service for instance ${paths.instance}`);
+  // createService is idempotent; say "creating" only when there is something to create.
+  if (!existsSync(paths.config)) options.progress?.update(`creating the rdd service for instance ${paths.instance}`);
   await createService(paths, log);
   options.progress?.update(`starting the rdd daemon for instance ${paths.instance}`);
   const child = spawnDaemon(paths, options);

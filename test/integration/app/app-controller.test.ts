@@ -180,10 +180,15 @@ describe('App controller with the native driver and a real dockerd', () => {
     expect(alive(mobyPid)).toBe(false);
     const driver = await createDriver('native', { paths, log: silentLogger });
     expect(await driver.state()).toEqual({ phase: 'running', engine: 'containerd' });
+    // containerd has no Docker API: a (current) context pointing at it would be broken.
+    const configDir = path.join(home, 'docker-config');
+    await vi.waitFor(async () => expect(existsSync(contextMetaPath(configDir, CONTEXT))).toBe(false), WAIT);
+    expect(await currentContext(configDir)).toBeUndefined();
     generation = await setSpec({ containerEngine: { name: 'moby' } });
     await waitSettled(generation);
     expect(await driver.state()).toEqual({ phase: 'running', engine: 'moby' });
     expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
+    await vi.waitFor(async () => expect(await currentContext(configDir)).toBe(CONTEXT), WAIT);
     await driver.dispose();
   });
 

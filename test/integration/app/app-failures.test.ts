@@ -41,6 +41,10 @@ class ScriptedDriver implements VmDriver {
     return () => this.listeners.delete(listener);
   }
   async dispose(): Promise<void> {}
+  /** A state change notification without a change: makes the controller reconcile (retry) now. */
+  poke(): void {
+    for (const l of this.listeners) l(this.phase);
+  }
   crash(message: string): void {
     this.phase = { phase: 'crashed', message };
     for (const l of this.listeners) l(this.phase);
@@ -52,7 +56,7 @@ let server: TestServer;
 let controller: AppController;
 const driver = new ScriptedDriver();
 const paths = instancePaths('ifail', { env: { HOME: '/nonexistent-home' } });
-const wait = (generation: number, timeoutMs = 60_000) =>
+const wait = (generation: number, timeoutMs = 60_000, failureGraceMs = 500) =>
   waitForSettled(server.client, {
     generation,
     deadline: Date.now() + timeoutMs,
@@ -60,6 +64,7 @@ const wait = (generation: number, timeoutMs = 60_000) =>
     logDir: '/the/log/dir',
     log: silentLogger,
     onProgress: () => undefined,
+    failureGraceMs,
   });
 const applied = async (spec: Record<string, unknown>, dryRun = false): Promise<AppObject> => {
   const outcome = await applyAppSpec(server.client, spec, { dryRun });
@@ -110,6 +115,23 @@ describe('rdd set against the real API server, with a scripted driver', () => {
     expect(err.exitCode).toBe(ExitCode.Error);
     expect(err.message).toContain('StartFailed: dockerd exited while starting: permission denied');
     expect(err.suggestion).toContain('/the/log/dir');
+  });
+
+  it('a StartFailed that a retry heals within the grace does not fail the wait', async () => {
+    driver.startError = 'iptables: No chain/target/match by that name';
+    const app = await applied({ vm: { cpus: 2 } });
+    const generation = app.metadata.generation ?? 0;
+    // Unhealed, the failure would end the wait at 2 s; healed, it runs into its 6 s deadline.
+    const waiting = wait(generation, 6_000, 2_000);
+    await vi.waitFor(async () => {
+      const now = await server.client.get<AppObject>(APP, APP_NAME);
+      expect(findCondition(now.status?.conditions, 'Running')).toMatchObject({ reason: 'StartFailed', observedGeneration: generation });
+    }, { timeout: 30_000, interval: 50 });
+    driver.startError = undefined;
+    driver.poke();
+    await expect(waiting).rejects.toThrow(/timed out/); // nothing writes ContainerEngineReady here
+    const now = await server.client.get<AppObject>(APP, APP_NAME);
+    expect(findCondition(now.status?.conditions, 'Running')).toMatchObject({ status: 'True', observedGeneration: generation });
   });
 
   it('a new generation retries; a give-up crash fails the wait with Crashed', async () => {

@@ -33,10 +33,17 @@ describe('judge (what rdd set waits for)', () => {
     });
   });
 
-  it.each(['StartFailed', 'Crashed'])('fails at once on Running=False/%s at the awaited generation, naming the logs', (reason) => {
-    expect(() => judge(app([c('Running', 'False', reason, 4, 'dockerd exited 1')]), 4, '/logs')).toThrow(
-      /Running is False\/.*: dockerd exited 1/,
+  it('fails at once on Running=False/Crashed at the awaited generation, naming the logs', () => {
+    expect(() => judge(app([c('Running', 'False', 'Crashed', 4, 'dockerd exited 1')]), 4, '/logs')).toThrow(
+      /Running is False\/Crashed: dockerd exited 1/,
     );
+  });
+
+  it('reports StartFailed as a failure the controller may still heal by retrying', () => {
+    const verdict = judge(app([c('Running', 'False', 'StartFailed', 4, 'dockerd exited 1\nlast lines')]), 4, '/logs');
+    expect(verdict).toMatchObject({ done: false, waitingFor: 'Running False/StartFailed (retrying): dockerd exited 1' });
+    expect(!verdict.done && verdict.failed?.message).toMatch(/Running is False\/StartFailed: dockerd exited 1/);
+    expect(!verdict.done && verdict.failed?.suggestion).toContain('/logs');
   });
 
   it('ignores a failure from an earlier generation', () => {

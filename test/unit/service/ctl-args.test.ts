@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kubectlArgs } from '../../../src/commands/ctl.js';
+import { asksForHelp, kubectlArgs } from '../../../src/commands/ctl.js';
 
 // The globals of src/cli.ts: all take a value.
 const globals = new Map([
@@ -27,4 +27,14 @@ describe('kubectlArgs', () => {
   it('gives up (undefined) when the argv does not start with globals and ctl', () => {
     expect(kubectlArgs(['--weird', 'ctl'], globals)).toBeUndefined();
   });
+});
+
+describe('asksForHelp', () => {
+  it.each([
+    { args: [], want: true },
+    { args: ['get', '--help'], want: true },
+    { args: ['-h'], want: true },
+    { args: ['get', 'app'], want: false },
+    { args: ['exec', 'p', '--', 'ls', '--help'], want: false },
+  ])('$args → $want', ({ args, want }) => expect(asksForHelp(args)).toBe(want));
 });

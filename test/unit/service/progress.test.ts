@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, isInteractive } from '../../../src/engine/output/progress.js';
+import { createProgress, isInteractive, quietUnlessWaiting } from '../../../src/engine/output/progress.js';
 
 function capture(isTTY = false) {
   const lines: string[] = [];
@@ -43,7 +43,32 @@ describe('isInteractive', () => {
     expect(isInteractive(tty, env)).toBe(want);
   });
 
+  it('is not interactive on a terminal that reports 0 columns (ora would clear lines forever)', () => {
+    expect(isInteractive({ isTTY: true, columns: 0 } as NodeJS.WriteStream, {})).toBe(false);
+    expect(isInteractive({ isTTY: true, columns: 80 } as NodeJS.WriteStream, {})).toBe(true);
+  });
+
   it('is never interactive without a TTY', () => {
     expect(isInteractive({ isTTY: false } as NodeJS.WriteStream, {})).toBe(false);
+  });
+});
+
+describe('quietUnlessWaiting', () => {
+  const now = () => new Date('2026-01-02T03:04:05.000Z');
+  it('prints nothing when the first step is also the last', () => {
+    const { stream, lines } = capture();
+    const p = quietUnlessWaiting(createProgress({ interactive: false, stream, now }));
+    p.update('App patched; waiting');
+    p.succeed('settled');
+    expect(lines).toEqual([]);
+  });
+
+  it('shows the held step, the waits and the outcome once there is something to wait for', () => {
+    const { stream, lines } = capture();
+    const p = quietUnlessWaiting(createProgress({ interactive: false, stream, now }));
+    p.update('App patched; waiting');
+    p.update('Running False/Starting');
+    p.succeed('settled');
+    expect(lines.map((l) => l.slice(25))).toEqual(['App patched; waiting\n', 'Running False/Starting\n', 'settled\n']);
   });
 });
