@@ -12,6 +12,7 @@
  * Prints one JSON object, then a one-line summary.
  */
 import { execa } from 'execa';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     let rssPeak = process.memoryUsage().rss;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
     const syncStart = Date.now();
+    const syncCpu = process.cpuUsage();
     const app = await api.client.create(APP, { apiVersion: apiVersionOf(APP), kind: 'App', metadata: { name: APP_NAME }, spec: { running: true } });
     await applyAppConditions(
       api.client,
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const syncMs = Date.now() - syncStart;
+    const { user, system } = process.cpuUsage(syncCpu);
     clearInterval(sampler);
     const mirrors = (await Promise.all([CONTAINER, IMAGE, VOLUME].map((ref) => api.client.list(ref, { namespace: NS })))).map(
       (l) => l.items.length,
@@ -125,12 +128,14 @@ async function main(): Promise<void> {
     mirrorLat.sort((a, b) => a - b);
 
     const result = {
+      load: round(loadavg()[0]),
       engine: { containers: counts.containers, volumes: counts.volumes, images: counts.images, setupMs, failedSetup },
       mirrors: { containers: mirrors[0], images: mirrors[1], volumes: mirrors[2] },
       fullSync: {
         ms: syncMs,
         engineMs: syncLog.find((l) => l.msg === 'full sync done')?.engineMs,
         writeMs: syncLog.find((l) => l.msg === 'full sync done')?.writeMs,
+        cpuMs: Math.round((user + system) / 1000),
         rssPeakMB: round(rssPeak / 2 ** 20),
       },
       latency: {
@@ -141,8 +146,8 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     console.log(
-      `mirror bench: full sync of ${mirrors.join('/')} containers/images/volumes in ${(syncMs / 1000).toFixed(1)} s, RSS ${result.fullSync.rssPeakMB} MB; ` +
-        `event→mirror p50 ${result.latency.mirror.p50} ms p99 ${result.latency.mirror.p99} ms (docker events p50 ${result.latency.dockerEvents.p50} ms p99 ${result.latency.dockerEvents.p99} ms)`,
+      `mirror bench: full sync of ${mirrors.join('/')} containers/images/volumes in ${(syncMs / 1000).toFixed(1)} s (${(result.fullSync.cpuMs / 1000).toFixed(1)} s CPU), RSS ${result.fullSync.rssPeakMB} MB; ` +
+        `event→mirror p50 ${result.latency.mirror.p50} ms p99 ${result.latency.mirror.p99} ms (docker events p50 ${result.latency.dockerEvents.p50} ms p99 ${result.latency.dockerEvents.p99} ms); load ${result.load}`,
     );
     await controller.stop();
   } finally {

@@ -21,12 +21,24 @@ export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
+/** JSON is YAML; clients (kubectl, KubeClient) send apply patches as JSON, which JSON.parse reads ~20× faster. */
+function parseYamlOrJson(text: string): unknown {
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // YAML flow style that is not strict JSON: the YAML parser decides (and words the error).
+    }
+  }
+  return parseYaml(text) as unknown;
+}
+
 /** Decodes a JSON (or, for apply patches, YAML) body; 400 with the parser's message otherwise. */
 export function decodeBody(body: Buffer, yaml = false): unknown {
   const text = body.toString('utf8');
   if (!text.trim()) throw badRequest('the request body is empty');
   try {
-    return yaml ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+    return yaml ? parseYamlOrJson(text) : (JSON.parse(text) as unknown);
   } catch (err) {
     const what = yaml ? 'yaml' : 'json';
     throw badRequest(`error decoding ${what}: ${(err as Error).message}`);

@@ -53,16 +53,17 @@ export async function runHooks(rr: ResourceRequest, request: AdmissionRequest, p
 
 /**
  * Unknown fields per `fieldValidation` (Strict → 400, Warn → a warning,
- * Ignore → silently dropped). Pruning itself always happens, in admit().
+ * Ignore → silently dropped). Prunes `body` in place, as kube's decoder
+ * does before admission; admit() prunes again what mutating hooks add.
  */
 export function checkUnknownFields(rr: ResourceRequest, body: KubeObject, warnings: string[]): void {
   const mode = rr.query.get('fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  if (mode === 'Ignore' || !rr.version.schema) return;
-  const unknown = pruneUnknownFields(rr.version.schema, structuredClone(body)).map((p) => `unknown field "${p.replace(/^\./, '')}"`);
-  if (!unknown.length) return;
+  if (!rr.version.schema) return;
+  const unknown = pruneUnknownFields(rr.version.schema, body).map((p) => `unknown field "${p.replace(/^\./, '')}"`);
+  if (mode === 'Ignore' || !unknown.length) return;
   if (mode === 'Strict') throw badRequest(`strict decoding error: ${unknown.join(', ')}`);
   warnings.push(...unknown);
 }
