@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ensureBridge, removeBridge } from '../../src/engine/vm/native/bridge.js';
-import { isAlive, processesUnder, terminate } from '../../src/engine/support/processes.js';
+import { pingDockerSocket as ping } from '../../src/engine/docker-ping.js';
+import { isProcessAlive as isAlive } from '../../src/engine/service/process-info.js';
+import { processesUnder, terminate } from '../../src/engine/support/processes.js';
 
 export interface DockerdOptions {
   /** Default: `<dir>/docker.sock`. */
@@ -32,17 +33,6 @@ export interface TestDockerd {
 
 const STOP_GRACE_MS = 20_000;
 const READY_TIMEOUT_MS = 60_000;
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping', timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
-}
 
 async function waitFor(what: string, timeoutMs: number, probe: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;

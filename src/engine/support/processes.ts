@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import { isProcessAlive } from '../service/process-info.js';
 
 /** One process as /proc (or ps on macOS) shows it. environ is empty when unreadable. */
 export interface ProcessInfo {
@@ -107,22 +108,6 @@ function ancestors(all: readonly ProcessInfo[], pid: number): Set<number> {
   return out;
 }
 
-/** A zombie counts as gone: it holds nothing and only its parent can reap it. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -132,10 +117,10 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 async function waitGone(pids: readonly number[], deadline: number): Promise<number[]> {
-  let alive = pids.filter(isAlive);
+  let alive = pids.filter(isProcessAlive);
   while (alive.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
-    alive = alive.filter(isAlive);
+    alive = alive.filter(isProcessAlive);
   }
   return alive;
 }
