@@ -150,7 +150,9 @@ class EngineController implements Controller {
       if (wanted && engine !== 'moby') {
         await this.setReady('True', 'NotApplicable', `the ${engine} engine is not mirrored; only moby is`, generation);
       } else {
-        await this.setReady('False', 'Stopped', 'the container engine is not running', generation);
+        // Same False/Stopped contract either way (Settled relies on it); the message says which it is.
+        const message = wanted ? 'waiting for the engine to start' : 'the container engine is stopped';
+        await this.setReady('False', 'Stopped', message, generation);
       }
       return;
     }

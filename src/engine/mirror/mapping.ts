@@ -1,5 +1,6 @@
 import { CONTAINER, IMAGE, VOLUME, apiVersionOf, type ResourceRef } from '../kube/resources.js';
 import { MOBY_NAMESPACE } from './constants.js';
+import { formatCommand, formatPorts, formatSize, shortImageId } from './docker-format.js';
 import { containerMirrorName, imageMirrorName, volumeMirrorName } from './naming.js';
 
 /*
@@ -27,7 +28,7 @@ export interface ContainerInspect {
     StartedAt?: string;
     FinishedAt?: string;
   };
-  Config?: { Labels?: Record<string, string> | null } | null;
+  Config?: { Image?: string; Labels?: Record<string, string> | null } | null;
   NetworkSettings?: { Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null } | null;
 }
 
@@ -113,13 +114,17 @@ const CONTAINER_CONDITIONS = [
 
 export function containerStatus(inspect: ContainerInspect): Record<string, unknown> {
   const state = inspect.State;
+  const ports = portsStatus(inspect.NetworkSettings?.Ports);
   return compact({
     name: containerName(inspect.Name),
     namespace: MOBY_NAMESPACE,
     path: inspect.Path,
     args: inspect.Args ?? undefined,
+    command: formatCommand(inspect.Path, inspect.Args),
     image: inspect.Image,
-    ports: portsStatus(inspect.NetworkSettings?.Ports),
+    imageName: inspect.Config?.Image,
+    ports,
+    portSummary: formatPorts(ports),
     labels: inspect.Config?.Labels ?? undefined,
     status: state.Status,
     // pid and exitCode are meaningful at 0 (a stopped container, a clean exit): keep them.
@@ -148,7 +153,9 @@ export function imageMirrors(inspect: ImageInspect): MirrorDesired[] {
     createdAt: normalizeTime(inspect.Created),
     architecture: inspect.Architecture,
     os: inspect.Os,
+    shortId: shortImageId(inspect.Id),
     size: inspect.Size,
+    displaySize: inspect.Size === undefined ? undefined : formatSize(inspect.Size),
     labels: inspect.Config?.Labels ?? undefined,
   });
   const tags = imageTags(inspect);

@@ -48,9 +48,12 @@ describe('engine mirror: full sync and engine events', () => {
     expect(pre?.spec).toEqual({ state: 'unknown' });
     expect(finalizersOf(pre)).toEqual([MIRROR_FINALIZER]);
     expect((await find(VOLUME, volumeMirrorName('My_Vol_Ume')))?.status).toMatchObject({ name: 'My_Vol_Ume', driver: 'local' });
-    expect((await find(IMAGE, imageMirrorName(await imageId('busybox'), 'busybox:latest')))?.status).toMatchObject({
+    const busyboxId = await imageId('busybox');
+    expect((await find(IMAGE, imageMirrorName(busyboxId, 'busybox:latest')))?.status).toMatchObject({
       repoTag: 'busybox:latest',
       namespace: 'moby',
+      shortId: busyboxId.slice('sha256:'.length, 'sha256:'.length + 12),
+      displaySize: expect.stringMatching(/^\d+(\.\d+)?[kMG]?B$/),
     });
     expect(await h.client.find(CONTAINER_NAMESPACE, 'moby', NS)).toBeDefined();
     expect(await h.client.find(NAMESPACE, NS)).toBeDefined();
@@ -88,6 +91,12 @@ describe('engine mirror: full sync and engine events', () => {
     expect(ports.map((p) => p.name)).toEqual(['80/tcp', '81/tcp']);
     expect(ports[1].bindings?.[0]).toMatchObject({ hostIP: '127.0.0.1' });
     expect(Number(ports[1].bindings?.[0].hostPort)).toBeGreaterThan(0);
+    // What `docker ps` shows in IMAGE, COMMAND and PORTS.
+    expect(web.status).toMatchObject({
+      imageName: 'busybox',
+      command: 'sleep 3600',
+      portSummary: `80/tcp, 127.0.0.1:${ports[1].bindings?.[0].hostPort}->81/tcp`,
+    });
 
     await h.docker('pause', 'web');
     await present(CONTAINER, id, { status: 'paused', conditions: expect.arrayContaining([{ type: 'Paused', status: 'True' }]) });
@@ -154,7 +163,12 @@ describe('engine mirror: full sync and engine events', () => {
   it('stops mirroring when running=false: every mirror and the namespace go, condition Stopped', async () => {
     await h.setSpec({ running: false });
     await vi.waitFor(async () => {
-      expect(await h.engineReady()).toMatchObject({ status: 'False', reason: 'Stopped', observedGeneration: (await h.app()).metadata.generation });
+      expect(await h.engineReady()).toMatchObject({
+        status: 'False',
+        reason: 'Stopped',
+        message: 'the container engine is stopped',
+        observedGeneration: (await h.app()).metadata.generation,
+      });
     }, WAIT);
     for (const ref of [CONTAINER, IMAGE, VOLUME, CONTAINER_NAMESPACE]) {
       expect((await h.client.list(ref, { namespace: NS })).items).toEqual([]);

@@ -46,7 +46,7 @@ describe('containers CRDs', () => {
   });
 
   it.each([
-    ['Container', ['Names', 'Image', 'Command', 'Status', 'Ports', 'Created']],
+    ['Container', ['Image', 'Command', 'Created', 'Status', 'Ports', 'Names']],
     ['Image', ['Repo-Tag', 'Image-ID', 'Created', 'Size']],
     ['Volume', ['Driver', 'Volume-Name']],
   ])('%s printer columns read like docker (%j first)', (kind, columns) => {

@@ -33,7 +33,7 @@ function inspect(overrides: Partial<ContainerInspect> = {}, state: Partial<Conta
       FinishedAt: ZERO,
       ...state,
     },
-    Config: { Labels: { app: 'web' } },
+    Config: { Image: 'busybox:latest', Labels: { app: 'web' } },
     NetworkSettings: { Ports: {} },
     ...overrides,
   };
@@ -48,7 +48,9 @@ describe('container mapping', () => {
       namespace: 'moby',
       path: 'sleep',
       args: ['1d'],
+      command: 'sleep 1d',
       image: 'sha256:img',
+      imageName: 'busybox:latest',
       labels: { app: 'web' },
       status: 'running',
       pid: 42,
@@ -83,6 +85,9 @@ describe('container mapping', () => {
     expect(s).not.toHaveProperty('args');
     expect(s).not.toHaveProperty('labels');
     expect(s).not.toHaveProperty('ports');
+    expect(s).not.toHaveProperty('portSummary');
+    expect(s).not.toHaveProperty('imageName');
+    expect(s.command).toBe('sleep');
     expect(s).not.toHaveProperty('error');
     expect(s.pid).toBe(0);
   });
@@ -107,6 +112,27 @@ describe('container mapping', () => {
     [{ '8080/tcp': null, '443/tcp': null }, [{ name: '443/tcp' }, { name: '8080/tcp' }]],
   ])('maps ports %j', (ports, expected) => {
     expect(portsStatus(ports as never)).toEqual(expected);
+  });
+
+  it.each([
+    [{ '80/tcp': null }, '80/tcp'],
+    [{ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '18090' }] }, '127.0.0.1:18090->80/tcp'],
+    [{ '80/tcp': [{ HostIp: '::', HostPort: '8080' }] }, ':::8080->80/tcp'],
+    [
+      { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }], '53/udp': [] },
+      '53/udp, 0.0.0.0:8080->80/tcp, :::8080->80/tcp',
+    ],
+  ])('summarizes ports %j like docker ps', (ports, summary) => {
+    const s = containerMirror(inspect({ NetworkSettings: { Ports: ports } })).status;
+    expect(s.portSummary).toBe(summary);
+  });
+
+  it.each([
+    [['httpd', '-f', '-p', '80'], 'sh httpd -f -p 80'],
+    [['-c', 'echo hi; sleep 1d'], "sh -c 'echo hi; sleep 1d'"],
+    [null, 'sh'],
+  ])('joins args %j into the command like docker ps', (args, command) => {
+    expect(containerMirror(inspect({ Path: 'sh', Args: args })).status.command).toBe(command);
   });
 
   it.each([
@@ -144,8 +170,15 @@ describe('image mapping', () => {
       createdAt: '2026-01-01T00:00:00Z',
       architecture: 'amd64',
       os: 'linux',
+      shortId: 'abc',
       size: 1234,
+      displaySize: '1.23kB',
     });
+  });
+
+  it('shows the short ID of a full digest', () => {
+    const id = `sha256:${'0123456789ab'.repeat(5)}cdef`;
+    expect(imageMirrors({ ...base, Id: id, RepoTags: ['busybox:latest'] })[0].status.shortId).toBe('0123456789ab');
   });
 
   it.each([[[]], [null], [['<none>:<none>']]])('gives a dangling image (tags %j) one mirror without repoTag', (tags) => {
