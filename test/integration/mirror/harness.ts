@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { execa } from 'execa';
+import { expect, vi } from 'vitest';
 import { mirrorAdmission } from '../../../src/engine/admission/mirror-admission.js';
 import { APP_CONTROLLER_MANAGER, applyAppConditions, type AppObject } from '../../../src/engine/app-status.js';
 import type { Controller } from '../../../src/engine/controllers/controller.js';
 import { createEngineController, type EngineControllerDeps } from '../../../src/engine/controllers/engine-controller.js';
 import type { KubeClient } from '../../../src/engine/kube/client.js';
-import { APP, APP_NAME, apiVersionOf } from '../../../src/engine/kube/resources.js';
+import { APP, APP_NAME, apiVersionOf, type ResourceRef } from '../../../src/engine/kube/resources.js';
 import type { Condition, KubeObject } from '../../../src/engine/kube/types.js';
 import { createLogger, type Logger } from '../../../src/engine/log.js';
 import { instancePaths } from '../../../src/engine/paths.js';
@@ -14,6 +15,24 @@ import { startDockerd, type TestDockerd } from '../../support/dockerd.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 
 export const NS = 'rancher-desktop';
+export const WAIT = { timeout: 30_000, interval: 100 };
+
+/** Lookups and waits the suites share; the harness is read lazily because suites create it in beforeAll. */
+export function mirrorProbes(harness: () => MirrorHarness) {
+  const find = (ref: ResourceRef, name: string): Promise<KubeObject | undefined> => harness().client.find(ref, name, NS);
+  return {
+    find,
+    imageId: (ref: string): Promise<string> => harness().docker('image', 'inspect', '--format', '{{.Id}}', ref),
+    present: (ref: ResourceRef, name: string, status: Record<string, unknown> = {}) =>
+      vi.waitFor(async () => {
+        const obj = await find(ref, name);
+        expect(obj?.status).toBeDefined();
+        expect(obj?.status).toMatchObject(status);
+        return obj!;
+      }, WAIT),
+    gone: (ref: ResourceRef, name: string) => vi.waitFor(async () => expect(await find(ref, name)).toBeUndefined(), WAIT),
+  };
+}
 
 export interface MirrorHarness {
   api: TestApiServer;

@@ -1,28 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CONTAINER, IMAGE, VOLUME, apiVersionOf, type ResourceRef } from '../../../src/engine/kube/resources.js';
+import { CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../src/engine/kube/types.js';
 import { MIRROR_FINALIZER } from '../../../src/engine/mirror/constants.js';
 import { imageMirrorName, volumeMirrorName } from '../../../src/engine/mirror/naming.js';
-import { NS, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
+import { NS, WAIT, mirrorProbes, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
 
-const WAIT = { timeout: 30_000, interval: 100 };
 let h: MirrorHarness;
+const { find, imageId, present, gone } = mirrorProbes(() => h);
 
-const find = (ref: ResourceRef, name: string): Promise<KubeObject | undefined> => h.client.find(ref, name, NS);
-const imageId = (ref: string): Promise<string> => h.docker('image', 'inspect', '--format', '{{.Id}}', ref);
 const engineHas = async (...args: string[]): Promise<boolean> =>
   h.docker(...args).then(
     () => true,
     () => false,
   );
-const present = async (ref: ResourceRef, name: string, status: Record<string, unknown> = {}) =>
-  vi.waitFor(async () => {
-    const obj = await find(ref, name);
-    expect(obj?.status).toBeDefined();
-    expect(obj?.status).toMatchObject(status);
-    return obj!;
-  }, WAIT);
-const gone = async (ref: ResourceRef, name: string) => vi.waitFor(async () => expect(await find(ref, name)).toBeUndefined(), WAIT);
 const setState = (id: string, state: string) => h.client.patch(CONTAINER, id, { spec: { state } }, { type: 'merge', namespace: NS });
 const dockerState = (id: string) => h.docker('inspect', '--format', '{{.State.Status}}', id);
 

@@ -1,25 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { APP_CONTROLLER_MANAGER, applyAppConditions } from '../../../src/engine/app-status.js';
-import { APP, APP_NAME, CONTAINER, CONTAINER_NAMESPACE, IMAGE, NAMESPACE, VOLUME, type ResourceRef } from '../../../src/engine/kube/resources.js';
+import { APP, APP_NAME, CONTAINER, CONTAINER_NAMESPACE, IMAGE, NAMESPACE, VOLUME } from '../../../src/engine/kube/resources.js';
 import { silentLogger } from '../../../src/engine/log.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
 import { MIRROR_FINALIZER } from '../../../src/engine/mirror/constants.js';
 import { imageMirrorName, volumeMirrorName } from '../../../src/engine/mirror/naming.js';
-import { NS, createRunningApp, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
+import { NS, WAIT, mirrorProbes, createRunningApp, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
 
-const WAIT = { timeout: 30_000, interval: 100 };
 let h: MirrorHarness;
+const { find, imageId, present, gone } = mirrorProbes(() => h);
 
-const find = (ref: ResourceRef, name: string): Promise<KubeObject | undefined> => h.client.find(ref, name, NS);
-const imageId = (ref: string): Promise<string> => h.docker('image', 'inspect', '--format', '{{.Id}}', ref);
-const gone = async (ref: ResourceRef, name: string) => vi.waitFor(async () => expect(await find(ref, name)).toBeUndefined(), WAIT);
-const present = async (ref: ResourceRef, name: string, status: Record<string, unknown> = {}) =>
-  vi.waitFor(async () => {
-    const obj = await find(ref, name);
-    expect(obj?.status).toBeDefined();
-    expect(obj?.status).toMatchObject(status);
-    return obj!;
-  }, WAIT);
 const imageMirrorsOf = async (id: string) =>
   (await h.client.list(IMAGE, { namespace: NS, fieldSelector: `status.id=${id}` })).items.map((i) => i.status?.repoTag ?? '<dangling>').sort();
 
