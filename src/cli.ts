@@ -23,25 +23,35 @@ const program = new Command('rdd')
 
 for (const command of [version, svc, set, status, run, ctl, supportBundle]) command.register(program);
 
-function debugEnabled(): boolean {
+/** A global option's value straight from argv: needed when parsing itself failed. */
+function argvOption(name: string): string | undefined {
   const argv = process.argv;
-  return argv.includes('--log-level=debug') || argv.some((a, i) => a === '--log-level' && argv[i + 1] === 'debug');
+  const inline = argv.find((a) => a.startsWith(`${name}=`));
+  if (inline) return inline.slice(name.length + 1);
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** One line (or one JSON object with --log-format=json) on stderr; the stack only at debug level. */
+function report(err: unknown): ExitCode {
+  const exitCode = err instanceof RddError ? err.exitCode : ExitCode.Error;
+  const hint = err instanceof RddError ? err.suggestion : undefined;
+  const stack = argvOption('--log-level') === 'debug' && err instanceof Error ? err.stack : undefined;
+  if (argvOption('--log-format') === 'json') {
+    const line = { time: new Date().toISOString(), level: 'error', msg: errorMessage(err), hint, exitCode, stack };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  } else {
+    process.stderr.write(`rdd: ${errorMessage(err)}\n`);
+    if (hint) process.stderr.write(`hint: ${hint}\n`);
+    if (stack) process.stderr.write(`${stack}\n`);
+  }
+  return exitCode;
 }
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    // commander already printed its message; help and version are not errors.
-    process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-  } else if (err instanceof RddError) {
-    process.stderr.write(`rdd: ${err.message}\n`);
-    if (err.suggestion) process.stderr.write(`hint: ${err.suggestion}\n`);
-    if (debugEnabled() && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = err.exitCode;
-  } else {
-    process.stderr.write(`rdd: ${errorMessage(err)}\n`);
-    if (debugEnabled() && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = ExitCode.Error;
-  }
+  // commander already printed its usage message; help and version are not errors.
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  else process.exitCode = report(err);
 }

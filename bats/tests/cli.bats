@@ -31,6 +31,14 @@ context_name() {
   [[ "$stderr" == "rdd: unknown command 'bogus'"* ]]
 }
 
+@test "an unknown property or --log-format json error exits 2 before anything is created" {
+  run -2 --separate-stderr rdd set nosuch=1
+  assert_equal "${stderr%%$'\n'*}" 'rdd: unknown App property "nosuch"'
+  run -2 --separate-stderr rdd --log-format json set nosuch=1
+  run -0 node -e 'const e = JSON.parse(process.argv[1]); if (e.level !== "error" || e.exitCode !== 2 || !e.hint) process.exit(1)' "$stderr"
+  assert [ ! -e "$(rdd_service_dir)" ]
+}
+
 @test "rdd status says clearly when the service is not running" {
   run -1 rdd status
   assert_output --partial 'is not running'

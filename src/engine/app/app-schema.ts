@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
 import type { JSONSchemaProps } from '../../apiserver/schema/types.js';
+import { crdDir } from '../assets.js';
 import { RddError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { APP, APP_GROUP, CRD } from '../kube/resources.js';
@@ -18,6 +22,18 @@ export async function loadAppSpecSchema(client: KubeClient): Promise<JSONSchemaP
   } catch (err) {
     throw new RddError(`cannot read CustomResourceDefinition "${APP_CRD_NAME}": ${(err as Error).message}`, { cause: err });
   }
+  return specSchemaOf(crd);
+}
+
+/**
+ * The App CRD this rdd ships (and its daemon serves): lets `rdd set` reject an
+ * unknown property before it starts anything.
+ */
+export async function bundledAppSpecSchema(): Promise<JSONSchemaProps> {
+  return specSchemaOf(parse(await readFile(path.join(crdDir, 'app.yaml'), 'utf8')) as CrdObject);
+}
+
+function specSchemaOf(crd: CrdObject): JSONSchemaProps {
   const spec = crd.spec?.versions?.find((v) => v.name === APP.version)?.schema?.openAPIV3Schema?.properties?.spec;
   if (!spec) throw new RddError(`CustomResourceDefinition "${APP_CRD_NAME}" has no ${APP.version} spec schema`);
   return spec;

@@ -6,7 +6,7 @@ import type { Progress } from '../output/progress.js';
 import type { InstancePaths } from '../paths.js';
 import { formatDuration } from '../service/duration.js';
 import { ensureServiceRunning, isServiceRunning } from '../service/lifecycle.js';
-import { loadAppSpecSchema } from './app-schema.js';
+import { bundledAppSpecSchema, loadAppSpecSchema } from './app-schema.js';
 import { applyAppSpec } from './apply-spec.js';
 import { parseAssignments } from './properties.js';
 import { waitForSettled } from './wait-settled.js';
@@ -49,6 +49,8 @@ export async function setApp(ctx: SetContext, assignments: readonly string[] | R
     ctx.progress.succeed(`instance ${ctx.paths.instance} has no service; nothing to stop`);
     return;
   }
+  // Bad property names fail here, before the service is created or started.
+  if (Array.isArray(assignments)) parseAssignments(assignments, await bundledAppSpecSchema());
   const client = await connect(ctx, deadline);
   const spec = Array.isArray(assignments) ? parseAssignments(assignments, await loadAppSpecSchema(client)) : (assignments as Record<string, unknown>);
   const outcome = await applyAppSpec(client, spec, { dryRun: opts.dryRun });
