@@ -20,20 +20,11 @@ import { Worker } from 'node:worker_threads';
 import type { ResourceRef } from '../src/engine/kube/resources.js';
 import type { KubeObject } from '../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../test/support/apiserver.js';
+import { stats } from './stats.js';
 
 const WIDGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function stats(values: number[]) {
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return { p50: round(percentile(values, 50)), p99: round(percentile(values, 99)), max: round(Math.max(...values)), n: values.length };
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
