@@ -3,21 +3,19 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { RddError } from '../engine/errors.js';
-import type { InstancePaths } from '../engine/paths.js';
+import { instancePaths, resolveInstance, type InstancePaths } from '../engine/paths.js';
+import { optionValue } from '../engine/report-error.js';
 import { runningDaemon } from '../engine/service/pidfile.js';
-import { globals } from './global.js';
 
 // This path must add little to kubectl's own start-up (SPEC §12: ≤150 ms), so
 // it imports no client library and spawns kubectl with node's child_process.
 
-/** Whether a global option of `program` takes a value (`--instance X`). */
-function globalOptions(program: Command): Map<string, boolean> {
-  const names = new Map<string, boolean>();
-  for (const option of program.options) {
-    for (const flag of [option.long, option.short]) if (flag) names.set(flag, option.required || option.optional);
-  }
-  return names;
-}
+/** rdd's global options, and whether each takes a value (`--instance X`); src/program.ts defines them. */
+export const GLOBAL_OPTIONS: ReadonlyMap<string, boolean> = new Map([
+  ['--instance', true],
+  ['--log-level', true],
+  ['--log-format', true],
+]);
 
 /**
  * The arguments for kubectl, exactly as typed after `ctl`. commander drops
@@ -25,7 +23,7 @@ function globalOptions(program: Command): Map<string, boolean> {
  * argv: the globals rdd itself consumed (`--instance X` before any `--`) and
  * a `--` right after `ctl` are removed, everything else is passed through untouched.
  */
-export function kubectlArgs(rawArgs: readonly string[], globalsTakingValue: Map<string, boolean>): string[] | undefined {
+export function kubectlArgs(rawArgs: readonly string[], globalsTakingValue: ReadonlyMap<string, boolean>): string[] | undefined {
   const isGlobal = (arg: string) => globalsTakingValue.has(arg.split('=')[0]);
   const skip = (args: readonly string[], i: number) =>
     !args[i].includes('=') && globalsTakingValue.get(args[i]) ? i + 2 : i + 1;
@@ -93,6 +91,18 @@ async function runKubectl(paths: InstancePaths, args: string[]): Promise<number>
   }
 }
 
+/**
+ * Runs `rdd ctl ...` when argv asks for it and returns kubectl's exit code;
+ * undefined when argv is some other command.
+ */
+export async function runCtl(rawArgs: readonly string[]): Promise<number | undefined> {
+  const args = kubectlArgs(rawArgs, GLOBAL_OPTIONS);
+  if (args === undefined) return undefined;
+  const paths = instancePaths(resolveInstance(optionValue(rawArgs, '--instance')));
+  return runKubectl(paths, args);
+}
+
+/** Only for `rdd --help` and `rdd help ctl`: src/cli.ts runs ctl before commander is loaded. */
 export function register(program: Command): void {
   program
     .command('ctl')
@@ -101,9 +111,7 @@ export function register(program: Command): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption(false)
-    .action(async (parsed: string[], _o, cmd: Command) => {
-      const g = globals(cmd);
-      const args = kubectlArgs(process.argv.slice(2), globalOptions(program)) ?? parsed;
-      process.exitCode = await runKubectl(g.paths, args);
+    .action(async () => {
+      process.exitCode = await runCtl(process.argv.slice(2));
     });
 }
