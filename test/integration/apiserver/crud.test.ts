@@ -4,6 +4,7 @@ import { NAMESPACE } from '../../../src/engine/kube/resources.js';
 import type { KubeObject, Status } from '../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
 import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { rejectionOf } from '../../support/rejection.js';
 
 let ts: TestApiServer;
 
@@ -14,14 +15,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
+const apiError = (p: Promise<unknown>): Promise<ApiError> => rejectionOf(p, ApiError);
 
 describe('CRUD on a custom resource', () => {
   it('creates with system fields, defaults and a string resourceVersion, then gets, lists, updates and deletes', async () => {

@@ -5,6 +5,7 @@ import { CRD, NAMESPACE } from '../../../src/engine/kube/resources.js';
 import type { KubeObject, WatchEvent } from '../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
 import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { rejectionOf } from '../../support/rejection.js';
 
 const gadgetHook: AdmissionHook = {
   name: 'gadgets.test.rdd.io',
@@ -30,14 +31,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
+const failure = (p: Promise<unknown>): Promise<ApiError> => rejectionOf(p, ApiError);
 
 describe('object lifecycle', () => {
   it('keeps an object with finalizers until they are removed: MODIFIED then DELETED', async () => {

@@ -11,6 +11,7 @@ import { APP, APP_NAME } from '../../../src/engine/kube/resources.js';
 import { silentLogger } from '../../../src/engine/log.js';
 import { instancePaths } from '../../../src/engine/paths.js';
 import { DriverError, type DriverState, type VmDriver } from '../../../src/engine/vm/driver.js';
+import { rejectionOf } from '../../support/rejection.js';
 
 /**
  * Failure paths through the driver seam: a driver whose start fails, or
@@ -71,14 +72,7 @@ const applied = async (spec: Record<string, unknown>, dryRun = false): Promise<A
   if (outcome.kind !== 'applied') throw new Error(`expected the App to be written, got ${outcome.kind}`);
   return outcome.app;
 };
-async function rejection(p: Promise<unknown>): Promise<RddError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RddError);
-  return err as RddError;
-}
+const rejection = (p: Promise<unknown>): Promise<RddError> => rejectionOf(p, RddError);
 
 beforeAll(async () => {
   server = await startTestApiServer({ admission: [appAdmission] });
