@@ -17,8 +17,8 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import type { ResourceRef } from '../src/engine/kube/resources.js';
-import type { KubeObject } from '../src/engine/kube/types.js';
+import type { ResourceRef } from '../src/kube/resources.js';
+import type { KubeObject } from '../src/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../test/support/apiserver.js';
 import { stats } from './stats.js';
 

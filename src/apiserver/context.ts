@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { KubeObject } from '../engine/kube/types.js';
-import type { Logger } from '../engine/log.js';
-import type { AdmissionHook } from './admission.js';
+import type { KubeObject } from '../kube/types.js';
+import type { Logger } from '../base/log.js';
+import type { AdmissionHook } from '../kube/admission.js';
 import type { NamespaceLifecycle } from './deletion.js';
 import type { ErrorTarget } from './errors.js';
 import type { Registry, ResourceInfo, VersionInfo } from './registry.js';
-import type { JSONSchemaProps } from './schema/types.js';
+import type { JSONSchemaProps } from '../kube/json-schema.js';
 import type { ObjectKey, Store } from './store/store.js';
 
 /** What every handler shares for the life of the server. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject } from '../engine/kube/types.js';
-import { AdmissionDenied, type AdmissionHook } from './admission.js';
+import type { KubeObject } from '../kube/types.js';
+import { AdmissionDenied, type AdmissionHook } from '../kube/admission.js';
 import { CRD_GROUP, CRDS, loadCrdFiles, NAMESPACES, resourceFromCrd } from './registry.js';
 import { revisionOf, type Store } from './store/store.js';
 import { nowTimestamp } from './timestamp.js';

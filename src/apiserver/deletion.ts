@@ -1,4 +1,4 @@
-import type { KubeObject } from '../engine/kube/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type { ServerContext } from './context.js';
 import { NAMESPACES } from './registry.js';
 import { revisionOf, type ObjectKey, type Store } from './store/store.js';

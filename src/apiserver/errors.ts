@@ -1,4 +1,4 @@
-import type { Status, StatusCause } from '../engine/kube/types.js';
+import type { Status, StatusCause } from '../kube/types.js';
 
 /** Identifies the object an error is about, as metav1.StatusDetails does. */
 export interface ErrorTarget {

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../engine/kube/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type { ResourceRequest } from './context.js';
 import { badRequest } from './errors.js';
 import { matchesFields, parseFieldSelector } from './selectors/fields.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import type { Status } from '../engine/kube/types.js';
+import type { Status } from '../kube/types.js';
 import { badRequest, entityTooLarge, type StatusError } from './errors.js';
 
 /** Reads the whole body, answering 413 (by throwing) past `limit` bytes. */

@@ -1,4 +1,4 @@
-import type { KubeObject, StatusCause } from '../engine/kube/types.js';
+import type { KubeObject, StatusCause } from '../kube/types.js';
 import { badRequest } from './errors.js';
 import { labelValueErrors, qualifiedNameErrors } from './selectors/label-syntax.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Registry, ResourceInfo, VersionInfo } from './registry.js';
-import type { JSONSchemaProps } from './schema/types.js';
+import type { JSONSchemaProps } from '../kube/json-schema.js';
 
 /*
  * OpenAPI v3, just as much as kubectl 1.32 reads: `explain` finds a schema in

@@ -1,4 +1,4 @@
-import type { KubeObject, ObjectMeta } from '../engine/kube/types.js';
+import type { KubeObject, ObjectMeta } from '../kube/types.js';
 import { badRequest } from './errors.js';
 
 /*

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../engine/kube/types.js';
-import type { JSONSchemaProps, PrinterColumn } from './schema/types.js';
+import type { KubeObject } from '../kube/types.js';
+import type { JSONSchemaProps, PrinterColumn } from '../kube/json-schema.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
 

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { silentLogger } from '../engine/log.js';
+import { silentLogger } from '../base/log.js';
 import type { ServerContext } from './context.js';
 import { bootstrap, crdAdmission, purgeCustomResources } from './crds.js';
 import { NamespaceLifecycle } from './deletion.js';

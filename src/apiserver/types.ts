@@ -1,14 +1,6 @@
-import type { Logger } from '../engine/log.js';
-import type { AdmissionHook } from './admission.js';
-
-export interface TlsMaterial {
-  /** PEM */
-  caCert: string;
-  /** PEM; signed by caCert, SANs 127.0.0.1 and localhost. */
-  cert: string;
-  /** PEM */
-  key: string;
-}
+import type { Logger } from '../base/log.js';
+import type { AdmissionHook } from '../kube/admission.js';
+import type { TlsMaterial } from '../kube/tls.js';
 
 export interface ApiServerOptions {
   /** Always loopback; kept as an option only so tests can assert it. Default 127.0.0.1. */

@@ -1,9 +1,9 @@
-import type { AdmissionHook } from '../apiserver/admission.js';
-import { appAdmission } from '../engine/admission/app-admission.js';
-import { mirrorAdmission } from '../engine/admission/mirror-admission.js';
-import { createAppController } from '../engine/controllers/app-controller.js';
-import type { Controller, ControllerDeps } from '../engine/controllers/controller.js';
-import { createEngineController } from '../engine/controllers/engine-controller.js';
+import type { AdmissionHook } from '../kube/admission.js';
+import { appAdmission } from '../controllers/app/app-admission.js';
+import { mirrorAdmission } from '../controllers/mirror/mirror-admission.js';
+import { createAppController } from '../controllers/app/app-controller.js';
+import type { Controller, ControllerDeps } from '../controllers/controller.js';
+import { createEngineController } from '../controllers/mirror/engine-controller.js';
 
 /** What the daemon plugs into its API server: admission hooks per kind. */
 export function daemonAdmission(): AdmissionHook[] {

@@ -1,8 +1,8 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { crdDir } from '../engine/assets.js';
-import type { Logger } from '../engine/log.js';
-import type { InstancePaths } from '../engine/paths.js';
+import { crdDir } from '../base/assets.js';
+import type { Logger } from '../base/log.js';
+import type { InstancePaths } from '../base/paths.js';
 
 /** Test/dev hook: a directory of extra CRD YAML files the daemon serves beside templates/crds. */
 export const EXTRA_CRD_DIR_ENV = 'RDD_EXTRA_CRD_DIR';

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { createLogger, type LogFormat, type Logger, type LogLevel } from '../engine/log.js';
-import type { InstancePaths } from '../engine/paths.js';
-import { daemonLogFile } from '../engine/service/log-file.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from '../base/log.js';
+import type { InstancePaths } from '../base/paths.js';
+import { daemonLogFile } from '../service/log-file.js';
 
 export interface DaemonLog {
   log: Logger;

@@ -1,6 +1,6 @@
-import type { LogFormat, LogLevel } from '../engine/log.js';
-import { errorMessage } from '../engine/errors.js';
-import type { InstancePaths } from '../engine/paths.js';
+import type { LogFormat, LogLevel } from '../base/log.js';
+import { errorMessage } from '../base/errors.js';
+import type { InstancePaths } from '../base/paths.js';
 import { openDaemonLog } from './daemon-log.js';
 import { startDaemon } from './serve.js';
 

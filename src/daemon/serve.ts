@@ -1,15 +1,15 @@
 import { startApiServer } from '../apiserver/server.js';
 import type { ApiServer } from '../apiserver/types.js';
-import type { Controller } from '../engine/controllers/controller.js';
-import { errorMessage } from '../engine/errors.js';
-import { KubeClient } from '../engine/kube/client.js';
-import type { Logger } from '../engine/log.js';
-import type { InstancePaths } from '../engine/paths.js';
-import { readServiceConfig, writeServiceConfig } from '../engine/service/config.js';
-import { createService } from '../engine/service/create.js';
-import { readServiceCredentials, type ServiceCredentials } from '../engine/service/credentials-files.js';
-import { writeInstanceKubeconfig } from '../engine/service/kubeconfig.js';
-import { acquirePidFile } from '../engine/service/pidfile.js';
+import type { Controller } from '../controllers/controller.js';
+import { errorMessage } from '../base/errors.js';
+import { KubeClient } from '../kube/client.js';
+import type { Logger } from '../base/log.js';
+import type { InstancePaths } from '../base/paths.js';
+import { readServiceConfig, writeServiceConfig } from '../service/config.js';
+import { createService } from '../service/create.js';
+import { readServiceCredentials, type ServiceCredentials } from '../service/credentials-files.js';
+import { writeInstanceKubeconfig } from '../service/kubeconfig.js';
+import { acquirePidFile } from '../service/pidfile.js';
 import { daemonAdmission, daemonControllers } from './components.js';
 import { daemonCrdDir } from './crd-dir.js';
 

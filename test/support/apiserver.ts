@@ -6,13 +6,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AdmissionHook } from '../../src/apiserver/admission.js';
-import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../src/apiserver/credentials.js';
+import type { AdmissionHook } from '../../src/kube/admission.js';
+import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../src/service/credentials.js';
 import { startApiServer } from '../../src/apiserver/server.js';
-import type { ApiServer, TlsMaterial } from '../../src/apiserver/types.js';
-import { crdDir as defaultCrdDir } from '../../src/engine/assets.js';
-import { KubeClient } from '../../src/engine/kube/client.js';
-import type { Logger } from '../../src/engine/log.js';
+import type { ApiServer } from '../../src/apiserver/types.js';
+import type { TlsMaterial } from '../../src/kube/tls.js';
+import { crdDir as defaultCrdDir } from '../../src/base/assets.js';
+import { KubeClient } from '../../src/kube/client.js';
+import type { Logger } from '../../src/base/log.js';
 
 export interface TestApiServerOptions {
   admission?: AdmissionHook[];

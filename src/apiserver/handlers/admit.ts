@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject, StatusCause } from '../../engine/kube/types.js';
-import { AdmissionDenied, type AdmissionOperation, type AdmissionRequest } from '../admission.js';
+import type { KubeObject, StatusCause } from '../../kube/types.js';
+import { AdmissionDenied, type AdmissionOperation, type AdmissionRequest } from '../../kube/admission.js';
 import { apiVersionOf, keyOf, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { isReleased } from '../deletion.js';
 import { alreadyExists, badRequest, conflict, invalid, StatusError } from '../errors.js';

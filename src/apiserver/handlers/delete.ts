@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../engine/kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
 import { deleteObject } from '../deletion.js';
 import { conflict } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../engine/kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, keyOf, present, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, notFound, StatusError, unsupportedMediaType } from '../errors.js';
 import { decodeBody, decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';

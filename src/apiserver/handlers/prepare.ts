@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KubeObject } from '../../engine/kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { checkMetadataTypes } from '../metadata-validation.js';

@@ -1,4 +1,4 @@
-import type { KubeObject, WatchEventType } from '../../engine/kube/types.js';
+import type { KubeObject, WatchEventType } from '../../kube/types.js';
 import { apiVersionOf, present, type ResourceRequest } from '../context.js';
 import { badRequest, tooOld } from '../errors.js';
 import { selectorPredicate, type Predicate } from '../filters.js';

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../engine/kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { present, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalid, unsupportedMediaType } from '../errors.js';
 import { decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';

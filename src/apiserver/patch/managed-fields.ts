@@ -1,6 +1,6 @@
 /** managedFields for non-apply writes (create, update, merge/JSON patch), as kube tracks them. */
-import type { JSONSchemaProps } from '../schema/types.js';
-import type { KubeObject, ManagedFieldsEntry } from '../../engine/kube/types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
+import type { KubeObject, ManagedFieldsEntry } from '../../kube/types.js';
 import { decodeManagers, encodeManagers, managerId, transferOwnership, type Managers } from './managers.js';
 import { resourceSchema, stripForTracking } from './typed-value.js';
 

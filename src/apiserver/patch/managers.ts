@@ -3,8 +3,8 @@
  * ownership bookkeeping shared by updates and server-side apply, after
  * structured-merge-diff's Updater.update.
  */
-import type { JSONSchemaProps } from '../schema/types.js';
-import type { ManagedFieldsEntry } from '../../engine/kube/types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
+import type { ManagedFieldsEntry } from '../../kube/types.js';
 import { FieldSet } from './field-set.js';
 import { compare, type Comparison } from './typed-value.js';
 

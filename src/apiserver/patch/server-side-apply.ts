@@ -4,8 +4,8 @@
  * and no longer applies (unless someone else owns it), and move ownership —
  * refusing with conflicts when other managers own changed fields, unless forced.
  */
-import type { JSONSchemaProps } from '../schema/types.js';
-import type { KubeObject } from '../../engine/kube/types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
+import type { KubeObject } from '../../kube/types.js';
 import { deepEqual } from '../schema/json-value.js';
 import { FieldSet, formatPath } from './field-set.js';
 import { decodeManagers, encodeManagers, managerId, transferOwnership, type Manager, type Managers } from './managers.js';

@@ -1,5 +1,5 @@
 /** Schema-aware merge and removal of field paths, as server-side apply needs them. */
-import type { JSONSchemaProps } from '../schema/types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { isObject } from '../schema/json-value.js';
 import type { FieldSet } from './field-set.js';
 import { fieldSchema, itemElement, shapeOf } from './typed-value.js';

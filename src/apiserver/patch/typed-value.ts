@@ -5,7 +5,7 @@
  * Fields the schema does not describe are deduced: objects are granular,
  * lists atomic.
  */
-import type { JSONSchemaProps } from '../schema/types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { deepEqual, isObject } from '../schema/json-value.js';
 import { FieldSet, type FieldPath, type PathElement } from './field-set.js';
 

@@ -6,7 +6,7 @@
  * - defaults apply recursively, also inside values that were just defaulted;
  * - a null that is not nullable and has no default is dropped.
  */
-import type { JSONSchemaProps } from './types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { isObject } from './json-value.js';
 
 /** ObjectMeta and TypeMeta are the server's business, not the schema's. */

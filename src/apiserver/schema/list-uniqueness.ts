@@ -1,5 +1,5 @@
 /** x-kubernetes-list-type set/map uniqueness, reported as kube's FieldValueDuplicate. */
-import type { JSONSchemaProps } from './types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import type { FieldError } from './validate.js';
 import { deepEqual, indexPath, isObject } from './json-value.js';
 

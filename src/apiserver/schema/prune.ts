@@ -4,7 +4,7 @@
  * Kept: x-kubernetes-preserve-unknown-fields, additionalProperties values, and
  * apiVersion/kind/metadata of the resource root and of embedded resources.
  */
-import type { JSONSchemaProps } from './types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { isObject } from './json-value.js';
 
 const TYPE_META = new Set(['apiVersion', 'kind', 'metadata']);

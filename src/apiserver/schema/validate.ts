@@ -2,7 +2,7 @@
  * Structural-schema validation of a custom resource with kube-apiserver's
  * reasons, field paths and messages (apiextensions-apiserver on go-openapi).
  */
-import type { JSONSchemaProps } from './types.js';
+import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { childPath, deepEqual, indexPath, isObject, jsonTypeName } from './json-value.js';
 import { listUniquenessErrors } from './list-uniqueness.js';
 

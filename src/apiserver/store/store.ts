@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { KubeObject } from '../../engine/kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export type { StoreEvent } from './watch-hub.js';

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../engine/kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 
 /** One committed write, as the log and live watchers see it. */
 export interface StoreEvent {

@@ -4,8 +4,8 @@
  * additionalPrinterColumns — or Age alone when the CRD declares none.
  * Cells are rendered server-side (dates become ages) since kubectl prints them as is.
  */
-import type { KubeObject } from '../../engine/kube/types.js';
-import type { PrinterColumn } from '../schema/types.js';
+import type { KubeObject } from '../../kube/types.js';
+import type { PrinterColumn } from '../../kube/json-schema.js';
 import { formatAge } from './format-age.js';
 import { evaluateJsonPath, JsonPathError } from './json-path.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src/engine/kube/client.js';
-import { NAMESPACE } from '../../../src/engine/kube/resources.js';
-import type { KubeObject, Status } from '../../../src/engine/kube/types.js';
+import { ApiError } from '../../../src/kube/client.js';
+import { NAMESPACE } from '../../../src/kube/resources.js';
+import type { KubeObject, Status } from '../../../src/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
 import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
 import { rejectionOf } from '../../support/rejection.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResourceRef } from '../../../src/engine/kube/resources.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
+import type { ResourceRef } from '../../../src/kube/resources.js';
+import type { KubeObject } from '../../../src/kube/types.js';
 
 export const TEST_CRDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/crds');
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AdmissionDenied, type AdmissionHook } from '../../../src/apiserver/admission.js';
-import { ApiError } from '../../../src/engine/kube/client.js';
-import { CRD, NAMESPACE } from '../../../src/engine/kube/resources.js';
-import type { KubeObject, WatchEvent } from '../../../src/engine/kube/types.js';
+import { AdmissionDenied, type AdmissionHook } from '../../../src/kube/admission.js';
+import { ApiError } from '../../../src/kube/client.js';
+import { CRD, NAMESPACE } from '../../../src/kube/resources.js';
+import type { KubeObject, WatchEvent } from '../../../src/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
 import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
 import { rejectionOf } from '../../support/rejection.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { KubeObject, Status, WatchEvent } from '../../../src/engine/kube/types.js';
+import type { KubeObject, Status, WatchEvent } from '../../../src/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
 import { TEST_CRDS, WIDGET, widget } from './fixtures.js';
 

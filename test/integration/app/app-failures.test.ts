@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApiServer } from '../../support/apiserver.js';
-import { appAdmission } from '../../../src/engine/admission/app-admission.js';
-import type { AppObject } from '../../../src/engine/app-status.js';
-import { applyAppSpec } from '../../../src/engine/app/apply-spec.js';
-import { waitForSettled } from '../../../src/engine/app/wait-settled.js';
-import { findCondition } from '../../../src/engine/conditions.js';
-import { createAppController, type AppController } from '../../../src/engine/controllers/app-controller.js';
-import { ExitCode, RddError } from '../../../src/engine/errors.js';
-import { APP, APP_NAME } from '../../../src/engine/kube/resources.js';
-import { silentLogger } from '../../../src/engine/log.js';
-import { instancePaths } from '../../../src/engine/paths.js';
-import { DriverError, type DriverState, type VmDriver } from '../../../src/engine/vm/driver.js';
+import { appAdmission } from '../../../src/controllers/app/app-admission.js';
+import type { AppObject } from '../../../src/kube/app.js';
+import { applyAppSpec } from '../../../src/cli/app/apply-spec.js';
+import { waitForSettled } from '../../../src/cli/app/wait-settled.js';
+import { findCondition } from '../../../src/kube/conditions.js';
+import { createAppController, type AppController } from '../../../src/controllers/app/app-controller.js';
+import { ExitCode, RddError } from '../../../src/base/errors.js';
+import { APP, APP_NAME } from '../../../src/kube/resources.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { instancePaths } from '../../../src/base/paths.js';
+import { DriverError, type DriverState, type VmDriver } from '../../../src/vm/driver.js';
 import { rejectionOf } from '../../support/rejection.js';
 
 /**

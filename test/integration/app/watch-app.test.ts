@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApiServer } from '../../support/apiserver.js';
-import type { AppObject } from '../../../src/engine/app-status.js';
-import { watchApp } from '../../../src/engine/app/watch-app.js';
-import { isGone } from '../../../src/engine/kube/client.js';
-import { APP, APP_NAME, apiVersionOf } from '../../../src/engine/kube/resources.js';
-import type { Status } from '../../../src/engine/kube/types.js';
-import { silentLogger } from '../../../src/engine/log.js';
+import type { AppObject } from '../../../src/kube/app.js';
+import { watchApp } from '../../../src/kube/watch-app.js';
+import { isGone } from '../../../src/kube/client.js';
+import { APP, APP_NAME, apiVersionOf } from '../../../src/kube/resources.js';
+import type { Status } from '../../../src/kube/types.js';
+import { silentLogger } from '../../../src/base/log.js';
 
 type TestServer = Awaited<ReturnType<typeof startTestApiServer>>;
 let server: TestServer;

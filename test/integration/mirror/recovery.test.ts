@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { APP, APP_NAME, CONTAINER, type ResourceRef } from '../../../src/engine/kube/resources.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
-import type { DockerEvent } from '../../../src/engine/mirror/routing.js';
+import { APP, APP_NAME, CONTAINER, type ResourceRef } from '../../../src/kube/resources.js';
+import type { KubeObject } from '../../../src/kube/types.js';
+import type { DockerEvent } from '../../../src/controllers/mirror/routing.js';
 import { NS, createRunningApp, fastBackoff, startHarness, type MirrorHarness } from './harness.js';
 
 const WAIT = { timeout: 60_000, interval: 100 };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../../../src/engine/kube/resources.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
-import { MIRROR_FINALIZER } from '../../../src/engine/mirror/constants.js';
-import { imageMirrorName, volumeMirrorName } from '../../../src/engine/mirror/naming.js';
+import { CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../../../src/kube/resources.js';
+import type { KubeObject } from '../../../src/kube/types.js';
+import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
+import { imageMirrorName, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 import { NS, WAIT, mirrorProbes, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
 
 let h: MirrorHarness;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { APP_CONTROLLER_MANAGER, applyAppConditions } from '../../../src/engine/app-status.js';
-import { APP, APP_NAME, CONTAINER, CONTAINER_NAMESPACE, IMAGE, NAMESPACE, VOLUME } from '../../../src/engine/kube/resources.js';
-import { silentLogger } from '../../../src/engine/log.js';
-import { MIRROR_FINALIZER } from '../../../src/engine/mirror/constants.js';
-import { imageMirrorName, volumeMirrorName } from '../../../src/engine/mirror/naming.js';
+import { applyAppConditions } from '../../../src/controllers/app-conditions.js';
+import { APP_CONTROLLER_MANAGER } from '../../../src/kube/app.js';
+import { APP, APP_NAME, CONTAINER, CONTAINER_NAMESPACE, IMAGE, NAMESPACE, VOLUME } from '../../../src/kube/resources.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
+import { imageMirrorName, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 import { NS, WAIT, mirrorProbes, createRunningApp, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
 
 let h: MirrorHarness;

@@ -4,16 +4,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startDaemon, type Daemon } from '../../../src/daemon/serve.js';
-import { KubeClient } from '../../../src/engine/kube/client.js';
-import { NAMESPACE } from '../../../src/engine/kube/resources.js';
-import { silentLogger } from '../../../src/engine/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/engine/paths.js';
-import { readServiceConfig } from '../../../src/engine/service/config.js';
-import { createService } from '../../../src/engine/service/create.js';
-import { isServiceRunning } from '../../../src/engine/service/lifecycle.js';
-import { DaemonRunningError, readPidRecord } from '../../../src/engine/service/pidfile.js';
-import { probeReady } from '../../../src/engine/service/readiness.js';
-import { serviceStatus } from '../../../src/engine/service/status.js';
+import { KubeClient } from '../../../src/kube/client.js';
+import { NAMESPACE } from '../../../src/kube/resources.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
+import { readServiceConfig } from '../../../src/service/config.js';
+import { createService } from '../../../src/service/create.js';
+import { isServiceRunning } from '../../../src/service/lifecycle.js';
+import { DaemonRunningError, readPidRecord } from '../../../src/service/pidfile.js';
+import { probeReady } from '../../../src/service/readiness.js';
+import { serviceStatus } from '../../../src/service/status.js';
 
 // The daemon runs in this process (the pidfile names the test runner), against a temp HOME.
 let home: string;

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { silentLogger } from '../../../src/engine/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/engine/paths.js';
-import { DriverError, type DriverState } from '../../../src/engine/vm/driver.js';
-import { LimaDriver } from '../../../src/engine/vm/lima/lima-driver.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
+import { DriverError, type DriverState } from '../../../src/vm/driver.js';
+import { LimaDriver } from '../../../src/vm/lima/lima-driver.js';
 
 const fakeLimactl = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-limactl');
 

@@ -2,17 +2,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { DriverState } from '../../../src/engine/vm/driver.js';
-import { DriverError } from '../../../src/engine/vm/driver.js';
-import { bridgeName } from '../../../src/engine/vm/native/bridge.js';
-import { containerdPaths } from '../../../src/engine/vm/native/engine-layout.js';
-import { pingDockerSocket as pingDocker } from '../../../src/engine/docker-ping.js';
-import { pingContainerd } from '../../../src/engine/vm/native/engine-ping.js';
-import { processArgv, readPidFile, signalProcess } from '../../../src/engine/vm/native/engine-process.js';
-import { mountsUnder } from '../../../src/engine/vm/native/mounts.js';
-import { NativeDriver, type NativeDriverOptions } from '../../../src/engine/vm/native/native-driver.js';
-import { silentLogger } from '../../../src/engine/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/engine/paths.js';
+import type { DriverState } from '../../../src/vm/driver.js';
+import { DriverError } from '../../../src/vm/driver.js';
+import { bridgeName } from '../../../src/vm/native/bridge.js';
+import { containerdPaths } from '../../../src/vm/native/engine-layout.js';
+import { pingDockerSocket as pingDocker } from '../../../src/vm/docker-ping.js';
+import { pingContainerd } from '../../../src/vm/native/engine-ping.js';
+import { processArgv, readPidFile, signalProcess } from '../../../src/vm/native/engine-process.js';
+import { mountsUnder } from '../../../src/vm/native/mounts.js';
+import { NativeDriver, type NativeDriverOptions } from '../../../src/vm/native/native-driver.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
 
 // Fast supervision so a restart takes ~a second, not the production backoff.
 const FAST: NativeDriverOptions = { livenessIntervalMs: 100, stopGraceMs: 15_000, crashPolicy: { baseDelayMs: 100 } };

@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../../src/apiserver/credentials.js';
+import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../../src/service/credentials.js';
 
 function get(host: string, port: number, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {

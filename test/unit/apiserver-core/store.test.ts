@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
+import type { KubeObject } from '../../../src/kube/types.js';
 import { RevisionMismatch, Store, type StoreEvent } from '../../../src/apiserver/store/store.js';
 
 let dir: string;

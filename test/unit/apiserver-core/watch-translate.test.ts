@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { translate } from '../../../src/apiserver/handlers/watch.js';
 import type { StoreEvent } from '../../../src/apiserver/store/store.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
+import type { KubeObject } from '../../../src/kube/types.js';
 
 const obj = (color: string): KubeObject => ({ apiVersion: 'v1', kind: 'W', metadata: { name: 'w' }, spec: { color } });
 const red = (o: KubeObject) => o.spec?.color === 'red';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { trackUpdate, type TrackUpdateInput } from '../../../src/apiserver/patch/managed-fields.js';
 import { serverSideApply } from '../../../src/apiserver/patch/server-side-apply.js';
 import { FieldSet, formatPath } from '../../../src/apiserver/patch/field-set.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
+import type { KubeObject } from '../../../src/kube/types.js';
 import { API_VERSION, T0, T1, T2, app, cond, schema } from './ssa-fixtures.js';
 
 function update(live: KubeObject | undefined, updated: KubeObject, manager: string, extra: Partial<TrackUpdateInput> = {}): KubeObject {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyDefaults } from '../../../src/apiserver/schema/defaults.js';
 import { pruneUnknownFields } from '../../../src/apiserver/schema/prune.js';
-import type { JSONSchemaProps } from '../../../src/apiserver/schema/types.js';
+import type { JSONSchemaProps } from '../../../src/kube/json-schema.js';
 
 const schema: JSONSchemaProps = {
   type: 'object',

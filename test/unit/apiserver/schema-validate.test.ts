@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateAgainstSchema, type FieldError } from '../../../src/apiserver/schema/validate.js';
-import type { JSONSchemaProps } from '../../../src/apiserver/schema/types.js';
+import type { JSONSchemaProps } from '../../../src/kube/json-schema.js';
 
 const schema: JSONSchemaProps = {
   type: 'object',

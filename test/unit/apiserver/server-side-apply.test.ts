@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ApplyConflictError, serverSideApply, type ServerSideApplyInput } from '../../../src/apiserver/patch/server-side-apply.js';
 import { trackUpdate } from '../../../src/apiserver/patch/managed-fields.js';
-import type { JSONSchemaProps } from '../../../src/apiserver/schema/types.js';
-import { crdDir } from '../../../src/engine/assets.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
+import type { JSONSchemaProps } from '../../../src/kube/json-schema.js';
+import { crdDir } from '../../../src/base/assets.js';
+import type { KubeObject } from '../../../src/kube/types.js';
 import { API_VERSION, T0, T1, T2, app, cond, conditionTypes, managerNames, schema } from './ssa-fixtures.js';
 
 function apply(live: KubeObject | undefined, applied: KubeObject, manager: string, extra: Partial<ServerSideApplyInput> = {}): KubeObject {

@@ -1,5 +1,5 @@
-import type { JSONSchemaProps } from '../../../src/apiserver/schema/types.js';
-import type { Condition, KubeObject } from '../../../src/engine/kube/types.js';
+import type { JSONSchemaProps } from '../../../src/kube/json-schema.js';
+import type { Condition, KubeObject } from '../../../src/kube/types.js';
 
 export const API_VERSION = 'app.rancherdesktop.io/v1alpha1';
 export const T0 = '2026-01-01T00:00:00Z';

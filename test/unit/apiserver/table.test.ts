@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { cellValue, formatAge, toTable } from '../../../src/apiserver/table/table.js';
 import { evaluateJsonPath, JsonPathError, parseJsonPath } from '../../../src/apiserver/table/json-path.js';
-import { crdDir } from '../../../src/engine/assets.js';
-import type { PrinterColumn } from '../../../src/apiserver/schema/types.js';
-import type { KubeObject } from '../../../src/engine/kube/types.js';
+import { crdDir } from '../../../src/base/assets.js';
+import type { PrinterColumn } from '../../../src/kube/json-schema.js';
+import type { KubeObject } from '../../../src/kube/types.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
 const ago = (ms: number): string => new Date(now.getTime() - ms).toISOString();

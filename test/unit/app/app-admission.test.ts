@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AdmissionDenied, type AdmissionRequest } from '../../../src/apiserver/admission.js';
-import { createAppAdmission } from '../../../src/engine/admission/app-admission.js';
-import type { AppObject } from '../../../src/engine/app-status.js';
+import { AdmissionDenied, type AdmissionRequest } from '../../../src/kube/admission.js';
+import { createAppAdmission } from '../../../src/controllers/app/app-admission.js';
+import type { AppObject } from '../../../src/kube/app.js';
 
 const linux = createAppAdmission({ platform: 'linux', arch: 'x64' });
 const mac = createAppAdmission({ platform: 'darwin', arch: 'arm64' });

@@ -4,10 +4,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureDockerContext, removeDockerContext } from '../../../src/engine/docker-context/docker-context.js';
-import { pingDockerHost as pingDocker } from '../../../src/engine/docker-ping.js';
-import { contextMetaPath, currentContext, dockerConfigDir, writeContext } from '../../../src/engine/docker-context/store.js';
-import { silentLogger } from '../../../src/engine/log.js';
+import { ensureDockerContext, removeDockerContext } from '../../../src/controllers/app/docker-context.js';
+import { pingDockerHost as pingDocker } from '../../../src/vm/docker-ping.js';
+import { contextMetaPath, currentContext, dockerConfigDir, writeContext } from '../../../src/controllers/app/docker-context-store.js';
+import { silentLogger } from '../../../src/base/log.js';
 
 let dir: string;
 beforeEach(async () => {

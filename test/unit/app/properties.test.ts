@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { JSONSchemaProps } from '../../../src/apiserver/schema/types.js';
-import { crdDir } from '../../../src/engine/assets.js';
-import { coerceValue, parseAssignments, settableProperties } from '../../../src/engine/app/properties.js';
-import { ExitCode, RddError } from '../../../src/engine/errors.js';
+import type { JSONSchemaProps } from '../../../src/kube/json-schema.js';
+import { crdDir } from '../../../src/base/assets.js';
+import { coerceValue, parseAssignments, settableProperties } from '../../../src/cli/app/properties.js';
+import { ExitCode, RddError } from '../../../src/base/errors.js';
 
 const crd = parse(readFileSync(`${crdDir}/app.yaml`, 'utf8')) as {
   spec: { versions: { schema: { openAPIV3Schema: JSONSchemaProps } }[] };

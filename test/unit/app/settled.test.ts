@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AppObject } from '../../../src/engine/app-status.js';
-import { computeSettled } from '../../../src/engine/controllers/settled.js';
-import type { Condition } from '../../../src/engine/kube/types.js';
+import type { AppObject } from '../../../src/kube/app.js';
+import { computeSettled } from '../../../src/kube/app.js';
+import type { Condition } from '../../../src/kube/types.js';
 
 const T = '2026-01-01T00:00:00Z';
 const cond = (type: string, status: Condition['status'], reason: string, observedGeneration: number | undefined, message = ''): Condition => ({

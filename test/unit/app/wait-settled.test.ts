@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AppObject } from '../../../src/engine/app-status.js';
-import { judge } from '../../../src/engine/app/wait-settled.js';
-import type { Condition } from '../../../src/engine/kube/types.js';
+import type { AppObject } from '../../../src/kube/app.js';
+import { judge } from '../../../src/cli/app/wait-settled.js';
+import type { Condition } from '../../../src/kube/types.js';
 
 const c = (type: string, status: Condition['status'], reason: string, observedGeneration: number, message = 'm'): Condition => ({
   type,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conditionHolds, nextCondition } from '../../../src/engine/conditions.js';
-import type { Condition } from '../../../src/engine/kube/types.js';
+import { conditionHolds, nextCondition } from '../../../src/kube/conditions.js';
+import type { Condition } from '../../../src/kube/types.js';
 
 const earlier: Condition = {
   type: 'Running',

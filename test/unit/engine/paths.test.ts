@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertSocketPathFits, instancePaths, resolveInstance } from '../../../src/engine/paths.js';
+import { assertSocketPathFits, instancePaths, resolveInstance } from '../../../src/base/paths.js';
 
 describe('resolveInstance', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { defaultBackoff, WorkQueue } from '../../../src/engine/controllers/work-queue.js';
-import { silentLogger } from '../../../src/engine/log.js';
+import { defaultBackoff } from '../../../src/base/backoff.js';
+import { WorkQueue } from '../../../src/controllers/work-queue.js';
+import { silentLogger } from '../../../src/base/log.js';
 
 describe('defaultBackoff', () => {
   it('doubles from 1 s and caps at 30 s', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AdmissionDenied, type AdmissionRequest } from '../../../src/apiserver/admission.js';
-import { mirrorAdmission } from '../../../src/engine/admission/mirror-admission.js';
+import { AdmissionDenied, type AdmissionRequest } from '../../../src/kube/admission.js';
+import { mirrorAdmission } from '../../../src/controllers/mirror/mirror-admission.js';
 
 const hook = (kind: string) => mirrorAdmission.find((h) => h.kind === kind)!;
 

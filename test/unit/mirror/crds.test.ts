@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { crdDir } from '../../../src/engine/assets.js';
-import { CONTAINER_STATES, CONTAINER_STATUSES } from '../../../src/engine/mirror/constants.js';
+import { crdDir } from '../../../src/base/assets.js';
+import { CONTAINER_STATES, CONTAINER_STATUSES } from '../../../src/kube/containers.js';
 
 interface Version {
   name: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_API_VERSION, negotiateApiVersion } from '../../../src/engine/mirror/docker-client.js';
+import { CLIENT_API_VERSION, negotiateApiVersion } from '../../../src/controllers/mirror/docker-client.js';
 
 describe('Docker API version negotiation (S8)', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCommand, formatPorts, formatSize, shortImageId } from '../../../src/engine/mirror/docker-format.js';
+import { formatCommand, formatPorts, formatSize, shortImageId } from '../../../src/controllers/mirror/docker-format.js';
 
 describe('docker display formats', () => {
   it.each([

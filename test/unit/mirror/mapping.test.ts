@@ -6,8 +6,8 @@ import {
   portsStatus,
   volumeMirror,
   type ContainerInspect,
-} from '../../../src/engine/mirror/mapping.js';
-import { imageMirrorName, volumeMirrorName } from '../../../src/engine/mirror/naming.js';
+} from '../../../src/controllers/mirror/mapping.js';
+import { imageMirrorName, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 
 const ZERO = '0001-01-01T00:00:00Z';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { imageMirrorName, sanitize, volumeMirrorName } from '../../../src/engine/mirror/naming.js';
+import { imageMirrorName, sanitize, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const ID = 'sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { engineKeyString, parseEngineKey, routeEvent, type DockerEvent } from '../../../src/engine/mirror/routing.js';
+import { engineKeyString, parseEngineKey, routeEvent, type DockerEvent } from '../../../src/controllers/mirror/routing.js';
 
 const ev = (Type: string, Action: string, ID = 'x'): DockerEvent => ({ Type, Action, Actor: { ID, Attributes: {} } });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { asksForHelp, kubectlArgs } from '../../../src/commands/ctl.js';
+import { asksForHelp, kubectlArgs } from '../../../src/cli/commands/ctl.js';
 
-// The globals of src/cli.ts: all take a value.
+// The globals of src/cli/program.ts: all take a value.
 const globals = new Map([
   ['--instance', true],
   ['--log-level', true],

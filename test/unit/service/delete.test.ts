@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/engine/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/engine/paths.js';
-import { deleteService } from '../../../src/engine/service/delete.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
+import { deleteService } from '../../../src/service/delete.js';
 
 let home: string;
 

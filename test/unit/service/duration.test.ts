@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDurationMs } from '../../../src/engine/service/duration.js';
+import { formatDuration, parseDurationMs } from '../../../src/base/duration.js';
 
 describe('parseDurationMs', () => {
   it.each([

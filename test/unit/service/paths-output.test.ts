@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { renderPaths, shellQuote } from '../../../src/engine/output/paths.js';
-import { instancePaths, PATH_KEYS } from '../../../src/engine/paths.js';
+import { renderPaths, shellQuote } from '../../../src/cli/output/paths.js';
+import { instancePaths, PATH_KEYS } from '../../../src/base/paths.js';
 
 const paths = instancePaths('7', { env: {}, platform: 'linux', home: '/home/u' });
 

@@ -9,8 +9,8 @@ import {
   formatPidRecord,
   readPidRecord,
   runningDaemon,
-} from '../../../src/engine/service/pidfile.js';
-import { processStartToken } from '../../../src/engine/service/process-info.js';
+} from '../../../src/service/pidfile.js';
+import { processStartToken } from '../../../src/service/process-info.js';
 
 let dir: string;
 let paths: { pidFile: string; instance: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, isInteractive, quietUnlessWaiting } from '../../../src/engine/output/progress.js';
+import { createProgress, isInteractive, quietUnlessWaiting } from '../../../src/cli/output/progress.js';
 
 function capture(isTTY = false) {
   const lines: string[] = [];

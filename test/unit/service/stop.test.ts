@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/engine/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/engine/paths.js';
-import { formatPidRecord } from '../../../src/engine/service/pidfile.js';
-import { processStartToken } from '../../../src/engine/service/process-info.js';
-import { stopService } from '../../../src/engine/service/stop.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
+import { formatPidRecord } from '../../../src/service/pidfile.js';
+import { processStartToken } from '../../../src/service/process-info.js';
+import { stopService } from '../../../src/service/stop.js';
 
 let home: string;
 let paths: InstancePaths;

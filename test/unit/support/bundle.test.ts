@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instancePaths } from '../../../src/engine/paths.js';
-import { writeSupportBundle } from '../../../src/engine/support/bundle.js';
-import type { Collector } from '../../../src/engine/support/collector.js';
+import { instancePaths } from '../../../src/base/paths.js';
+import { writeSupportBundle } from '../../../src/support/bundle.js';
+import type { Collector } from '../../../src/support/collector.js';
 
 describe('writeSupportBundle', () => {
   let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { belongsToInstance, catchesSignal, withDescendants, type ProcessInfo } from '../../../src/engine/support/processes.js';
+import { belongsToInstance, catchesSignal, withDescendants, type ProcessInfo } from '../../../src/support/processes.js';
 
 const proc = (pid: number, argv: string[], environ: string[] = [], ppid = 1): ProcessInfo => ({ pid, ppid, argv, environ });
 

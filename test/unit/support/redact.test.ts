@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, isSecretName, REDACTED, secretEnvValues } from '../../../src/engine/support/redact.js';
+import { createRedactor, isSecretName, REDACTED, secretEnvValues } from '../../../src/support/redact.js';
 
 describe('redaction', () => {
   const redact = createRedactor();

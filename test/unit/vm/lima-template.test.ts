@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { instancePaths } from '../../../src/engine/paths.js';
-import type { EngineSettings } from '../../../src/engine/vm/driver.js';
-import { renderLimaTemplate } from '../../../src/engine/vm/lima/template.js';
+import { instancePaths } from '../../../src/base/paths.js';
+import type { EngineSettings } from '../../../src/vm/driver.js';
+import { renderLimaTemplate } from '../../../src/vm/lima/template.js';
 
 const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const DAEMON_JSON = '{"registry-mirrors":["http://127.0.0.1:5000"],"debug":true}';

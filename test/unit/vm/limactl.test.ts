@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { instancePaths } from '../../../src/engine/paths.js';
-import { DriverError } from '../../../src/engine/vm/driver.js';
-import { toDriverState } from '../../../src/engine/vm/lima/lima-driver.js';
-import { limaEdits, limactlArgs } from '../../../src/engine/vm/lima/lima-settings.js';
-import { limactlMessage, parseLimaList, type LimaInstance } from '../../../src/engine/vm/lima/limactl.js';
+import { instancePaths } from '../../../src/base/paths.js';
+import { DriverError } from '../../../src/vm/driver.js';
+import { toDriverState } from '../../../src/vm/lima/lima-driver.js';
+import { limaEdits, limactlArgs } from '../../../src/vm/lima/lima-settings.js';
+import { limactlMessage, parseLimaList, type LimaInstance } from '../../../src/vm/lima/limactl.js';
 
 const paths = instancePaths('2', { env: {}, platform: 'linux', home: '/home/u' });
 

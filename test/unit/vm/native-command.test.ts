@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { instancePaths } from '../../../src/engine/paths.js';
-import { CrashPolicy } from '../../../src/engine/vm/native/crash-policy.js';
+import { instancePaths } from '../../../src/base/paths.js';
+import { CrashPolicy } from '../../../src/vm/native/crash-policy.js';
 import {
   containerdArgs, containerdConfigToml, daemonJsonConflicts, dockerdArgs,
-} from '../../../src/engine/vm/native/engine-command.js';
-import { engineLayout, ownsArgv } from '../../../src/engine/vm/native/engine-layout.js';
-import { mountsUnder } from '../../../src/engine/vm/native/mounts.js';
+} from '../../../src/vm/native/engine-command.js';
+import { engineLayout, ownsArgv } from '../../../src/vm/native/engine-layout.js';
+import { mountsUnder } from '../../../src/vm/native/mounts.js';
 
 const paths = instancePaths('7', { env: {}, platform: 'linux', home: '/h' });
 

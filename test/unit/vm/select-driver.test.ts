@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RddError } from '../../../src/engine/errors.js';
-import { silentLogger } from '../../../src/engine/log.js';
-import { instancePaths } from '../../../src/engine/paths.js';
-import { DriverError } from '../../../src/engine/vm/driver.js';
-import type { ExecutableLookup } from '../../../src/engine/vm/find-executable.js';
-import { pathLookup } from '../../../src/engine/vm/find-executable.js';
-import { NativeDriver } from '../../../src/engine/vm/native/native-driver.js';
-import { createDriver, resolveDriverChoice, type DriverChoice } from '../../../src/engine/vm/select-driver.js';
+import { RddError } from '../../../src/base/errors.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { instancePaths } from '../../../src/base/paths.js';
+import { DriverError } from '../../../src/vm/driver.js';
+import type { ExecutableLookup } from '../../../src/vm/find-executable.js';
+import { pathLookup } from '../../../src/vm/find-executable.js';
+import { NativeDriver } from '../../../src/vm/native/native-driver.js';
+import { createDriver, resolveDriverChoice, type DriverChoice } from '../../../src/vm/select-driver.js';
 
 const found = (...names: string[]): ExecutableLookup => (name) => (names.includes(name) ? `/usr/bin/${name}` : undefined);
 

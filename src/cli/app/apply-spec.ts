@@ -1,0 +1,57 @@
+import { CLI_MANAGER } from '../../kube/app.js';
+import type { AppObject } from '../../kube/app.js';
+import { ExitCode, RddError } from '../../base/errors.js';
+import { ApiError, isConflict, type KubeClient } from '../../kube/client.js';
+import { APP, APP_NAME, apiVersionOf, objectPath, collectionPath } from '../../kube/resources.js';
+
+export type ApplyOutcome = { kind: 'applied'; app: AppObject; created: boolean } | { kind: 'nothing-to-stop' };
+
+
+/** `running=false` and nothing else: on a missing App there is nothing to do. */
+function isStopOnly(spec: Record<string, unknown>): boolean {
+  const keys = Object.keys(spec);
+  return keys.length === 1 && spec.running === false;
+}
+
+/** The server refused the values (schema, strict decoding or admission): exit 3 with its own message (SPEC §7). */
+function rejected(err: unknown): never {
+  if (err instanceof ApiError && (err.status === 400 || err.status === 422)) {
+    throw new RddError(err.body?.message ?? err.message, { exitCode: ExitCode.Rejected, cause: err });
+  }
+  throw err;
+}
+
+/**
+ * Creates the App with `spec` (the server fills in the defaults) or
+ * merge-patches it. Writes use fieldValidation=Strict, and dryRun=All when
+ * asked, so a rejected or dry-run request persists nothing.
+ */
+export async function applyAppSpec(client: KubeClient, spec: Record<string, unknown>, opts: { dryRun: boolean }): Promise<ApplyOutcome> {
+  const query = { fieldValidation: 'Strict', fieldManager: CLI_MANAGER, dryRun: opts.dryRun ? 'All' : undefined };
+  const existing = await client.find<AppObject>(APP, APP_NAME);
+  if (!existing) {
+    if (isStopOnly(spec)) return { kind: 'nothing-to-stop' };
+    try {
+      const app = await client.request<AppObject>('POST', collectionPath(APP), {
+        query,
+        body: { apiVersion: apiVersionOf(APP), kind: APP.kind, metadata: { name: APP_NAME }, spec },
+      });
+      return { kind: 'applied', app, created: true };
+    } catch (err) {
+      // Someone else created it meanwhile: patch theirs.
+      if (!isConflict(err)) rejected(err);
+    }
+  } else if (existing.metadata.deletionTimestamp) {
+    throw new RddError(`App "${APP_NAME}" is being deleted; wait until it is gone, then try again`);
+  }
+  try {
+    const app = await client.request<AppObject>('PATCH', objectPath(APP, APP_NAME), {
+      query,
+      body: { spec },
+      contentType: 'application/merge-patch+json',
+    });
+    return { kind: 'applied', app, created: false };
+  } catch (err) {
+    rejected(err);
+  }
+}

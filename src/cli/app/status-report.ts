@@ -1,0 +1,84 @@
+import type { AppObject } from '../../kube/app.js';
+import { RddError } from '../../base/errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, type ResourceRef } from '../../kube/resources.js';
+import type { Condition } from '../../kube/types.js';
+import type { InstancePaths } from '../../base/paths.js';
+import { isServiceRunning } from '../../service/lifecycle.js';
+
+export interface StatusReport {
+  instance: string;
+  service: 'running';
+  app?: { generation: number; spec: AppObject['spec']; conditions: Condition[]; deleting: boolean };
+  mirrors: { namespace: string; containers: number | null; images: number | null; volumes: number | null };
+}
+
+async function count(client: KubeClient, ref: ResourceRef, namespace: string): Promise<number | null> {
+  try {
+    return (await client.list(ref, { namespace })).items.length;
+  } catch {
+    // The mirror kinds may not be served (yet); the report still says what it knows.
+    return null;
+  }
+}
+
+export function serviceDown(paths: InstancePaths): RddError {
+  return new RddError(`the rdd service of instance ${paths.instance} is not running`, {
+    suggestion: 'start it with `rdd svc start`, or start the engine with `rdd start`',
+  });
+}
+
+/** What `rdd status` shows: the App's conditions and how many mirrors its namespace holds. */
+export async function collectStatus(paths: InstancePaths): Promise<StatusReport> {
+  if (!(await isServiceRunning(paths))) throw serviceDown(paths);
+  const { KubeClient } = await import('../../kube/client.js');
+  const client = KubeClient.fromFile(paths.kubeconfig);
+  const app = await client.find<AppObject>(APP, APP_NAME);
+  const namespace = app?.spec?.namespace ?? 'rancher-desktop';
+  const [containers, images, volumes] = await Promise.all([CONTAINER, IMAGE, VOLUME].map((ref) => count(client, ref, namespace)));
+  return {
+    instance: paths.instance,
+    service: 'running',
+    app: app && {
+      generation: app.metadata.generation ?? 0,
+      spec: app.spec,
+      conditions: app.status?.conditions ?? [],
+      deleting: Boolean(app.metadata.deletionTimestamp),
+    },
+    mirrors: { namespace, containers, images, volumes },
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd()).join('\n');
+}
+
+export function renderStatus(report: StatusReport): string {
+  const lines = [`Instance:  ${report.instance}`, `Service:   ${report.service}`];
+  const app = report.app;
+  if (!app) {
+    lines.push(`App:       none (create it with \`rdd start\` or \`rdd set PROP=VALUE\`)`);
+  } else {
+    const spec = app.spec ?? {};
+    const running = spec.running ? 'running' : 'stopped';
+    lines.push(
+      `App:       ${running}, engine ${spec.containerEngine?.name ?? 'moby'}, driver ${spec.vm?.driver ?? 'auto'}, generation ${app.generation}${app.deleting ? ' (being deleted)' : ''}`,
+      '',
+      table([
+        ['CONDITION', 'STATUS', 'REASON', 'GENERATION', 'MESSAGE'],
+        ...app.conditions.map((c) => [
+          c.type,
+          c.status,
+          c.reason,
+          c.observedGeneration === app.generation ? String(c.observedGeneration) : `${c.observedGeneration ?? '-'} (stale)`,
+          c.message,
+        ]),
+      ]),
+    );
+  }
+  const n = (v: number | null) => (v === null ? '-' : String(v));
+  const m = report.mirrors;
+  lines.push('', `Mirrors in namespace ${m.namespace}: ${n(m.containers)} containers, ${n(m.images)} images, ${n(m.volumes)} volumes`);
+  return lines.join('\n') + '\n';
+}

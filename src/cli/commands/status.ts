@@ -1,0 +1,21 @@
+import { Option, type Command } from 'commander';
+import { globals } from './global.js';
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description("show the App's conditions and how many containers, images and volumes are mirrored")
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: { output: 'text' | 'json' }, cmd: Command) => {
+      const { paths } = globals(cmd);
+      const { collectStatus, renderStatus, serviceDown } = await import('../app/status-report.js');
+      const { isServiceRunning } = await import('../../service/lifecycle.js');
+      if (!(await isServiceRunning(paths))) {
+        // Scripts reading -o json still get an object to parse; the exit code says "not running" as before.
+        if (opts.output === 'json') process.stdout.write(JSON.stringify({ instance: paths.instance, service: 'stopped' }, null, 2) + '\n');
+        throw serviceDown(paths);
+      }
+      const report = await collectStatus(paths);
+      process.stdout.write(opts.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report));
+    });
+}

@@ -1,0 +1,27 @@
+import type Docker from 'dockerode';
+import type { KubeClient } from '../../kube/client.js';
+import type { ResourceRef } from '../../kube/resources.js';
+import type { Logger } from '../../base/log.js';
+import type { SerialLock } from './concurrency.js';
+
+/** What the mirror's per-object work needs while connected to one engine. */
+export interface MirrorContext {
+  client: KubeClient;
+  docker: Docker;
+  /** API namespace of the mirrors (App spec.namespace). */
+  namespace: string;
+  log: Logger;
+  /** Queues a work-queue key (engine:… or mirror:…). */
+  enqueue(key: string): void;
+  /**
+   * Image syncs run one at a time: events name an image by ID or by
+   * reference, so two keys can mean one image, and one sync's prune must not
+   * race another's apply.
+   */
+  imageLock: SerialLock;
+  /**
+   * False when the controller's watch has never seen this mirror, so a sync
+   * can create it without reading it first (a 409 falls back to a read).
+   */
+  mayExist(ref: ResourceRef, name: string): boolean;
+}

@@ -1,0 +1,86 @@
+import type { KubeClient } from '../../kube/client.js';
+import type { Logger } from '../../base/log.js';
+import { SerialLock } from './concurrency.js';
+import { connectDocker } from './docker-client.js';
+import { fullSync, type FullSyncHooks, type FullSyncResult } from './full-sync.js';
+import { ensureMobyNamespace } from './namespaces.js';
+import { engineKeyString, routeEvent, type DockerEvent } from './routing.js';
+import type { MirrorContext } from './session-context.js';
+import { EventStream, engineNow } from './watcher.js';
+
+export interface EngineHooks extends FullSyncHooks {
+  /**
+   * Test seam (SPEC §10 fault injection): runs inside the event handler
+   * before routing; throwing there kills the watcher like a handler bug would.
+   */
+  onEvent?(event: DockerEvent): void;
+}
+
+export interface EngineSessionOptions {
+  client: KubeClient;
+  socketPath: string;
+  namespace: string;
+  log: Logger;
+  enqueue(key: string): void;
+  mayExist: MirrorContext['mayExist'];
+  /** The watcher died (stream error, engine gone, handler threw); not called after close(). */
+  onDeath(session: EngineSession, err: Error): void;
+  hooks?: EngineHooks;
+}
+
+/**
+ * One connection to the engine: negotiate the API, read the engine clock,
+ * full sync, then stream events from that clock reading so nothing that
+ * happened during the sync is lost. Events only enqueue keys.
+ */
+export class EngineSession {
+  readonly ctx: MirrorContext;
+  private stream?: EventStream;
+
+  private constructor(
+    private readonly opts: EngineSessionOptions,
+    ctx: MirrorContext,
+    readonly apiVersion: string,
+  ) {
+    this.ctx = ctx;
+  }
+
+  static async connect(opts: EngineSessionOptions): Promise<EngineSession> {
+    const { docker, apiVersion } = await connectDocker(opts.socketPath);
+    const ctx: MirrorContext = {
+      client: opts.client,
+      docker,
+      namespace: opts.namespace,
+      log: opts.log,
+      enqueue: opts.enqueue,
+      imageLock: new SerialLock(),
+      mayExist: opts.mayExist,
+    };
+    return new EngineSession(opts, ctx, apiVersion);
+  }
+
+  async start(): Promise<FullSyncResult> {
+    const since = await engineNow(this.ctx.docker);
+    await ensureMobyNamespace(this.opts.client, this.opts.namespace);
+    const result = await fullSync(this.ctx, this.opts.hooks);
+    this.stream = new EventStream({
+      docker: this.ctx.docker,
+      since,
+      log: this.opts.log,
+      onEvent: (event) => this.onEvent(event),
+      onDeath: (err) => this.opts.onDeath(this, err),
+    });
+    await this.stream.open();
+    return result;
+  }
+
+  close(): void {
+    this.stream?.close();
+  }
+
+  private onEvent(event: DockerEvent): void {
+    this.opts.hooks?.onEvent?.(event);
+    const key = routeEvent(event);
+    if (key) this.opts.enqueue(engineKeyString(key));
+  }
+}

@@ -1,0 +1,47 @@
+import type { KubeObject, StatusCause } from './types.js';
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+export interface AdmissionRequest {
+  operation: AdmissionOperation;
+  group: string;
+  version: string;
+  kind: string;
+  /** 'status' for writes through the status subresource; hooks usually ignore those. */
+  subResource?: string;
+  name: string;
+  namespace?: string;
+  /** The object as it will be stored (CREATE/UPDATE). Mutating hooks may change it in place. */
+  object?: KubeObject;
+  /** The stored object before this request (UPDATE/DELETE). */
+  oldObject?: KubeObject;
+  dryRun: boolean;
+}
+
+/**
+ * An in-process admission hook, the embedded equivalent of a webhook.
+ * Order per request: mutate hooks, then schema defaulting and validation,
+ * then validate hooks — as in kube-apiserver.
+ */
+export interface AdmissionHook {
+  /** Shown in denial messages: `admission webhook "<name>" denied the request: ...`. */
+  name: string;
+  group: string;
+  kind: string;
+  mutate?(request: AdmissionRequest): void | Promise<void>;
+  /** Throw AdmissionDenied to reject the request. */
+  validate?(request: AdmissionRequest): void | Promise<void>;
+}
+
+/** Thrown by a hook to reject a request; becomes a metav1.Status (422 Invalid by default). */
+export class AdmissionDenied extends Error {
+  readonly code: number;
+  readonly causes: StatusCause[];
+
+  constructor(message: string, options: { code?: number; causes?: StatusCause[] } = {}) {
+    super(message);
+    this.name = 'AdmissionDenied';
+    this.code = options.code ?? 422;
+    this.causes = options.causes ?? [];
+  }
+}

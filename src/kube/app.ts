@@ -1,0 +1,104 @@
+import type { ConditionInput } from './conditions.js';
+import { findCondition } from './conditions.js';
+import type { Condition, KubeObject } from './types.js';
+
+/**
+ * The App's vocabulary: its shape, its condition types and reasons, the field
+ * managers that write it, and the Settled rule that the App controller writes
+ * and the CLI waits on.
+ */
+
+/** Field managers of the App status writers; each owns only its own condition types (S3). */
+export const APP_CONTROLLER_MANAGER = 'rdd-app-controller';
+export const ENGINE_CONTROLLER_MANAGER = 'rdd-engine-controller';
+
+export interface AppObject extends KubeObject {
+  spec?: {
+    running?: boolean;
+    containerEngine?: { name?: 'moby' | 'containerd' };
+    vm?: { driver?: 'auto' | 'lima' | 'native'; cpus?: number; memory?: number; rosetta?: boolean };
+    namespace?: string;
+  };
+  status?: { conditions?: Condition[] };
+}
+
+/** `rdd set`'s field manager for the App spec. */
+export const CLI_MANAGER = 'rdd-set';
+
+export const RUNNING = 'Running';
+export const CONTAINER_ENGINE_READY = 'ContainerEngineReady';
+export const SETTLED = 'Settled';
+
+/** Reasons of the Running condition (SPEC §5). */
+export const RunningReason = {
+  Started: 'Started',
+  Stopped: 'Stopped',
+  Starting: 'Starting',
+  StartFailed: 'StartFailed',
+  StopFailed: 'StopFailed',
+  Crashed: 'Crashed',
+} as const;
+
+/** Running reasons after which waiting longer at the same generation is pointless. */
+export const FAILED_RUNNING_REASONS: readonly string[] = [RunningReason.StartFailed, RunningReason.Crashed];
+
+interface Terminal {
+  status: Condition['status'];
+  reason: string;
+}
+
+/** The state each condition must reach for the App's spec to count as done. */
+export function terminalStates(app: AppObject): { running: Terminal; engine: Terminal } {
+  const wantRunning = app.spec?.running ?? false;
+  if (!wantRunning) {
+    return { running: { status: 'False', reason: RunningReason.Stopped }, engine: { status: 'False', reason: 'Stopped' } };
+  }
+  const containerd = app.spec?.containerEngine?.name === 'containerd';
+  return {
+    running: { status: 'True', reason: RunningReason.Started },
+    // containerd has nothing to mirror: NotApplicable is its terminal state, so `rdd set` never hangs on it (S5).
+    engine: { status: 'True', reason: containerd ? 'NotApplicable' : 'Connected' },
+  };
+}
+
+/** Why `type` blocks, or undefined when it is in its terminal state at `generation`. */
+function blocker(conditions: readonly Condition[] | undefined, type: string, want: Terminal, generation: number): ConditionInput | undefined {
+  const c = findCondition(conditions, type);
+  if (!c) {
+    return { type: SETTLED, status: 'False', reason: 'Pending', message: `waiting for ${type} to be reported`, observedGeneration: generation };
+  }
+  if (c.observedGeneration !== generation) {
+    const seen = c.observedGeneration === undefined ? 'no generation' : `generation ${c.observedGeneration}`;
+    return {
+      type: SETTLED,
+      status: 'False',
+      reason: 'Pending',
+      message: `waiting for ${type} to observe generation ${generation} (last ${c.status}/${c.reason} at ${seen})`,
+      observedGeneration: generation,
+    };
+  }
+  if (c.status === want.status && c.reason === want.reason) return undefined;
+  const detail = c.message ? `: ${c.message}` : '';
+  return {
+    type: SETTLED,
+    status: 'False',
+    reason: c.reason,
+    message: `${type} ${c.status}/${c.reason}${detail}`,
+    observedGeneration: generation,
+  };
+}
+
+/**
+ * Settled is True iff Running matches spec.running and ContainerEngineReady is
+ * terminal for the spec, both observed at the App's current generation; else
+ * False carrying the first blocking condition's reason and message (SPEC §5).
+ */
+export function computeSettled(app: AppObject, conditions: readonly Condition[] | undefined = app.status?.conditions): ConditionInput {
+  const generation = app.metadata.generation ?? 0;
+  const want = terminalStates(app);
+  const blocking =
+    blocker(conditions, RUNNING, want.running, generation) ?? blocker(conditions, CONTAINER_ENGINE_READY, want.engine, generation);
+  if (blocking) return blocking;
+  const what = app.spec?.running ? `running (${app.spec?.containerEngine?.name ?? 'moby'})` : 'stopped';
+  return { type: SETTLED, status: 'True', reason: 'Settled', message: `engine ${what}, caught up with generation ${generation}`, observedGeneration: generation };
+}

@@ -1,0 +1,83 @@
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../base/log.js';
+import type { InstancePaths } from '../base/paths.js';
+import { RddError, errorMessage } from '../base/errors.js';
+import { startService } from './lifecycle.js';
+import { readPidRecord } from './pidfile.js';
+import { isProcessAlive, processCommandLine } from './process-info.js';
+import { stopService, type StopOptions } from './stop.js';
+
+/** The native engine of this instance, if one is running (its argv names its pidfile). */
+function runningEnginePid(paths: InstancePaths): number | undefined {
+  const record = readPidRecord(paths.dockerPidFile);
+  if (!record || !isProcessAlive(record.pid)) return undefined;
+  return processCommandLine(record.pid)?.includes(paths.dockerPidFile) ? record.pid : undefined;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * A log dir inside the service dir goes with it. One set by RDD_LOGS_DIR may be
+ * shared with other things, so only our *.log files (and the dir, if that
+ * leaves it empty) are removed there.
+ */
+function removeLogs(paths: InstancePaths): void {
+  if (isInside(paths.logDir, paths.dir)) return;
+  let names: string[];
+  try {
+    names = readdirSync(paths.logDir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.endsWith('.log')) rmSync(path.join(paths.logDir, name), { force: true });
+  try {
+    rmdirSync(paths.logDir);
+  } catch {
+    // not empty: someone else's files stay
+  }
+}
+
+/**
+ * `svc delete`: stops the daemon (its graceful shutdown stops the engine),
+ * then removes exactly the service dir, the short dir and the logs.
+ */
+export async function deleteService(paths: InstancePaths, log: Logger, options: StopOptions): Promise<{ stoppedPid?: number }> {
+  const { pid } = await stopService(paths, log, options);
+  const engine = runningEnginePid(paths);
+  if (engine !== undefined) {
+    // Left behind by a daemon that died: a new daemon adopts it, and its graceful stop stops it.
+    log.info('engine still running without a daemon; starting the daemon to stop it', { pid: engine });
+    options.progress?.update(`stopping the engine of instance ${paths.instance} (pid ${engine})`);
+    try {
+      await startService(paths, log, { timeoutMs: options.timeoutMs, logLevel: log.level });
+      await stopService(paths, log, options);
+    } catch (err) {
+      log.warn('could not start the daemon to stop the engine', { error: errorMessage(err) });
+    }
+    const still = runningEnginePid(paths);
+    if (still !== undefined) {
+      throw new RddError(`engine of instance ${paths.instance} (pid ${still}) is still running; not deleting ${paths.dir}`, {
+        suggestion: `stop it with \`rdd stop\` or \`kill ${still}\`, then run \`rdd svc delete\` again`,
+      });
+    }
+  }
+  await removeBridgeQuietly(paths, log);
+  for (const dir of [paths.dir, paths.shortDir]) rmSync(dir, { recursive: true, force: true });
+  removeLogs(paths);
+  return { stoppedPid: pid };
+}
+
+/** The instance's Linux bridge is named after the short dir about to vanish; nobody else would remove it. */
+async function removeBridgeQuietly(paths: InstancePaths, log: Logger): Promise<void> {
+  if (process.platform !== 'linux') return;
+  try {
+    const { removeBridge } = await import('../vm/native/bridge.js');
+    await removeBridge(paths.shortDir);
+  } catch (err) {
+    log.debug('bridge not removed', { error: errorMessage(err) });
+  }
+}

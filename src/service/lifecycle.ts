@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import type { Progress } from '../base/progress.js';
+import type { Logger } from '../base/log.js';
+import type { InstancePaths } from '../base/paths.js';
+import { createService } from './create.js';
+import { runningDaemon } from './pidfile.js';
+import { spawnDaemon, type SpawnOptions } from './spawn-daemon.js';
+import { waitUntilReady } from './wait-ready.js';
+
+export interface StartOptions extends SpawnOptions {
+  /** Wait for /readyz; 0 waits forever. */
+  timeoutMs: number;
+  /** Default true. */
+  wait?: boolean;
+  progress?: Progress;
+}
+
+export interface StartResult {
+  pid: number;
+  /** A daemon was running already; none was started. */
+  alreadyRunning: boolean;
+  /** Set when waited for. */
+  url?: string;
+}
+
+/** Whether this instance's daemon process is alive (it may still be starting up). */
+export async function isServiceRunning(paths: InstancePaths): Promise<boolean> {
+  return runningDaemon(paths) !== undefined;
+}
+
+/**
+ * `svc start`: creates the service if needed and starts `svc serve` in the
+ * background, unless a daemon already runs; then (by default) waits for its API.
+ */
+export async function startService(paths: InstancePaths, log: Logger, options: StartOptions): Promise<StartResult> {
+  const wait = options.wait ?? true;
+  const running = runningDaemon(paths);
+  if (running) {
+    const url = wait ? await waitUntilReady(paths, options) : undefined;
+    return { pid: running.pid, alreadyRunning: true, url };
+  }
+  // createService is idempotent; say "creating" only when there is something to create.
+  if (!existsSync(paths.config)) options.progress?.update(`creating the rdd service for instance ${paths.instance}`);
+  await createService(paths, log);
+  options.progress?.update(`starting the rdd daemon for instance ${paths.instance}`);
+  const child = spawnDaemon(paths, options);
+  log.debug('daemon spawned', { instance: paths.instance, pid: child.pid });
+  const url = wait ? await waitUntilReady(paths, { ...options, child }) : undefined;
+  // When two starts race, the other one's daemon may hold the lock: report that one.
+  const pid = runningDaemon(paths)?.pid ?? child.pid ?? 0;
+  return { pid, alreadyRunning: pid !== child.pid, url };
+}
+
+/** For commands that need the API (H5's `rdd set`, `rdd run`): start the daemon if needed and wait until it answers. */
+export async function ensureServiceRunning(
+  paths: InstancePaths,
+  log: Logger,
+  options: { timeoutMs: number; progress?: Progress },
+): Promise<void> {
+  await startService(paths, log, { ...options, wait: true, logLevel: log.level });
+}

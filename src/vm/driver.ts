@@ -1,0 +1,55 @@
+import type { Logger } from '../base/log.js';
+import type { InstancePaths } from '../base/paths.js';
+
+export type EngineName = 'moby' | 'containerd';
+export type DriverName = 'lima' | 'native';
+
+export interface EngineSettings {
+  engine: EngineName;
+  cpus?: number;
+  /** GiB */
+  memory?: number;
+  rosetta?: boolean;
+}
+
+export type DriverState =
+  | { phase: 'absent' }
+  | { phase: 'stopped' }
+  | { phase: 'running'; engine: EngineName }
+  /** The engine died and the driver gave up restarting it. */
+  | { phase: 'crashed'; message: string };
+
+export interface DriverContext {
+  paths: InstancePaths;
+  log: Logger;
+}
+
+/**
+ * What the App controller needs from a VM driver. Every method is
+ * idempotent: start on a running engine with the same settings is a no-op,
+ * stop on a stopped one returns at once.
+ */
+export interface VmDriver {
+  readonly name: DriverName;
+  /** Resolves once the engine socket answers. Throws DriverError with the tool's own message on failure. */
+  start(settings: EngineSettings, signal?: AbortSignal): Promise<void>;
+  stop(signal?: AbortSignal): Promise<void>;
+  /** Stops, then removes the VM / engine data. */
+  remove(signal?: AbortSignal): Promise<void>;
+  state(): Promise<DriverState>;
+  /** Called whenever state changes on its own (crash, restart, gave up). Returns an unsubscribe function. */
+  onStateChange(listener: (state: DriverState) => void): () => void;
+  /** Release watchers/timers without stopping the engine (daemon shutdown that leaves the engine to be adopted). */
+  dispose(): Promise<void>;
+}
+
+export class DriverError extends Error {
+  constructor(
+    message: string,
+    readonly driver: DriverName,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DriverError';
+  }
+}

@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '../../base/log.js';
+import type { InstancePaths } from '../../base/paths.js';
+import { DriverError, type DriverContext, type DriverState, type EngineSettings, type VmDriver } from '../driver.js';
+import { containerdPaths } from '../native/engine-layout.js';
+import { pingEngine } from '../native/engine-ping.js';
+import { Limactl, parseLimaList, type LimaInstance } from './limactl.js';
+import { LIMA_INSTANCE, limaEdits, limactlArgs } from './lima-settings.js';
+import { renderLimaTemplate } from './template.js';
+
+export interface LimaDriverOptions {
+  /** The limactl executable (default: `limactl` from PATH); tests inject a fake. */
+  limactl?: string;
+  platform?: NodeJS.Platform;
+  arch?: NodeJS.Architecture;
+  /** How long to wait for the forwarded engine socket after `limactl start`. */
+  readyTimeoutMs?: number;
+  /** How often a running VM's status is polled to report changes on its own (VM crash, external stop). */
+  monitorIntervalMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs the instance's engine in a Lima VM named "rd" under
+ * LIMA_HOME=<short dir>/lima; the guest engine socket is forwarded to the
+ * instance's docker.sock. limactl does the work; this maps its results and
+ * failures to the VmDriver contract.
+ */
+export class LimaDriver implements VmDriver {
+  readonly name = 'lima' as const;
+  private readonly paths: InstancePaths;
+  private readonly log: Logger;
+  private readonly limactl: Limactl;
+  private readonly platform: NodeJS.Platform;
+  private readonly arch: NodeJS.Architecture;
+  private readonly readyTimeoutMs: number;
+  private readonly monitorIntervalMs: number;
+  private readonly listeners = new Set<(state: DriverState) => void>();
+  private monitorTimer?: NodeJS.Timeout;
+  private polling: Promise<void> = Promise.resolve();
+  private lastState?: string;
+  private engine?: EngineSettings['engine'];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DriverContext, options: LimaDriverOptions = {}) {
+    this.paths = ctx.paths;
+    this.log = ctx.log.child('lima-driver');
+    this.platform = options.platform ?? process.platform;
+    this.arch = options.arch ?? process.arch;
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
+    this.monitorIntervalMs = options.monitorIntervalMs ?? 10_000;
+    this.limactl = new Limactl({
+      binary: options.limactl ?? 'limactl',
+      limaHome: ctx.paths.limaHome,
+      logFile: path.join(ctx.paths.logDir, 'limactl.log'),
+      env: options.env,
+    });
+  }
+
+  /** Where the rendered template is written before `limactl create`. */
+  get templateFile(): string {
+    return path.join(this.paths.shortDir, 'lima.yaml');
+  }
+
+  start(settings: EngineSettings, signal?: AbortSignal): Promise<void> {
+    return this.serialize(async () => {
+      let instance = await this.find(signal);
+      const daemonJson = existsSync(this.paths.daemonJson) ? await readFile(this.paths.daemonJson, 'utf8') : undefined;
+      if (!instance) {
+        await this.writeTemplate(settings, daemonJson);
+        this.log.info('creating the Lima VM', { template: this.templateFile });
+        await this.limactl.run(limactlArgs.create(this.templateFile), signal);
+      } else {
+        const edits = limaEdits(instance, settings, this.paths, this.platform, this.arch, daemonJson);
+        if (edits.length > 0) {
+          this.log.info('changing the Lima VM settings', { edits });
+          if (instance.status === 'Running') await this.limactl.run(limactlArgs.stop(), signal);
+          await this.limactl.run(limactlArgs.edit(edits), signal);
+          instance = { ...instance, status: 'Stopped' };
+        }
+      }
+      if (instance?.status !== 'Running') await this.limactl.run(limactlArgs.start(), signal);
+      this.engine = settings.engine;
+      await this.waitForSocket(settings.engine, signal);
+      this.startMonitor();
+    });
+  }
+
+  stop(signal?: AbortSignal): Promise<void> {
+    return this.serialize(async () => {
+      this.stopMonitor();
+      const instance = await this.find(signal);
+      if (instance?.status === 'Running') await this.limactl.run(limactlArgs.stop(), signal);
+    });
+  }
+
+  remove(signal?: AbortSignal): Promise<void> {
+    return this.serialize(async () => {
+      this.stopMonitor();
+      // delete --force stops a running VM first.
+      if (await this.find(signal)) await this.limactl.run(limactlArgs.delete(), signal);
+    });
+  }
+
+  async state(): Promise<DriverState> {
+    return toDriverState(await this.find(), this.engine);
+  }
+
+  onStateChange(listener: (state: DriverState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async dispose(): Promise<void> {
+    this.stopMonitor();
+    await Promise.all([this.queue.catch(() => undefined), this.polling]);
+  }
+
+  private serialize<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async find(signal?: AbortSignal): Promise<LimaInstance | undefined> {
+    const list = parseLimaList(await this.limactl.run(limactlArgs.list(), signal, true));
+    return list.find((i) => i.name === LIMA_INSTANCE);
+  }
+
+  private async writeTemplate(settings: EngineSettings, daemonJson: string | undefined): Promise<void> {
+    const yaml = renderLimaTemplate(settings, this.paths, this.platform, this.arch, daemonJson);
+    await mkdir(this.paths.shortDir, { recursive: true });
+    await writeFile(this.templateFile, yaml);
+  }
+
+  /** `limactl start` returns once the guest probes pass; the host-side forward may lag a moment behind. */
+  private async waitForSocket(engine: EngineSettings['engine'], signal?: AbortSignal): Promise<void> {
+    const socket = engine === 'moby' ? this.paths.dockerSocket : containerdPaths(this.paths).socket;
+    const deadline = Date.now() + this.readyTimeoutMs;
+    while (!(await pingEngine(engine, socket))) {
+      if (Date.now() >= deadline) {
+        const haLog = path.join(this.paths.limaHome, LIMA_INSTANCE, 'ha.stderr.log');
+        throw new DriverError(
+          `the Lima VM is running but ${socket} did not answer within ${this.readyTimeoutMs / 1000}s (port forwarding log: ${haLog})`,
+          this.name,
+        );
+      }
+      await delay(250, undefined, { signal });
+    }
+  }
+
+  private startMonitor(): void {
+    this.stopMonitor();
+    this.lastState = JSON.stringify({ phase: 'running', engine: this.engine });
+    this.monitorTimer = setInterval(() => {
+      this.polling = this.polling.then(() => this.poll());
+    }, this.monitorIntervalMs);
+    this.monitorTimer.unref();
+  }
+
+  private stopMonitor(): void {
+    clearInterval(this.monitorTimer);
+    this.monitorTimer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const state = await this.state();
+      const key = JSON.stringify(state);
+      if (key === this.lastState || this.monitorTimer === undefined) return;
+      this.lastState = key;
+      this.log.warn('Lima VM changed state on its own', { state });
+      for (const listener of this.listeners) listener(state);
+    } catch (err) {
+      this.log.debug('polling the Lima VM failed', { err });
+    }
+  }
+}
+
+export function toDriverState(instance: LimaInstance | undefined, engine?: EngineSettings['engine']): DriverState {
+  if (!instance) return { phase: 'absent' };
+  switch (instance.status) {
+    case 'Running': {
+      const param = instance.config?.param?.ENGINE;
+      return { phase: 'running', engine: param === 'moby' || param === 'containerd' ? param : (engine ?? 'moby') };
+    }
+    case 'Broken':
+      return { phase: 'crashed', message: `Lima VM "${LIMA_INSTANCE}" is broken: ${instance.errors?.join('; ') || 'no reason given'}` };
+    default:
+      return { phase: 'stopped' };
+  }
+}

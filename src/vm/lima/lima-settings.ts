@@ -1,0 +1,82 @@
+import { errorMessage } from '../../base/errors.js';
+import type { InstancePaths } from '../../base/paths.js';
+import { DriverError, type EngineSettings } from '../driver.js';
+import { containerdPaths } from '../native/engine-layout.js';
+import type { LimaInstance } from './limactl.js';
+
+export const LIMA_INSTANCE = 'rd';
+export const GUEST_DOCKER_SOCKET = '/var/run/docker.sock';
+export const GUEST_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+export const GUEST_DAEMON_JSON = '/etc/docker/daemon.json';
+
+/** The Lima `mode: data` provision entry that installs the instance's daemon.json in the guest. */
+export function daemonJsonProvision(daemonJson: string, file: string) {
+  let config: unknown;
+  try {
+    config = JSON.parse(daemonJson);
+  } catch (err) {
+    throw new DriverError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { cause: err });
+  }
+  return { mode: 'data', path: GUEST_DAEMON_JSON, owner: 'root:root', permissions: '644', content: `${JSON.stringify(config, null, 2)}\n` };
+}
+
+/** Rosetta exists only on Apple silicon under the vz VM type. */
+export function rosettaApplies(settings: EngineSettings, platform: NodeJS.Platform, arch: NodeJS.Architecture): boolean {
+  return settings.rosetta === true && platform === 'darwin' && arch === 'arm64';
+}
+
+/** The limactl argument arrays the driver runs; one place, so tests can assert them. */
+export const limactlArgs = {
+  create: (file: string) => ['create', '--name', LIMA_INSTANCE, '--tty=false', file],
+  start: () => ['start', '--tty=false', LIMA_INSTANCE],
+  stop: () => ['stop', LIMA_INSTANCE],
+  delete: () => ['delete', '--force', LIMA_INSTANCE],
+  list: () => ['list', '--json'],
+  edit: (expressions: readonly string[]) => ['edit', '--tty=false', '--set', expressions.join(' | '), LIMA_INSTANCE],
+};
+
+export function portForwards(engine: EngineSettings['engine'], paths: InstancePaths) {
+  const forwards = [{ guestSocket: GUEST_DOCKER_SOCKET, hostSocket: paths.dockerSocket }];
+  if (engine === 'containerd') forwards.push({ guestSocket: GUEST_CONTAINERD_SOCKET, hostSocket: containerdPaths(paths).socket });
+  return forwards;
+}
+
+const GiB = 2 ** 30;
+
+/**
+ * `limactl edit --set` expressions (yq syntax) that bring an existing VM to
+ * the wanted settings; empty when nothing differs. Engine, Rosetta and
+ * daemon.json are compared only when `limactl list --json` reports the
+ * instance config. A removed daemon.json stops being provisioned, but the
+ * guest keeps the file it was given.
+ */
+export function limaEdits(
+  instance: LimaInstance,
+  settings: EngineSettings,
+  paths: InstancePaths,
+  platform: NodeJS.Platform,
+  arch: NodeJS.Architecture,
+  daemonJson?: string,
+): string[] {
+  const edits: string[] = [];
+  if (settings.cpus !== undefined && instance.cpus !== settings.cpus) edits.push(`.cpus = ${settings.cpus}`);
+  if (settings.memory !== undefined && instance.memory !== settings.memory * GiB) edits.push(`.memory = "${settings.memory}GiB"`);
+  const config = instance.config;
+  if (config?.param?.ENGINE !== undefined && config.param.ENGINE !== settings.engine) {
+    edits.push(`.param.ENGINE = "${settings.engine}"`, `.portForwards = ${JSON.stringify(portForwards(settings.engine, paths))}`);
+  }
+  const rosetta = rosettaApplies(settings, platform, arch);
+  const current = config?.vmOpts?.vz?.rosetta?.enabled;
+  if (current !== undefined && current !== rosetta) {
+    edits.push(`.vmOpts.vz.rosetta.enabled = ${rosetta}`, `.vmOpts.vz.rosetta.binfmt = ${rosetta}`);
+  }
+  const provision = config?.provision;
+  if (Array.isArray(provision)) {
+    const current = provision.find((p) => p.path === GUEST_DAEMON_JSON)?.content;
+    const wanted = daemonJson === undefined ? undefined : daemonJsonProvision(daemonJson, paths.daemonJson);
+    const others = `(.provision | map(select(.path != "${GUEST_DAEMON_JSON}")))`;
+    if (wanted && wanted.content !== current) edits.push(`.provision = [${JSON.stringify(wanted)}] + ${others}`);
+    if (!wanted && current !== undefined) edits.push(`.provision = ${others}`);
+  }
+  return edits;
+}
