@@ -19,14 +19,3 @@ export async function settleAll<T, R>(items: readonly T[], limit: number, fn: (i
 export function rejections(results: readonly PromiseSettledResult<unknown>[]): unknown[] {
   return results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
 }
-
-/** Runs tasks one at a time, in call order. */
-export class SerialLock {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}

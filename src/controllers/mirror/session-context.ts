@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { KubeClient } from '../../kube/client.js';
 import type { ResourceRef } from '../../kube/resources.js';
 import type { Logger } from '../../base/log.js';
-import type { SerialLock } from './concurrency.js';
+import type { SerialLock } from '../../base/serial-lock.js';
 
 /** What the mirror's per-object work needs while connected to one engine. */
 export interface MirrorContext {

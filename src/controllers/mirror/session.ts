@@ -1,6 +1,6 @@
 import type { KubeClient } from '../../kube/client.js';
 import type { Logger } from '../../base/log.js';
-import { SerialLock } from './concurrency.js';
+import { SerialLock } from '../../base/serial-lock.js';
 import { connectDocker } from './docker-client.js';
 import { fullSync, type FullSyncHooks, type FullSyncResult } from './full-sync.js';
 import { ensureMobyNamespace } from './namespaces.js';

@@ -10,6 +10,7 @@ import { pingEngine } from '../native/engine-ping.js';
 import { Limactl, parseLimaList, type LimaInstance } from './limactl.js';
 import { LIMA_INSTANCE, limaEdits, limactlArgs } from './lima-settings.js';
 import { renderLimaTemplate } from './template.js';
+import { SerialLock } from '../../base/serial-lock.js';
 
 export interface LimaDriverOptions {
   /** The limactl executable (default: `limactl` from PATH); tests inject a fake. */
@@ -43,7 +44,7 @@ export class LimaDriver implements VmDriver {
   private polling: Promise<void> = Promise.resolve();
   private lastState?: string;
   private engine?: EngineSettings['engine'];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lock = new SerialLock();
 
   constructor(ctx: DriverContext, options: LimaDriverOptions = {}) {
     this.paths = ctx.paths;
@@ -66,7 +67,7 @@ export class LimaDriver implements VmDriver {
   }
 
   start(settings: EngineSettings, signal?: AbortSignal): Promise<void> {
-    return this.serialize(async () => {
+    return this.lock.run(async () => {
       let instance = await this.find(signal);
       const daemonJson = existsSync(this.paths.daemonJson) ? await readFile(this.paths.daemonJson, 'utf8') : undefined;
       if (!instance) {
@@ -90,7 +91,7 @@ export class LimaDriver implements VmDriver {
   }
 
   stop(signal?: AbortSignal): Promise<void> {
-    return this.serialize(async () => {
+    return this.lock.run(async () => {
       this.stopMonitor();
       const instance = await this.find(signal);
       if (instance?.status === 'Running') await this.limactl.run(limactlArgs.stop(), signal);
@@ -98,7 +99,7 @@ export class LimaDriver implements VmDriver {
   }
 
   remove(signal?: AbortSignal): Promise<void> {
-    return this.serialize(async () => {
+    return this.lock.run(async () => {
       this.stopMonitor();
       // delete --force stops a running VM first.
       if (await this.find(signal)) await this.limactl.run(limactlArgs.delete(), signal);
@@ -116,14 +117,9 @@ export class LimaDriver implements VmDriver {
 
   async dispose(): Promise<void> {
     this.stopMonitor();
-    await Promise.all([this.queue.catch(() => undefined), this.polling]);
+    await Promise.all([this.lock.idle(), this.polling]);
   }
 
-  private serialize<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(op, op);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 
   private async find(signal?: AbortSignal): Promise<LimaInstance | undefined> {
     const list = parseLimaList(await this.limactl.run(limactlArgs.list(), signal, true));

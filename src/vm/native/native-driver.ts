@@ -16,6 +16,7 @@ import { unmountUnder } from './mounts.js';
 import {
   findEngineProcess, isEngineProcess, readPidFile, signalProcess, spawnDetached, tailFile, waitForExit,
 } from './engine-process.js';
+import { SerialLock } from '../../base/serial-lock.js';
 
 export interface NativeDriverOptions {
   /** Defaults to the PATH lookup; tests inject their own. */
@@ -59,7 +60,7 @@ export class NativeDriver implements VmDriver {
   private epoch = 0;
   private livenessTimer?: NodeJS.Timeout;
   private restartTimer?: NodeJS.Timeout;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lock = new SerialLock();
 
   constructor(ctx: DriverContext, options: NativeDriverOptions = {}) {
     this.paths = ctx.paths;
@@ -73,7 +74,7 @@ export class NativeDriver implements VmDriver {
   }
 
   start(settings: EngineSettings, signal?: AbortSignal): Promise<void> {
-    return this.serialize(async () => {
+    return this.lock.run(async () => {
       const layout = engineLayout(settings.engine, this.paths);
       if (this.supervised && this.supervised.layout.engine === settings.engine && isEngineProcess(layout, this.supervised.pid)) {
         return;
@@ -91,7 +92,7 @@ export class NativeDriver implements VmDriver {
   }
 
   stop(signal?: AbortSignal): Promise<void> {
-    return this.serialize(async () => {
+    return this.lock.run(async () => {
       this.cancelSupervision();
       this.crashed = undefined;
       for (const engine of ENGINES) await this.stopEngine(engineLayout(engine, this.paths), signal);
@@ -99,7 +100,7 @@ export class NativeDriver implements VmDriver {
   }
 
   remove(signal?: AbortSignal): Promise<void> {
-    return this.serialize(async () => {
+    return this.lock.run(async () => {
       this.cancelSupervision();
       this.crashed = undefined;
       for (const engine of ENGINES) {
@@ -129,15 +130,10 @@ export class NativeDriver implements VmDriver {
 
   async dispose(): Promise<void> {
     this.cancelSupervision();
-    await this.queue.catch(() => undefined);
+    await this.lock.idle();
   }
 
   /** One lifecycle operation at a time: a restart never races a stop. */
-  private serialize<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(op, op);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 
   private emit(state: DriverState): void {
     for (const listener of this.listeners) {
@@ -300,7 +296,7 @@ export class NativeDriver implements VmDriver {
     this.log.warn('engine died, restarting', { engine: dead.layout.engine, pid: dead.pid, inMs: verdict.delayMs });
     this.emit({ phase: 'stopped' });
     this.restartTimer = setTimeout(() => {
-      void this.serialize(async () => {
+      void this.lock.run(async () => {
         if (epoch !== this.epoch) return;
         try {
           const pid = findEngineProcess(dead.layout) ?? (await this.launch(dead.layout));
