@@ -48,3 +48,24 @@ export class TimeoutError extends RddError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A failure that retrying cannot fix until its input changes (a missing
+ * binary, a daemon.json the engine rejects, a driver that needs root). A work
+ * queue parks the key instead of retrying it with backoff; the key runs again
+ * only when its input changes (a new generation, an explicit retry request).
+ */
+export class TerminalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+/** True for a TerminalError, or an error that says it is terminal (`terminal: true`), or one caused by either. */
+export function isTerminal(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof TerminalError || (e as { terminal?: unknown }).terminal === true) return true;
+  }
+  return false;
+}

@@ -1,10 +1,13 @@
-import type { Logger } from '../base/log.js';
 import { defaultBackoff, type BackoffFn } from '../base/backoff.js';
+import { isTerminal } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import type { ReconcileResult } from './controller.js';
 
-export interface WorkQueueOptions {
+export interface WorkQueueOptions<K> {
   name: string;
-  reconcile: (key: string) => Promise<ReconcileResult | void>;
+  reconcile: (key: K) => Promise<ReconcileResult | void>;
+  /** The key's identity: two keys with the same id are the same work. Also how logs name it. */
+  idOf: (key: K) => string;
   log: Logger;
   backoff?: BackoffFn;
   /** Keys reconciled at once; one key never runs concurrently with itself. */
@@ -12,52 +15,71 @@ export interface WorkQueueOptions {
 }
 
 /**
- * A controller-runtime style queue: adding a key that is already waiting is a
- * no-op, a key added while it runs is run once more afterwards, failures are
- * retried with per-key backoff, and success resets the backoff.
+ * A controller-runtime style queue over typed keys:
+ *
+ * - adding a key that is already waiting is a no-op; a key added while it runs
+ *   runs once more afterwards;
+ * - a failure is retried with per-key backoff, and `add` never shortens that
+ *   backoff: a failing key's own status writes, coming back as watch events,
+ *   must not turn the backoff into a hot loop. `retry` is for a real change of
+ *   input (a new generation): it forgets the failures and runs the key now;
+ * - a TerminalError parks the key: nothing but `retry` runs it again;
+ * - success forgets the failures.
  */
-export class WorkQueue {
-  private readonly waiting = new Set<string>();
+export class WorkQueue<K> {
+  private readonly keys = new Map<string, K>();
   private readonly order: string[] = [];
+  private readonly waiting = new Set<string>();
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
+  private readonly parked = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
   private stopped = false;
   private readonly backoff: BackoffFn;
   private readonly concurrency: number;
 
-  constructor(private readonly opts: WorkQueueOptions) {
+  constructor(private readonly opts: WorkQueueOptions<K>) {
     this.backoff = opts.backoff ?? defaultBackoff;
     this.concurrency = opts.concurrency ?? 1;
   }
 
-  add(key: string): void {
-    if (this.stopped) return;
-    const timer = this.timers.get(key);
-    if (timer) {
-      clearTimeout(timer);
-      this.timers.delete(key);
-    }
-    if (this.running.has(key)) {
-      this.dirty.add(key);
+  /** Something about the key changed: run it soon, unless it is backing off or parked. */
+  add(key: K): void {
+    const id = this.opts.idOf(key);
+    if (this.stopped || this.parked.has(id)) return;
+    if (this.running.has(id)) {
+      // Run it again afterwards, with what changed meanwhile; if this run fails, the backoff decides.
+      this.dirty.add(id);
       return;
     }
-    if (this.waiting.has(key)) return;
-    this.waiting.add(key);
-    this.order.push(key);
-    this.pump();
+    if (this.failures.has(id)) return;
+    this.clearTimer(id);
+    this.enqueue(id, key);
   }
 
-  addAfter(key: string, delayMs: number): void {
-    if (this.stopped || this.timers.has(key)) return;
+  /** The key's input changed: forget its failures (and a parking) and run it now. */
+  retry(key: K): void {
+    const id = this.opts.idOf(key);
+    if (this.stopped) return;
+    this.failures.delete(id);
+    this.parked.delete(id);
+    this.clearTimer(id);
+    this.enqueue(id, key);
+  }
+
+  /** Runs the key after `delayMs` unless something runs it earlier. */
+  addAfter(key: K, delayMs: number): void {
+    const id = this.opts.idOf(key);
+    if (this.stopped || this.timers.has(id)) return;
+    this.keys.set(id, key);
     const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
+      this.timers.delete(id);
+      this.enqueue(id, this.keys.get(id) ?? key);
     }, delayMs);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(id, timer);
   }
 
   /** Resolves when nothing is waiting or running (timers may still be pending). */
@@ -76,34 +98,66 @@ export class WorkQueue {
     await this.idle();
   }
 
+  private clearTimer(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+
+  private enqueue(id: string, key: K): void {
+    if (this.stopped) return;
+    this.keys.set(id, key);
+    if (this.running.has(id)) {
+      this.dirty.add(id);
+      return;
+    }
+    if (this.waiting.has(id)) return;
+    this.waiting.add(id);
+    this.order.push(id);
+    this.pump();
+  }
+
   private pump(): void {
     while (this.running.size < this.concurrency) {
-      const index = this.order.findIndex((k) => !this.running.has(k));
+      const index = this.order.findIndex((id) => !this.running.has(id));
       if (index < 0) break;
-      const [key] = this.order.splice(index, 1);
-      this.waiting.delete(key);
-      this.running.add(key);
-      void this.run(key);
+      const [id] = this.order.splice(index, 1);
+      this.waiting.delete(id);
+      this.running.add(id);
+      void this.run(id, this.keys.get(id)!);
     }
     if (this.order.length === 0 && this.running.size === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 
-  private async run(key: string): Promise<void> {
+  private async run(id: string, key: K): Promise<void> {
+    const { name, log } = this.opts;
     try {
       const result = await this.opts.reconcile(key);
-      this.failures.delete(key);
+      this.failures.delete(id);
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (err) {
-      const failures = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, failures);
-      const delay = this.backoff(failures);
-      this.opts.log.warn(`${this.opts.name}: reconcile of ${key} failed, retrying in ${delay} ms`, { error: err });
-      this.addAfter(key, delay);
+      if (isTerminal(err)) {
+        this.failures.delete(id);
+        this.parked.add(id);
+        this.dirty.delete(id);
+        log.warn(`${name}: reconcile of ${id} failed; not retrying until its input changes`, { error: err });
+      } else {
+        const failures = (this.failures.get(id) ?? 0) + 1;
+        this.failures.set(id, failures);
+        const delay = this.backoff(failures);
+        log.warn(`${name}: reconcile of ${id} failed (${failures} in a row), retrying in ${delay} ms`, { error: err });
+        this.clearTimer(id);
+        this.addAfter(key, delay);
+        // Events that arrived while it ran wait for the backoff too.
+        this.dirty.delete(id);
+      }
     } finally {
-      this.running.delete(key);
-      if (this.dirty.delete(key)) this.add(key);
+      this.running.delete(id);
+      if (this.dirty.delete(id)) this.enqueue(id, this.keys.get(id) ?? key);
+      if (!this.waiting.has(id) && !this.running.has(id) && !this.timers.has(id) && !this.failures.has(id) && !this.parked.has(id)) {
+        this.keys.delete(id);
+      }
       this.pump();
     }
   }

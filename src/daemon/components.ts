@@ -1,4 +1,5 @@
 import type { AdmissionHook } from '../kube/admission.js';
+import { appInformer } from '../kube/app.js';
 import { appAdmission } from '../controllers/app/app-admission.js';
 import { mirrorAdmission } from '../controllers/mirror/mirror-admission.js';
 import { createAppController } from '../controllers/app/app-controller.js';
@@ -10,7 +11,12 @@ export function daemonAdmission(): AdmissionHook[] {
   return [appAdmission, ...mirrorAdmission];
 }
 
-/** The controllers, in start order; they stop in reverse (the mirror lets go before the engine stops). */
+/**
+ * The controllers, in start order; they stop in reverse (the mirror lets go
+ * before the engine stops, and the App informer both share stops last).
+ */
 export function daemonControllers(deps: ControllerDeps): Controller[] {
-  return [createAppController(deps), createEngineController(deps)];
+  const app = appInformer(deps.client, deps.log.child('app-informer'));
+  const informer: Controller = { name: 'app-informer', start: () => app.start(), stop: () => app.stop() };
+  return [informer, createAppController({ ...deps, app }), createEngineController({ ...deps, app })];
 }

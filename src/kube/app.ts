@@ -1,5 +1,10 @@
 import type { ConditionInput } from './conditions.js';
 import { findCondition } from './conditions.js';
+import type { BackoffFn } from '../base/backoff.js';
+import type { Logger } from '../base/log.js';
+import type { KubeClient } from './client.js';
+import { Informer } from './informer.js';
+import { APP, APP_NAME } from './resources.js';
 import type { Condition, KubeObject } from './types.js';
 
 /**
@@ -22,6 +27,13 @@ export interface AppObject extends KubeObject {
   status?: { conditions?: Condition[] };
 }
 
+/**
+ * Set by `rdd set running=true` / `rdd start`: retry a start that failed for
+ * good or an engine the driver gave up on, without a stop first. The App
+ * controller removes it when it acts on it.
+ */
+export const RETRY_ANNOTATION = 'app.rancherdesktop.io/retry';
+
 /** `rdd set`'s field manager for the App spec. */
 export const CLI_MANAGER = 'rdd-set';
 
@@ -39,7 +51,11 @@ export const RunningReason = {
   Crashed: 'Crashed',
 } as const;
 
-/** Running reasons after which waiting longer at the same generation is pointless. */
+/**
+ * Running reasons that no retry will change at the same generation: StartFailed
+ * is written only for terminal failures (retryable ones say Starting, with the
+ * cause), Crashed when the driver gave up. Waiting longer for them is pointless.
+ */
 export const FAILED_RUNNING_REASONS: readonly string[] = [RunningReason.StartFailed, RunningReason.Crashed];
 
 interface Terminal {
@@ -101,4 +117,9 @@ export function computeSettled(app: AppObject, conditions: readonly Condition[] 
   if (blocking) return blocking;
   const what = app.spec?.running ? `running (${app.spec?.containerEngine?.name ?? 'moby'})` : 'stopped';
   return { type: SETTLED, status: 'True', reason: 'Settled', message: `engine ${what}, caught up with generation ${generation}`, observedGeneration: generation };
+}
+
+/** An informer of the App singleton alone. */
+export function appInformer(client: KubeClient, log: Logger, backoff?: BackoffFn): Informer<AppObject> {
+  return new Informer<AppObject>(client, APP, { fieldSelector: `metadata.name=${APP_NAME}`, log, backoff });
 }

@@ -16,6 +16,8 @@ export type DriverState =
   | { phase: 'absent' }
   | { phase: 'stopped' }
   | { phase: 'running'; engine: EngineName }
+  /** The engine died and the driver restarts it (with its own backoff and crash limit). */
+  | { phase: 'restarting'; message: string }
   /** The engine died and the driver gave up restarting it. */
   | { phase: 'crashed'; message: string };
 
@@ -43,13 +45,22 @@ export interface VmDriver {
   dispose(): Promise<void>;
 }
 
+/**
+ * The driver's tool said no. Terminal by default — a missing binary, no root,
+ * a config the engine rejects, limactl refusing: trying again changes nothing
+ * until the user changes something — unless `retryable` (a start that only
+ * ran out of time).
+ */
 export class DriverError extends Error {
+  readonly terminal: boolean;
+
   constructor(
     message: string,
     readonly driver: DriverName,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DriverError';
+    this.terminal = !options?.retryable;
   }
 }

@@ -1,11 +1,10 @@
-import { CLI_MANAGER } from '../../kube/app.js';
-import type { AppObject } from '../../kube/app.js';
+import { CLI_MANAGER, FAILED_RUNNING_REASONS, RETRY_ANNOTATION, RUNNING, type AppObject } from '../../kube/app.js';
+import { findCondition } from '../../kube/conditions.js';
 import { ExitCode, RddError } from '../../base/errors.js';
 import { ApiError, isConflict, type KubeClient } from '../../kube/client.js';
 import { APP, APP_NAME, apiVersionOf, objectPath, collectionPath } from '../../kube/resources.js';
 
 export type ApplyOutcome = { kind: 'applied'; app: AppObject; created: boolean } | { kind: 'nothing-to-stop' };
-
 
 /** `running=false` and nothing else: on a missing App there is nothing to do. */
 function isStopOnly(spec: Record<string, unknown>): boolean {
@@ -19,6 +18,17 @@ function rejected(err: unknown): never {
     throw new RddError(err.body?.message ?? err.message, { exitCode: ExitCode.Rejected, cause: err });
   }
   throw err;
+}
+
+/**
+ * Asking for running=true again while the engine failed for good (StartFailed,
+ * or Crashed after the driver gave up) retries it: the annotation tells the App
+ * controller, which removes it when it acts on it.
+ */
+function retryRequest(existing: AppObject | undefined, spec: Record<string, unknown>): AppObject['metadata'] | undefined {
+  const running = findCondition(existing?.status?.conditions, RUNNING);
+  if (spec.running !== true || !running || !FAILED_RUNNING_REASONS.includes(running.reason)) return undefined;
+  return { annotations: { [RETRY_ANNOTATION]: new Date().toISOString() } };
 }
 
 /**
@@ -47,7 +57,7 @@ export async function applyAppSpec(client: KubeClient, spec: Record<string, unkn
   try {
     const app = await client.request<AppObject>('PATCH', objectPath(APP, APP_NAME), {
       query,
-      body: { spec },
+      body: { metadata: retryRequest(existing, spec), spec },
       contentType: 'application/merge-patch+json',
     });
     return { kind: 'applied', app, created: false };

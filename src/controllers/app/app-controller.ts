@@ -1,18 +1,27 @@
-import { applyAppConditions } from '../app-conditions.js';
-import { APP_CONTROLLER_MANAGER, type AppObject } from '../../kube/app.js';
-import { watchApp } from '../../kube/watch-app.js';
+import { errorMessage, isTerminal, TerminalError } from '../../base/errors.js';
+import type { BackoffFn } from '../../base/backoff.js';
+import type { Logger } from '../../base/log.js';
+import {
+  APP_CONTROLLER_MANAGER,
+  appInformer,
+  computeSettled,
+  CONTAINER_ENGINE_READY,
+  RETRY_ANNOTATION,
+  RUNNING,
+  RunningReason,
+  type AppObject,
+} from '../../kube/app.js';
 import { findCondition, type ConditionInput } from '../../kube/conditions.js';
-import { ensureDockerContext, removeDockerContext } from './docker-context.js';
-import { contextName, dockerConfigDir } from './docker-context-store.js';
-import { errorMessage } from '../../base/errors.js';
+import type { Informer, InformerEventType } from '../../kube/informer.js';
 import { APP, APP_NAME } from '../../kube/resources.js';
 import type { Condition } from '../../kube/types.js';
+import type { DriverContext, EngineSettings, VmDriver } from '../../vm/driver.js';
 import { createDriver, type DriverChoice } from '../../vm/select-driver.js';
-import type { DriverContext, EngineName, EngineSettings, VmDriver } from '../../vm/driver.js';
-import type { Controller, ControllerDeps, ReconcileResult } from '../controller.js';
-import { computeSettled, CONTAINER_ENGINE_READY, RUNNING, RunningReason } from '../../kube/app.js';
-import type { BackoffFn } from '../../base/backoff.js';
+import { applyAppConditions } from '../app-conditions.js';
+import type { Controller, ControllerDeps } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
+import { ensureDockerContext, removeDockerContext, type DockerContextTarget } from './docker-context.js';
+import { contextHost, contextName, dockerConfigDir } from './docker-context-store.js';
 
 /** Holds App deletion until the engine and its VM are removed. */
 export const APP_FINALIZER = 'app.rancherdesktop.io/engine';
@@ -28,25 +37,20 @@ export interface AppControllerOptions {
   backoff?: BackoffFn;
 }
 
-export interface AppController extends Controller {
-  /**
-   * Stops the loops and releases the driver but leaves the engine running, as
-   * a daemon crash would; the next controller adopts the engine.
-   */
-  detach(): Promise<void>;
+export interface AppControllerDeps extends ControllerDeps {
+  /** The daemon's shared App informer; a controller without one watches the App itself. */
+  app?: Informer<AppObject>;
 }
 
 interface ActiveDriver {
   choice: DriverChoice;
   driver: VmDriver;
   unsubscribe: () => void;
-  /** The engine this controller started or adopted through driver.start(). */
-  startedEngine?: EngineName;
 }
 
-const KEY = APP_NAME;
-/** How long a driver may take to restart a dead engine before the controller starts it itself. */
-const RESTART_GRACE_MS = 120_000;
+/** The App controller has one piece of work: the App singleton. */
+type AppWork = 'app';
+const WORK: AppWork = 'app';
 
 function runningCondition(status: Condition['status'], reason: string, message: string, generation: number): ConditionInput {
   return { type: RUNNING, status, reason, message, observedGeneration: generation };
@@ -63,180 +67,240 @@ function withCondition(conditions: readonly Condition[] | undefined, next: Condi
   return [...rest, { ...next, lastTransitionTime: '' }];
 }
 
+/** What makes a pending backoff or a parked failure moot: the user asked for something new. */
+function appInput(type: InformerEventType, app: AppObject): string {
+  if (type === 'DELETED') return 'deleted';
+  return JSON.stringify([app.metadata.generation, app.metadata.annotations?.[RETRY_ANNOTATION], app.metadata.deletionTimestamp]);
+}
+
+const FAILED_REASONS: readonly string[] = [RunningReason.StartFailed, RunningReason.Crashed, RunningReason.StopFailed];
+
 /**
- * Drives the VM driver from the App's spec and reports Running and Settled
- * (SPEC §5, §6). Level-triggered: every App change (including the engine
- * controller's condition writes) and every driver state change enqueues the
- * single key "app"; the reconcile re-reads the App and the driver's state.
+ * Drives the VM driver from the App's spec and reports Running and Settled.
+ * Level-triggered: App changes (the engine controller's condition writes
+ * too) and driver state changes enqueue the App; each reconcile decides from
+ * what it re-reads — the App, its conditions and the driver's state — never
+ * from what an earlier reconcile remembered.
+ *
+ * Failures: a TerminalError (a missing binary, a daemon.json the engine
+ * rejects) is reported as Running=False/StartFailed and not retried until the
+ * spec changes or the user asks again (`rdd set running=true`, which sets the
+ * retry annotation); other failures say False/Starting with the cause and are
+ * retried with backoff. A driver that gave up restarting a crashing engine is
+ * False/Crashed and held the same way.
  */
-export function createAppController(deps: ControllerDeps, options: AppControllerOptions = {}): AppController {
-  const { client, paths } = deps;
-  const log = deps.log.child('app-controller');
-  const makeDriver = options.createDriver ?? createDriver;
-  const context = {
-    configDir: options.dockerConfigDir ?? dockerConfigDir(options.env),
-    name: contextName(paths.instance),
-    socket: paths.dockerSocket,
-    env: options.env ?? process.env,
-    log,
-  };
-  const watchAbort = new AbortController();
+export class AppController implements Controller {
+  readonly name = 'app-controller';
+  private readonly log: Logger;
+  private readonly queue: WorkQueue<AppWork>;
+  private readonly app: Informer<AppObject>;
+  private readonly ownsAppInformer: boolean;
+  private readonly context: DockerContextTarget;
+  private readonly makeDriver: DriverFactory;
   /** Aborts an in-flight driver.start() when the daemon shuts down. */
-  const workAbort = new AbortController();
-  let active: ActiveDriver | undefined;
-  /** The generation at which the driver gave up restarting the engine; a newer one tries again. */
-  let crashedGeneration: number | undefined;
-  /** Whether the instance's Docker context exists; undefined = unknown (clean up a leftover). */
-  let contextActive: boolean | undefined;
-  /** Since when a supervised engine has been down, waiting for the driver to restart it. */
-  let restartPendingSince: number | undefined;
-  let loop: Promise<void> | undefined;
+  private readonly workAbort = new AbortController();
+  private active?: ActiveDriver;
+  private appSeen?: string;
+  private unsubscribe?: () => void;
 
-  const queue = new WorkQueue({ name: 'app-controller', log, backoff: options.backoff, reconcile: () => reconcile() });
-
-  async function driverFor(choice: DriverChoice): Promise<ActiveDriver> {
-    if (active?.choice === choice) return active;
-    if (active) {
-      log.info(`VM driver changes from ${active.choice} to ${choice}; stopping the engine of the old one`);
-      await active.driver.stop(workAbort.signal);
-      await releaseDriver();
-    }
-    const driver = await makeDriver(choice, { paths, log: log.child('driver') });
-    const unsubscribe = driver.onStateChange((state) => {
-      log.info(`engine state changed: ${state.phase}`, state.phase === 'crashed' ? { message: state.message } : undefined);
-      queue.add(KEY);
-    });
-    active = { choice, driver, unsubscribe };
-    return active;
+  constructor(
+    private readonly deps: AppControllerDeps,
+    options: AppControllerOptions = {},
+  ) {
+    this.log = deps.log.child(this.name);
+    this.makeDriver = options.createDriver ?? createDriver;
+    this.context = {
+      configDir: options.dockerConfigDir ?? dockerConfigDir(options.env),
+      name: contextName(deps.paths.instance),
+      socket: deps.paths.dockerSocket,
+      env: options.env ?? process.env,
+      log: this.log,
+    };
+    this.queue = new WorkQueue<AppWork>({ name: this.name, log: this.log, backoff: options.backoff, idOf: String, reconcile: () => this.reconcile() });
+    this.ownsAppInformer = deps.app === undefined;
+    this.app = deps.app ?? appInformer(deps.client, this.log, options.backoff);
   }
 
-  async function releaseDriver(): Promise<void> {
-    const current = active;
-    active = undefined;
+  async start(): Promise<void> {
+    this.unsubscribe = this.app.on((type, app) => {
+      const input = appInput(type, app);
+      if (input === this.appSeen) return this.queue.add(WORK);
+      this.appSeen = input;
+      this.queue.retry(WORK);
+    });
+    await this.app.start();
+    this.queue.add(WORK);
+  }
+
+  /** Stops the loops, stops the engine, releases the driver. */
+  stop(): Promise<void> {
+    return this.shutdown(true);
+  }
+
+  /**
+   * Stops the loops and releases the driver but leaves the engine running, as
+   * a daemon crash would; the next controller adopts the engine.
+   */
+  detach(): Promise<void> {
+    return this.shutdown(false);
+  }
+
+  private async reconcile(): Promise<void> {
+    const { client } = this.deps;
+    const found = await client.find<AppObject>(APP, APP_NAME);
+    if (!found) {
+      // Gone without our finalizer (e.g. removed by force): an engine with no App must not keep running.
+      if (this.active && isUp((await this.active.driver.state()).phase)) await this.active.driver.stop(this.workAbort.signal);
+      await this.syncDockerContext([]);
+      return;
+    }
+    if (found.metadata.deletionTimestamp) return this.finalize(found);
+    let app = await this.ensureFinalizer(found);
+    const retryRequested = app.metadata.annotations?.[RETRY_ANNOTATION] !== undefined;
+    if (retryRequested) app = await this.acceptRetry(app);
+    const running = await this.driveEngine(app, retryRequested);
+    // The context first, so that whoever sees Settled=True also finds it.
+    await this.syncDockerContext(withCondition(app.status?.conditions, running));
+    await this.write(app, running);
+  }
+
+  /**
+   * `rdd set running=true` asked again: a held failure is retried now. Running
+   * leaves its failed reason before the annotation goes, so a waiting CLI never
+   * mistakes the old failure for the outcome of its retry.
+   */
+  private async acceptRetry(app: AppObject): Promise<AppObject> {
+    const running = findCondition(app.status?.conditions, RUNNING);
+    const generation = app.metadata.generation ?? 0;
+    if (app.spec?.running && running && FAILED_REASONS.includes(running.reason)) {
+      this.log.info(`retrying the engine at the user's request (was ${running.reason})`);
+      await this.write(app, runningCondition('False', RunningReason.Starting, `retrying after ${running.reason}: ${running.message}`, generation));
+    }
+    return this.deps.client.patch<AppObject>(
+      APP,
+      APP_NAME,
+      { metadata: { annotations: { [RETRY_ANNOTATION]: null } } },
+      { type: 'merge', fieldManager: APP_CONTROLLER_MANAGER },
+    );
+  }
+
+  /** Brings the engine to spec.running / spec.containerEngine.name; returns the Running condition to report. */
+  private async driveEngine(app: AppObject, retryRequested: boolean): Promise<ConditionInput> {
+    const generation = app.metadata.generation ?? 0;
+    let d: ActiveDriver;
+    try {
+      d = await this.driverFor(app.spec?.vm?.driver ?? 'auto');
+    } catch (err) {
+      // No usable driver (e.g. limactl missing): nothing can run, and `rdd set` must hear why at once.
+      if (!app.spec?.running) return runningCondition('False', RunningReason.Stopped, `engine stopped (${errorMessage(err)})`, generation);
+      await this.write(app, runningCondition('False', RunningReason.StartFailed, errorMessage(err), generation));
+      throw new TerminalError(`App "${APP_NAME}": no usable VM driver: ${errorMessage(err)}`, { cause: err });
+    }
+    const state = await d.driver.state();
+    if (!app.spec?.running) {
+      if (isUp(state.phase)) await this.stopEngine(app, d, generation);
+      return runningCondition('False', RunningReason.Stopped, 'engine stopped', generation);
+    }
+    if (state.phase === 'crashed') {
+      // The driver gave up restarting it. Hold that until the user asks again: a new generation, or the retry annotation.
+      const previous = findCondition(app.status?.conditions, RUNNING);
+      const newRequest = retryRequested || (previous?.reason === RunningReason.Crashed && previous.observedGeneration !== generation);
+      if (!newRequest) return runningCondition('False', RunningReason.Crashed, state.message, generation);
+    }
+    if (state.phase === 'restarting') {
+      // The driver restarts a dead engine with its own backoff and crash limit; starting it here would reset both.
+      return runningCondition('False', RunningReason.Starting, state.message, generation);
+    }
+    return this.startEngine(app, d, state.phase === 'running' ? state.engine : undefined, generation);
+  }
+
+  private async startEngine(app: AppObject, d: ActiveDriver, runningEngine: string | undefined, generation: number): Promise<ConditionInput> {
+    const settings = settingsOf(app);
+    const switching = runningEngine !== undefined && runningEngine !== settings.engine;
+    if (runningEngine !== settings.engine) {
+      const why = switching
+        ? `switching the engine from ${runningEngine} to ${settings.engine}`
+        : `starting ${settings.engine} with the ${d.driver.name} driver`;
+      await this.write(app, runningCondition('False', RunningReason.Starting, why, generation));
+    }
+    try {
+      if (switching) await d.driver.stop(this.workAbort.signal);
+      // Idempotent on a running engine with these settings: that is how a running engine is adopted.
+      await d.driver.start(settings, this.workAbort.signal);
+    } catch (err) {
+      if (this.workAbort.signal.aborted) throw err;
+      const message = errorMessage(err);
+      if (isTerminal(err)) {
+        await this.write(app, runningCondition('False', RunningReason.StartFailed, message, generation));
+        throw new TerminalError(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
+      }
+      await this.write(app, runningCondition('False', RunningReason.Starting, `start failed, retrying: ${message}`, generation));
+      throw new Error(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
+    }
+    return runningCondition('True', RunningReason.Started, `${settings.engine} is running (${d.driver.name} driver)`, generation);
+  }
+
+  private async stopEngine(app: AppObject, d: ActiveDriver, generation: number): Promise<void> {
+    try {
+      await d.driver.stop(this.workAbort.signal);
+    } catch (err) {
+      await this.write(app, runningCondition('False', RunningReason.StopFailed, errorMessage(err), generation));
+      throw new Error(`App "${APP_NAME}": stopping the engine failed: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  private async driverFor(choice: DriverChoice): Promise<ActiveDriver> {
+    if (this.active?.choice === choice) return this.active;
+    if (this.active) {
+      this.log.info(`VM driver changes from ${this.active.choice} to ${choice}; stopping the engine of the old one`);
+      await this.active.driver.stop(this.workAbort.signal);
+      await this.releaseDriver();
+    }
+    const driver = await this.makeDriver(choice, { paths: this.deps.paths, log: this.log.child('driver') });
+    const unsubscribe = driver.onStateChange((state) => {
+      this.log.info(`engine state changed: ${state.phase}`, 'message' in state ? { message: state.message } : undefined);
+      this.queue.add(WORK);
+    });
+    this.active = { choice, driver, unsubscribe };
+    return this.active;
+  }
+
+  private async releaseDriver(): Promise<void> {
+    const current = this.active;
+    this.active = undefined;
     if (!current) return;
     current.unsubscribe();
     await current.driver.dispose();
   }
 
-  async function write(app: AppObject, running: ConditionInput): Promise<Condition[]> {
+  private async write(app: AppObject, running: ConditionInput): Promise<void> {
     const conditions = withCondition(app.status?.conditions, running);
-    await applyAppConditions(client, APP_CONTROLLER_MANAGER, [running, computeSettled(app, conditions)], log, app);
-    return conditions;
-  }
-
-  async function stopEngine(app: AppObject, d: ActiveDriver, generation: number): Promise<ConditionInput> {
-    try {
-      await d.driver.stop(workAbort.signal);
-    } catch (err) {
-      await write(app, runningCondition('False', RunningReason.StopFailed, errorMessage(err), generation));
-      throw new Error(`App "${APP_NAME}": stopping the engine failed: ${errorMessage(err)}`, { cause: err });
-    }
-    d.startedEngine = undefined;
-    crashedGeneration = undefined;
-    return runningCondition('False', RunningReason.Stopped, 'engine stopped', generation);
-  }
-
-  async function startEngine(app: AppObject, d: ActiveDriver, generation: number): Promise<ConditionInput> {
-    const settings = settingsOf(app);
-    const state = await d.driver.state();
-    const runningEngine = state.phase === 'running' ? state.engine : undefined;
-    const switching = runningEngine !== undefined && runningEngine !== settings.engine;
-    const adopting = runningEngine === settings.engine;
-    if (!adopting) {
-      const why = switching
-        ? `switching the engine from ${runningEngine} to ${settings.engine}`
-        : `starting ${settings.engine} with the ${d.driver.name} driver`;
-      await write(app, runningCondition('False', RunningReason.Starting, why, generation));
-    }
-    try {
-      if (switching) await d.driver.stop(workAbort.signal);
-      await d.driver.start(settings, workAbort.signal);
-    } catch (err) {
-      d.startedEngine = undefined;
-      if (workAbort.signal.aborted) throw err;
-      await write(app, runningCondition('False', RunningReason.StartFailed, errorMessage(err), generation));
-      throw new Error(`App "${APP_NAME}": starting the engine failed: ${errorMessage(err)}`, { cause: err });
-    }
-    if (adopting && d.startedEngine === undefined) log.info(`adopted the running ${settings.engine} engine`);
-    d.startedEngine = settings.engine;
-    crashedGeneration = undefined;
-    return runningCondition('True', RunningReason.Started, `${settings.engine} is running (${d.driver.name} driver)`, generation);
-  }
-
-  /** Brings the engine to spec.running / spec.containerEngine.name; returns the Running condition to report. */
-  async function driveEngine(app: AppObject): Promise<{ running: ConditionInput; requeueAfterMs?: number }> {
-    const generation = app.metadata.generation ?? 0;
-    let d: ActiveDriver;
-    try {
-      d = await driverFor(app.spec?.vm?.driver ?? 'auto');
-    } catch (err) {
-      // No usable driver (e.g. limactl missing): nothing can run, and `rdd set` must hear why at once.
-      if (!app.spec?.running) return { running: runningCondition('False', RunningReason.Stopped, `engine stopped (${errorMessage(err)})`, generation) };
-      await write(app, runningCondition('False', RunningReason.StartFailed, errorMessage(err), generation));
-      throw err;
-    }
-    const state = await d.driver.state();
-    if (!app.spec?.running) {
-      restartPendingSince = undefined;
-      if (state.phase === 'running' || state.phase === 'crashed') return { running: await stopEngine(app, d, generation) };
-      d.startedEngine = undefined;
-      crashedGeneration = undefined;
-      return { running: runningCondition('False', RunningReason.Stopped, 'engine stopped', generation) };
-    }
-    if (state.phase === 'crashed' && (crashedGeneration === undefined || crashedGeneration === generation)) {
-      // The driver gave up restarting it; only a new generation (the user asking again) retries.
-      crashedGeneration = generation;
-      d.startedEngine = undefined;
-      restartPendingSince = undefined;
-      return { running: runningCondition('False', RunningReason.Crashed, state.message, generation) };
-    }
-    const engine = app.spec.containerEngine?.name ?? 'moby';
-    if (state.phase === 'running' && state.engine === engine && d.startedEngine === engine) {
-      restartPendingSince = undefined;
-      return { running: runningCondition('True', RunningReason.Started, `${engine} is running (${d.driver.name} driver)`, generation) };
-    }
-    if (d.startedEngine === engine && state.phase !== 'running') {
-      // The engine died under supervision: the driver restarts it with backoff and reports
-      // running or crashed; starting it here would reset its crash accounting. Step in only
-      // if the driver stays silent for too long.
-      restartPendingSince ??= Date.now();
-      const waited = Date.now() - restartPendingSince;
-      if (waited < RESTART_GRACE_MS) {
-        const message = `${engine} exited; the ${d.driver.name} driver is restarting it`;
-        return { running: runningCondition('False', RunningReason.Starting, message, generation), requeueAfterMs: RESTART_GRACE_MS - waited };
-      }
-      log.warn(`the ${d.driver.name} driver did not restart ${engine} within ${RESTART_GRACE_MS / 1000}s; starting it`);
-    }
-    restartPendingSince = undefined;
-    return { running: await startEngine(app, d, generation) };
+    await applyAppConditions(this.deps.client, APP_CONTROLLER_MANAGER, [running, computeSettled(app, conditions)], this.log, app);
   }
 
   /**
-   * The instance's Docker context exists while the engine is connected, and goes
-   * away when it stops or is containerd (no Docker API: a current context would be broken).
+   * The instance's Docker context exists while the engine is connected, and goes away when it
+   * stops or is containerd (no Docker API: a current context would be broken). Decided from the
+   * context store on disk, so a context removed by hand comes back.
    */
-  async function syncDockerContext(conditions: readonly Condition[]): Promise<void> {
+  private async syncDockerContext(conditions: readonly Condition[]): Promise<void> {
     const running = findCondition(conditions, RUNNING)?.status === 'True';
     const engine = findCondition(conditions, CONTAINER_ENGINE_READY);
     const connected = running && engine?.status === 'True' && engine.reason === 'Connected';
     const noDockerApi = !running || (engine?.status === 'True' && engine.reason === 'NotApplicable');
     try {
-      if (connected && contextActive !== true) {
-        await ensureDockerContext(context);
-        contextActive = true;
-      } else if (noDockerApi && contextActive !== false) {
-        await removeDockerContext(context);
-        contextActive = false;
-      }
+      const host = await contextHost(this.context.configDir, this.context.name).catch(() => 'unreadable');
+      if (connected && host !== `unix://${this.context.socket}`) await ensureDockerContext(this.context);
+      else if (noDockerApi && host !== undefined) await removeDockerContext(this.context);
     } catch (err) {
-      log.warn(`cannot update Docker context ${context.name}`, { error: err });
+      this.log.warn(`cannot update Docker context ${this.context.name}`, { error: err });
     }
   }
 
-  async function ensureFinalizer(app: AppObject): Promise<AppObject> {
+  private async ensureFinalizer(app: AppObject): Promise<AppObject> {
     const finalizers = app.metadata.finalizers ?? [];
     if (finalizers.includes(APP_FINALIZER)) return app;
-    return client.patch<AppObject>(
+    return this.deps.client.patch<AppObject>(
       APP,
       APP_NAME,
       // No resourceVersion: only this controller sets the App's finalizers, and a
@@ -247,15 +311,15 @@ export function createAppController(deps: ControllerDeps, options: AppController
   }
 
   /** App deletion: remove the engine and its VM, then let the App go. */
-  async function finalize(app: AppObject): Promise<void> {
+  private async finalize(app: AppObject): Promise<void> {
     const finalizers = app.metadata.finalizers ?? [];
     if (!finalizers.includes(APP_FINALIZER)) return;
-    log.info(`App "${APP_NAME}" is being deleted: removing the engine`);
-    const d = await driverFor(app.spec?.vm?.driver ?? 'auto');
-    await d.driver.remove(workAbort.signal);
-    await releaseDriver();
-    await syncDockerContext([]);
-    await client.patch(
+    this.log.info(`App "${APP_NAME}" is being deleted: removing the engine`);
+    const d = await this.driverFor(app.spec?.vm?.driver ?? 'auto');
+    await d.driver.remove(this.workAbort.signal);
+    await this.releaseDriver();
+    await this.syncDockerContext([]);
+    await this.deps.client.patch(
       APP,
       APP_NAME,
       { metadata: { finalizers: finalizers.filter((f) => f !== APP_FINALIZER) } },
@@ -263,67 +327,44 @@ export function createAppController(deps: ControllerDeps, options: AppController
     );
   }
 
-  async function reconcile(): Promise<ReconcileResult | void> {
-    const found = await client.find<AppObject>(APP, APP_NAME);
-    if (!found) {
-      // Gone without our finalizer (e.g. removed by force): an engine with no App must not keep running.
-      if (active?.startedEngine) await active.driver.stop(workAbort.signal);
-      if (active) active.startedEngine = undefined;
-      await syncDockerContext([]);
-      return;
-    }
-    if (found.metadata.deletionTimestamp) return finalize(found);
-    const app = await ensureFinalizer(found);
-    const { running, requeueAfterMs } = await driveEngine(app);
-    // The context first, so that whoever sees Settled=True also finds it.
-    await syncDockerContext(withCondition(app.status?.conditions, running));
-    await write(app, running);
-    return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
-  }
-
-  async function shutdown(stopTheEngine: boolean): Promise<void> {
-    watchAbort.abort();
-    workAbort.abort();
-    await loop;
-    await queue.stop();
-    if (stopTheEngine && active) {
+  private async shutdown(stopTheEngine: boolean): Promise<void> {
+    this.unsubscribe?.();
+    if (this.ownsAppInformer) await this.app.stop();
+    this.workAbort.abort();
+    await this.queue.stop();
+    if (stopTheEngine && this.active) {
       try {
-        const state = await active.driver.state();
-        if (state.phase === 'running' || state.phase === 'crashed') {
-          log.info('stopping the engine: the rdd service is shutting down');
-          await active.driver.stop();
-          await reportShutdown();
+        if (isUp((await this.active.driver.state()).phase)) {
+          this.log.info('stopping the engine: the rdd service is shutting down');
+          await this.active.driver.stop();
+          await this.reportShutdown();
         }
-        await syncDockerContext([]);
+        await this.syncDockerContext([]);
       } catch (err) {
-        log.error('stopping the engine on shutdown failed', { error: err });
+        this.log.error('stopping the engine on shutdown failed', { error: err });
       }
     }
-    await releaseDriver();
+    await this.releaseDriver();
   }
 
   /** Best effort: the API server is about to close too. */
-  async function reportShutdown(): Promise<void> {
+  private async reportShutdown(): Promise<void> {
     try {
-      const app = await client.find<AppObject>(APP, APP_NAME);
+      const app = await this.deps.client.find<AppObject>(APP, APP_NAME);
       if (app) {
-        await write(app, runningCondition('False', RunningReason.Stopped, 'engine stopped because the rdd service shut down', app.metadata.generation ?? 0));
+        await this.write(app, runningCondition('False', RunningReason.Stopped, 'engine stopped because the rdd service shut down', app.metadata.generation ?? 0));
       }
     } catch (err) {
-      log.warn('cannot report the engine stop on shutdown', { error: err });
+      this.log.warn('cannot report the engine stop on shutdown', { error: err });
     }
   }
+}
 
-  return {
-    name: 'app-controller',
-    async start() {
-      let listed!: () => void;
-      const ready = new Promise<void>((resolve) => (listed = resolve));
-      watchAbort.signal.addEventListener('abort', () => listed());
-      loop = watchApp(client, { signal: watchAbort.signal, log, onChange: () => queue.add(KEY), onListed: () => listed(), backoff: options.backoff });
-      await ready;
-    },
-    stop: () => shutdown(true),
-    detach: () => shutdown(false),
-  };
+/** Whether an engine (or the driver's attempt to keep one) exists that a stop must end. */
+function isUp(phase: string): boolean {
+  return phase === 'running' || phase === 'crashed' || phase === 'restarting';
+}
+
+export function createAppController(deps: AppControllerDeps, options: AppControllerOptions = {}): AppController {
+  return new AppController(deps, options);
 }

@@ -1,16 +1,16 @@
 import { applyAppConditions } from '../app-conditions.js';
-import { CONTAINER_ENGINE_READY, ENGINE_CONTROLLER_MANAGER, RUNNING, type AppObject } from '../../kube/app.js';
+import { appInformer, CONTAINER_ENGINE_READY, ENGINE_CONTROLLER_MANAGER, RUNNING, type AppObject } from '../../kube/app.js';
+import { Informer, type InformerEventType } from '../../kube/informer.js';
 import { findCondition } from '../../kube/conditions.js';
 import { APP, APP_NAME, CONTAINER, CONTAINER_NAMESPACE, IMAGE, VOLUME, type ResourceRef } from '../../kube/resources.js';
 import type { KubeObject } from '../../kube/types.js';
 import type { Logger } from '../../base/log.js';
-import { watchResource } from './api-watch.js';
 import { removeAllMirrors } from './cleanup.js';
 import { DEFAULT_API_NAMESPACE } from '../../kube/containers.js';
 import { ENGINE_SYNC } from './engine-sync.js';
 import { finalizeMirror, isBeingDeleted } from './finalizers.js';
 import { ensureApiNamespace, ensureMobyNamespace } from './namespaces.js';
-import { parseEngineKey } from './routing.js';
+import type { EngineKey } from './routing.js';
 import { EngineSession, type EngineHooks } from './session.js';
 import { driveContainerState, pendingGeneration } from './spec-state.js';
 import type { Controller, ControllerDeps, ReconcileResult } from '../controller.js';
@@ -22,22 +22,39 @@ export interface EngineControllerDeps extends ControllerDeps {
   backoff?: BackoffFn;
   /** Grace period of `docker stop` for spec.state=created (docker's default is 10 s). */
   stopTimeoutSeconds?: number;
-  /** Fault-injection seams for tests (SPEC §10). */
+  /** Fault-injection seams for tests: a real seam, not a mock (see docs/testing.md). */
   hooks?: EngineHooks;
+  /** The daemon's shared App informer; a controller without one watches the App itself. */
+  app?: Informer<AppObject>;
 }
 
-const APP_KEY = 'app';
 const MIRROR_KINDS: readonly ResourceRef[] = [CONTAINER, IMAGE, VOLUME];
-const MIRROR_PREFIX = 'mirror:';
 
-function mirrorKey(ref: ResourceRef, namespace: string, name: string): string {
-  return `${MIRROR_PREFIX}${ref.plural}:${namespace}/${name}`;
+/**
+ * The engine controller's work: the App (session and ContainerEngineReady),
+ * one engine object a Docker event touched, or one mirror an API-side change
+ * touched. Each is retried on its own, so no key starves another.
+ */
+type Work = { kind: 'app' } | { kind: 'engine'; key: EngineKey } | { kind: 'mirror'; ref: ResourceRef; namespace: string; name: string };
+
+const APP_WORK: Work = { kind: 'app' };
+
+function workId(work: Work): string {
+  switch (work.kind) {
+    case 'app':
+      return 'app';
+    case 'engine':
+      return `engine ${work.key.kind} ${work.key.id}`;
+    case 'mirror':
+      return `${work.ref.kind} ${work.namespace}/${work.name}`;
+  }
 }
 
-function parseMirrorKey(key: string): { ref: ResourceRef; namespace: string; name: string } | undefined {
-  const match = /^mirror:([^:]+):([^/]+)\/(.+)$/.exec(key);
-  const ref = match && MIRROR_KINDS.find((r) => r.plural === match[1]);
-  return ref ? { ref, namespace: match[2], name: match[3] } : undefined;
+/** What the App means to this controller; when it changes, a backoff of the App's work is moot. */
+function appInput(type: InformerEventType, app: AppObject): string {
+  if (type === 'DELETED') return 'deleted';
+  const running = findCondition(app.status?.conditions, RUNNING);
+  return JSON.stringify([app.metadata.generation, app.spec?.running, app.spec?.containerEngine?.name, app.spec?.namespace, running?.status]);
 }
 
 /** Mirror work the engine owes: a delete to forward, or a spec.state generation not yet acted on. */
@@ -46,84 +63,88 @@ function needsWork(ref: ResourceRef, obj: KubeObject): boolean {
 }
 
 /**
- * The engine controller (SPEC §6): runs an engine session while the App is
- * Running with moby, owns ContainerEngineReady, and does the mirror's
- * reverse path (finalizers, spec.state). Everything goes through one work
- * queue: `app`, `engine:<kind>:<id>` (a Docker event), and
- * `mirror:<plural>:<ns>/<name>` (an API-side change), each retried on its own
- * so no key starves another.
+ * The engine controller: runs an engine session while the App wants moby
+ * running, owns ContainerEngineReady, and does the mirror's reverse path
+ * (finalizers, spec.state). While the engine is down but still wanted the
+ * mirrors stay, with their uids; they go only when the user stops the engine
+ * or switches to containerd (docs/containers-api.md).
  */
 class EngineController implements Controller {
   readonly name = 'engine-controller';
   private readonly log: Logger;
-  private readonly queue: WorkQueue;
-  private readonly abort = new AbortController();
+  private readonly queue: WorkQueue<Work>;
+  private readonly app: Informer<AppObject>;
+  private readonly ownsAppInformer: boolean;
+  private readonly informers: Informer[];
+  private readonly mirrors = new Map<ResourceRef, Informer>();
   private session?: EngineSession;
   /** Why the last session died or failed to start; shown as ConnectFailed until a sync succeeds. */
   private lostReason?: string;
-  /** The pending-work scan after a (re)start failed and must be repeated (I4). */
+  /** The pending-work scan after a (re)start failed and must be repeated: starting a watcher must not skip work. */
   private scanPending = false;
   /** The App's namespace as last read; where the mirrors are. */
   private namespace?: string;
-  /** Mirror keys the watches have seen and not seen deleted. */
-  private readonly seen = new Set<string>();
+  /** appInput() of the last App event. */
+  private appSeen?: string;
 
   constructor(private readonly deps: EngineControllerDeps) {
     this.log = deps.log.child(this.name);
-    this.queue = new WorkQueue({
+    const backoff = deps.backoff ?? defaultBackoff;
+    this.queue = new WorkQueue<Work>({
       name: this.name,
       log: this.log,
-      backoff: deps.backoff ?? defaultBackoff,
+      backoff,
       concurrency: 8,
-      reconcile: (key) => this.reconcile(key),
+      idOf: workId,
+      reconcile: (work) => this.reconcile(work),
     });
+    this.ownsAppInformer = deps.app === undefined;
+    this.app = deps.app ?? appInformer(deps.client, this.log, backoff);
+    const informer = (ref: ResourceRef) => new Informer(deps.client, ref, { log: this.log, backoff });
+    const namespaces = informer(CONTAINER_NAMESPACE);
+    // A user deleting `moby` while connected gets it back.
+    namespaces.on((type) => type === 'DELETED' && this.queue.add(APP_WORK));
+    const mirrors = MIRROR_KINDS.map((ref) => {
+      const mirror = informer(ref);
+      mirror.on((type, obj) => {
+        const work: Work = { kind: 'mirror', ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
+        // A new deletion or spec.state generation is new input: it must not wait out an old failure's backoff.
+        if (type !== 'DELETED' && needsWork(ref, obj)) this.queue.retry(work);
+      });
+      this.mirrors.set(ref, mirror);
+      return mirror;
+    });
+    this.informers = [namespaces, ...mirrors];
   }
 
   async start(): Promise<void> {
-    const common = { client: this.deps.client, signal: this.abort.signal, log: this.log, backoff: this.deps.backoff ?? defaultBackoff };
-    await Promise.all([
-      watchResource({ ...common, ref: APP, onEvent: () => this.queue.add(APP_KEY) }),
-      watchResource({
-        ...common,
-        ref: CONTAINER_NAMESPACE,
-        // A user deleting `moby` while connected gets it back (I3).
-        onEvent: (type) => type === 'DELETED' && this.queue.add(APP_KEY),
-      }),
-      ...MIRROR_KINDS.map((ref) =>
-        watchResource({
-          ...common,
-          ref,
-          onEvent: (type, obj) => {
-            const key = mirrorKey(ref, obj.metadata.namespace!, obj.metadata.name!);
-            if (type === 'DELETED') {
-              this.seen.delete(key);
-              return;
-            }
-            this.seen.add(key);
-            if (needsWork(ref, obj)) this.queue.add(key);
-          },
-        }),
-      ),
-    ]);
-    this.queue.add(APP_KEY);
+    this.app.on((type, app) => {
+      const input = appInput(type, app);
+      if (input === this.appSeen) return this.queue.add(APP_WORK);
+      this.appSeen = input;
+      this.queue.retry(APP_WORK);
+    });
+    await Promise.all([this.app.start(), ...this.informers.map((i) => i.start())]);
+    this.queue.add(APP_WORK);
   }
 
   async stop(): Promise<void> {
-    this.abort.abort();
+    await Promise.all([...this.informers, ...(this.ownsAppInformer ? [this.app] : [])].map((i) => i.stop()));
     this.closeSession();
     await this.queue.stop();
   }
 
-  private async reconcile(key: string): Promise<ReconcileResult | void> {
-    if (key === APP_KEY) return this.reconcileApp();
-    const engineKey = parseEngineKey(key);
-    if (engineKey) {
-      // Without a session the event is moot: the next full sync covers it.
-      if (this.session) await ENGINE_SYNC[engineKey.kind](this.session.ctx, engineKey.id);
-      return;
+  private async reconcile(work: Work): Promise<ReconcileResult | void> {
+    switch (work.kind) {
+      case 'app':
+        return this.reconcileApp();
+      case 'engine':
+        // Without a session the event is moot: the next full sync covers it.
+        if (this.session) await ENGINE_SYNC[work.key.kind](this.session.ctx, work.key.id);
+        return;
+      case 'mirror':
+        return this.reconcileMirror(work.ref, work.namespace, work.name);
     }
-    const mirror = parseMirrorKey(key);
-    if (mirror) await this.reconcileMirror(mirror.ref, mirror.namespace, mirror.name);
   }
 
   private async reconcileApp(): Promise<void> {
@@ -140,20 +161,29 @@ class EngineController implements Controller {
     this.namespace = namespace;
     const engine = app.spec?.containerEngine?.name ?? 'moby';
     const wanted = app.spec?.running === true;
-    const running = wanted && findCondition(app.status?.conditions, RUNNING)?.status === 'True';
     await ensureApiNamespace(client, namespace);
 
-    if (!running || engine !== 'moby') {
+    if (!wanted || engine !== 'moby') {
+      // The user stopped the engine or switched away from moby: only now do the mirrors go.
       this.closeSession();
       this.lostReason = undefined;
       await removeAllMirrors(client, namespace);
-      if (wanted && engine !== 'moby') {
+      if (wanted) {
         await this.setReady('True', 'NotApplicable', `the ${engine} engine is not mirrored; only moby is`, generation);
       } else {
-        // Same False/Stopped contract either way (Settled relies on it); the message says which it is.
-        const message = wanted ? 'waiting for the engine to start' : 'the container engine is stopped';
-        await this.setReady('False', 'Stopped', message, generation);
+        await this.setReady('False', 'Stopped', 'the container engine is stopped', generation);
       }
+      return;
+    }
+
+    const running = findCondition(app.status?.conditions, RUNNING);
+    if (running?.status !== 'True') {
+      // Wanted but down (starting, restarting after a crash, given up): the mirrors stay, with their
+      // uids, and intent written meanwhile is carried out after the reconnect.
+      this.closeSession();
+      const waiting = running ? `${running.reason}: ${running.message}` : 'not started yet';
+      if (this.lostReason) await this.setReady('False', 'ConnectFailed', `${this.lostReason}; waiting for the engine (${waiting})`, generation);
+      else await this.setReady('False', 'Stopped', `waiting for the engine to start (${waiting})`, generation);
       return;
     }
 
@@ -163,7 +193,7 @@ class EngineController implements Controller {
     } else {
       await this.startSession(namespace, generation);
     }
-    // No early return after a (re)start: work queued during the gap is picked up now (I4).
+    // No early return after a (re)start: work queued during the gap is picked up now.
     if (this.scanPending) await this.enqueuePendingWork(namespace);
   }
 
@@ -177,8 +207,8 @@ class EngineController implements Controller {
         namespace,
         log: this.log,
         hooks: this.deps.hooks,
-        enqueue: (key) => this.queue.add(key),
-        mayExist: (ref, name) => this.seen.has(mirrorKey(ref, namespace, name)),
+        enqueue: (key) => this.queue.add({ kind: 'engine', key }),
+        mayExist: (ref, name) => this.mirrors.get(ref)?.get(name, namespace) !== undefined,
         onDeath: (s, err) => this.onSessionDeath(s, err),
       });
       this.session = session;
@@ -205,7 +235,7 @@ class EngineController implements Controller {
     session.close();
     this.lostReason = err.message;
     this.log.warn('engine watcher died; reconnecting', { error: err });
-    this.queue.add(APP_KEY);
+    this.queue.retry(APP_WORK);
   }
 
   private closeSession(): void {
@@ -218,7 +248,7 @@ class EngineController implements Controller {
     const settled = await Promise.allSettled(
       MIRROR_KINDS.map(async (ref) => {
         const list = await this.deps.client.list(ref, { namespace });
-        for (const obj of list.items) if (needsWork(ref, obj)) this.queue.add(mirrorKey(ref, namespace, obj.metadata.name!));
+        for (const obj of list.items) if (needsWork(ref, obj)) this.queue.add({ kind: 'mirror', ref, namespace, name: obj.metadata.name! });
       }),
     );
     const errors = settled.flatMap((s, n) => (s.status === 'rejected' ? [new Error(`cannot list ${MIRROR_KINDS[n].kind} mirrors`, { cause: s.reason })] : []));
@@ -228,7 +258,7 @@ class EngineController implements Controller {
 
   private async reconcileMirror(ref: ResourceRef, namespace: string, name: string): Promise<void> {
     const session = this.session;
-    // Disconnected: the scan after the next (re)start picks this up (I4).
+    // Disconnected: the scan after the next (re)start picks this up.
     if (!session || session.ctx.namespace !== namespace) return;
     const obj = await this.deps.client.find(ref, name, namespace);
     if (!obj) return;

@@ -13,7 +13,7 @@ import {
 } from './mapping.js';
 import { applyMirror, removeMirror } from './mirror-store.js';
 import { containerMirrorName, volumeMirrorName } from './naming.js';
-import { engineKeyString, type EngineKey } from './routing.js';
+import type { EngineKey } from './routing.js';
 import type { MirrorContext } from './session-context.js';
 
 /*
@@ -77,7 +77,7 @@ async function syncImageNow(ctx: MirrorContext, ref: string): Promise<void> {
       await removeMirror(ctx.client, IMAGE, m.metadata.name!, ctx.namespace, m);
     }
     for (const m of await mirrorsWhere(ctx, 'status.repoTag', ref)) {
-      ctx.enqueue(engineKeyString({ kind: 'image', id: String(m.status?.id) }));
+      ctx.enqueue({ kind: 'image', id: String(m.status?.id) });
     }
     return;
   }
@@ -89,7 +89,7 @@ async function syncImageNow(ctx: MirrorContext, ref: string): Promise<void> {
   }
   for (const tag of imageTags(inspect)) {
     for (const m of await mirrorsWhere(ctx, 'status.repoTag', tag)) {
-      if (m.status?.id !== inspect.Id) ctx.enqueue(engineKeyString({ kind: 'image', id: String(m.status?.id) }));
+      if (m.status?.id !== inspect.Id) ctx.enqueue({ kind: 'image', id: String(m.status?.id) });
     }
   }
 }

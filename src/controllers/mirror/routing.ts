@@ -74,18 +74,3 @@ export function routeEvent(event: DockerEvent): EngineKey | undefined {
   const route = EVENT_ROUTES[`${event.Type}:${baseAction(event.Action)}`];
   return route?.(event.Actor);
 }
-
-const ENGINE_PREFIX = 'engine:';
-
-export function engineKeyString(key: EngineKey): string {
-  return `${ENGINE_PREFIX}${key.kind}:${key.id}`;
-}
-
-export function parseEngineKey(key: string): EngineKey | undefined {
-  if (!key.startsWith(ENGINE_PREFIX)) return undefined;
-  const rest = key.slice(ENGINE_PREFIX.length);
-  const colon = rest.indexOf(':');
-  const kind = rest.slice(0, colon);
-  if (kind !== 'container' && kind !== 'image' && kind !== 'volume') return undefined;
-  return { kind, id: rest.slice(colon + 1) };
-}

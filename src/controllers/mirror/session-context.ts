@@ -3,6 +3,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { ResourceRef } from '../../kube/resources.js';
 import type { Logger } from '../../base/log.js';
 import type { SerialLock } from '../../base/serial-lock.js';
+import type { EngineKey } from './routing.js';
 
 /** What the mirror's per-object work needs while connected to one engine. */
 export interface MirrorContext {
@@ -11,8 +12,8 @@ export interface MirrorContext {
   /** API namespace of the mirrors (App spec.namespace). */
   namespace: string;
   log: Logger;
-  /** Queues a work-queue key (engine:… or mirror:…). */
-  enqueue(key: string): void;
+  /** Queues a re-sync of one engine object. */
+  enqueue(key: EngineKey): void;
   /**
    * Image syncs run one at a time: events name an image by ID or by
    * reference, so two keys can mean one image, and one sync's prune must not

@@ -4,7 +4,7 @@ import { SerialLock } from '../../base/serial-lock.js';
 import { connectDocker } from './docker-client.js';
 import { fullSync, type FullSyncHooks, type FullSyncResult } from './full-sync.js';
 import { ensureMobyNamespace } from './namespaces.js';
-import { engineKeyString, routeEvent, type DockerEvent } from './routing.js';
+import { routeEvent, type DockerEvent, type EngineKey } from './routing.js';
 import type { MirrorContext } from './session-context.js';
 import { EventStream, engineNow } from './watcher.js';
 
@@ -21,7 +21,7 @@ export interface EngineSessionOptions {
   socketPath: string;
   namespace: string;
   log: Logger;
-  enqueue(key: string): void;
+  enqueue(key: EngineKey): void;
   mayExist: MirrorContext['mayExist'];
   /** The watcher died (stream error, engine gone, handler threw); not called after close(). */
   onDeath(session: EngineSession, err: Error): void;
@@ -81,6 +81,6 @@ export class EngineSession {
   private onEvent(event: DockerEvent): void {
     this.opts.hooks?.onEvent?.(event);
     const key = routeEvent(event);
-    if (key) this.opts.enqueue(engineKeyString(key));
+    if (key) this.opts.enqueue(key);
   }
 }

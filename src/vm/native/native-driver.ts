@@ -56,10 +56,13 @@ export class NativeDriver implements VmDriver {
   private readonly listeners = new Set<(state: DriverState) => void>();
   private supervised?: Supervised;
   private crashed?: string;
+  /** Set from an engine's death until its restart succeeds or the crash limit is reached. */
+  private restarting?: string;
   /** Bumped by stop/dispose/start so stale liveness timers and pending restarts do nothing. */
   private epoch = 0;
   private livenessTimer?: NodeJS.Timeout;
   private restartTimer?: NodeJS.Timeout;
+  /** One lifecycle operation at a time: a restart never races a stop. */
   private readonly lock = new SerialLock();
 
   constructor(ctx: DriverContext, options: NativeDriverOptions = {}) {
@@ -116,6 +119,7 @@ export class NativeDriver implements VmDriver {
 
   async state(): Promise<DriverState> {
     if (this.crashed !== undefined) return { phase: 'crashed', message: this.crashed };
+    if (this.restarting !== undefined) return { phase: 'restarting', message: this.restarting };
     for (const engine of ENGINES) {
       if (findEngineProcess(engineLayout(engine, this.paths)) !== undefined) return { phase: 'running', engine };
     }
@@ -133,14 +137,12 @@ export class NativeDriver implements VmDriver {
     await this.lock.idle();
   }
 
-  /** One lifecycle operation at a time: a restart never races a stop. */
-
   private emit(state: DriverState): void {
     for (const listener of this.listeners) {
       try {
         listener(state);
       } catch (err) {
-        this.log.error('state listener failed', { err });
+        this.log.error('state listener failed', { error: err });
       }
     }
   }
@@ -152,6 +154,7 @@ export class NativeDriver implements VmDriver {
     this.livenessTimer = undefined;
     this.restartTimer = undefined;
     this.supervised = undefined;
+    this.restarting = undefined;
   }
 
   /** The program and arguments for an engine, after the checks that give a useful error instead of a cryptic exit. */
@@ -221,6 +224,8 @@ export class NativeDriver implements VmDriver {
       if (Date.now() >= deadline) {
         throw this.error(
           `${layout.programs[0]} (pid ${pid}) did not answer on ${layout.socket} within ${this.readyTimeoutMs / 1000}s${await this.logTail(layout)}`,
+          undefined,
+          { retryable: true },
         );
       }
       await delay(200, undefined, { signal });
@@ -288,13 +293,15 @@ export class NativeDriver implements VmDriver {
     if (verdict.giveUp) {
       const message = `${program} died ${verdict.deaths} times within ${this.policy.window / 1000}s; not restarting it${await this.logTail(dead.layout)}`;
       if (epoch !== this.epoch) return; // stopped or restarted meanwhile
+      this.restarting = undefined;
       this.crashed = message;
       this.log.error('engine keeps crashing, giving up', { engine: dead.layout.engine, deaths: verdict.deaths });
       this.emit({ phase: 'crashed', message: this.crashed });
       return;
     }
     this.log.warn('engine died, restarting', { engine: dead.layout.engine, pid: dead.pid, inMs: verdict.delayMs });
-    this.emit({ phase: 'stopped' });
+    this.restarting = `${program} exited (${verdict.deaths} time${verdict.deaths > 1 ? 's' : ''} within ${this.policy.window / 1000}s); restarting it in ${verdict.delayMs / 1000}s`;
+    this.emit({ phase: 'restarting', message: this.restarting });
     this.restartTimer = setTimeout(() => {
       void this.lock.run(async () => {
         if (epoch !== this.epoch) return;
@@ -302,10 +309,11 @@ export class NativeDriver implements VmDriver {
           const pid = findEngineProcess(dead.layout) ?? (await this.launch(dead.layout));
           await this.waitReady(dead.layout, pid, undefined);
           if (epoch !== this.epoch) return;
+          this.restarting = undefined;
           this.supervise({ layout: dead.layout, pid });
           this.emit({ phase: 'running', engine: dead.layout.engine });
         } catch (err) {
-          this.log.warn('engine restart failed', { engine: dead.layout.engine, err });
+          this.log.warn('engine restart failed', { engine: dead.layout.engine, error: err });
           if (epoch === this.epoch) void this.onDeath(dead, epoch);
         }
       });
@@ -322,8 +330,8 @@ export class NativeDriver implements VmDriver {
     }
   }
 
-  private error(message: string, cause?: unknown): DriverError {
-    return new DriverError(message, this.name, cause === undefined ? undefined : { cause });
+  private error(message: string, cause?: unknown, options: { retryable?: boolean } = {}): DriverError {
+    return new DriverError(message, this.name, { cause, ...options });
   }
 }
 

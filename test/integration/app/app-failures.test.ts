@@ -22,10 +22,15 @@ class ScriptedDriver implements VmDriver {
   readonly name = 'native' as const;
   phase: DriverState = { phase: 'absent' };
   startError?: string;
+  /** Whether startError is a failure a retry may heal (a timeout) rather than a terminal one. */
+  retryable = false;
+  /** Starts of an engine that was not running (start on a running one adopts it and is a no-op). */
+  starts = 0;
   private readonly listeners = new Set<(s: DriverState) => void>();
 
   async start(): Promise<void> {
-    if (this.startError) throw new DriverError(this.startError, 'native');
+    if (this.phase.phase !== 'running') this.starts++;
+    if (this.startError) throw new DriverError(this.startError, 'native', { retryable: this.retryable });
     this.phase = { phase: 'running', engine: 'moby' };
   }
   async stop(): Promise<void> {
@@ -57,16 +62,27 @@ let server: TestServer;
 let controller: AppController;
 const driver = new ScriptedDriver();
 const paths = instancePaths('ifail', { env: { HOME: '/nonexistent-home' } });
-const wait = (generation: number, timeoutMs = 60_000, failureGraceMs = 500) =>
+const progress: string[] = [];
+const wait = (generation: number, timeoutMs = 60_000) =>
   waitForSettled(server.client, {
     generation,
     deadline: Date.now() + timeoutMs,
     timeoutText: `${timeoutMs}ms`,
     logDir: '/the/log/dir',
     log: silentLogger,
-    onProgress: () => undefined,
-    failureGraceMs,
+    onProgress: (text) => progress.push(text),
   });
+const runningIs = async (expected: Record<string, unknown>): Promise<AppObject> => {
+  let app!: AppObject;
+  await vi.waitFor(
+    async () => {
+      app = await server.client.get<AppObject>(APP, APP_NAME);
+      expect(findCondition(app.status?.conditions, 'Running')).toMatchObject(expected);
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+  return app;
+};
 const applied = async (spec: Record<string, unknown>, dryRun = false): Promise<AppObject> => {
   const outcome = await applyAppSpec(server.client, spec, { dryRun });
   if (outcome.kind !== 'applied') throw new Error(`expected the App to be written, got ${outcome.kind}`);
@@ -111,34 +127,65 @@ describe('rdd set against the real API server, with a scripted driver', () => {
     expect(err.suggestion).toContain('/the/log/dir');
   });
 
-  it('a StartFailed that a retry heals within the grace does not fail the wait', async () => {
-    driver.startError = 'iptables: No chain/target/match by that name';
-    const app = await applied({ vm: { cpus: 2 } });
+  it('a retryable start failure says Starting with the cause, and the wait keeps going instead of failing', async () => {
+    driver.startError = 'dockerd (pid 42) did not answer within 60s';
+    driver.retryable = true;
+    const app = await applied({ vm: { cpus: 7 } });
     const generation = app.metadata.generation ?? 0;
-    // Unhealed, the failure would end the wait at 2 s; healed, it runs into its 6 s deadline.
-    const waiting = wait(generation, 6_000, 2_000);
-    await vi.waitFor(async () => {
-      const now = await server.client.get<AppObject>(APP, APP_NAME);
-      expect(findCondition(now.status?.conditions, 'Running')).toMatchObject({ reason: 'StartFailed', observedGeneration: generation });
-    }, { timeout: 30_000, interval: 50 });
+    progress.length = 0;
+    const waiting = wait(generation, 3_000);
+    await runningIs({ status: 'False', reason: 'Starting', message: 'start failed, retrying: dockerd (pid 42) did not answer within 60s', observedGeneration: generation });
+    const err = await rejection(waiting);
+    expect(err.exitCode).toBe(ExitCode.Timeout);
+    expect(err.message).toContain('start failed, retrying');
+    expect(progress.join('\n')).toContain('start failed, retrying');
+    // The controller's backoff is 60 s here: a new generation is new input and retries at once.
     driver.startError = undefined;
-    driver.poke();
-    await expect(waiting).rejects.toThrow(/timed out/); // nothing writes ContainerEngineReady here
-    const now = await server.client.get<AppObject>(APP, APP_NAME);
-    expect(findCondition(now.status?.conditions, 'Running')).toMatchObject({ status: 'True', observedGeneration: generation });
+    driver.retryable = false;
+    const healed = await applied({ vm: { cpus: 3 } });
+    expect(healed.metadata.generation).toBeGreaterThan(generation);
+    await runningIs({ status: 'True', reason: 'Started', observedGeneration: healed.metadata.generation });
   });
 
-  it('a new generation retries; a give-up crash fails the wait with Crashed', async () => {
-    driver.startError = undefined;
-    const app = await applied({ vm: { cpus: 3 } });
+  it('a terminal failure is held: driver events do not retry it, asking for running=true again does', async () => {
+    driver.startError = 'dockerd is not installed';
+    driver.phase = { phase: 'stopped' };
+    const app = await applied({ vm: { cpus: 4 } });
     const generation = app.metadata.generation ?? 0;
-    await vi.waitFor(async () => {
-      const now = await server.client.get<AppObject>(APP, APP_NAME);
-      expect(findCondition(now.status?.conditions, 'Running')).toMatchObject({ status: 'True', reason: 'Started', observedGeneration: generation });
-    }, { timeout: 30_000, interval: 50 });
+    await runningIs({ reason: 'StartFailed', observedGeneration: generation });
+    const starts = driver.starts;
+    for (let i = 0; i < 20; i++) driver.poke();
+    driver.startError = undefined;
+    // `rdd set running=true` (or `rdd start`): no spec change, so the same generation, plus the retry annotation.
+    const retried = await applied({ running: true });
+    expect(retried.metadata.generation).toBe(generation);
+    expect(retried.metadata.annotations?.['app.rancherdesktop.io/retry']).toBeDefined();
+    const now = await runningIs({ status: 'True', reason: 'Started', observedGeneration: generation });
+    expect(now.metadata.annotations?.['app.rancherdesktop.io/retry']).toBeUndefined();
+    // One start for the retry: the twenty driver events before it started nothing.
+    expect(driver.starts).toBe(starts + 1);
+  });
+
+  it('a give-up crash fails the wait with Crashed and holds; a new generation and running=true each retry it', async () => {
+    driver.startError = undefined;
+    const app = await applied({ vm: { cpus: 5 } });
+    const generation = app.metadata.generation ?? 0;
+    await runningIs({ status: 'True', reason: 'Started', observedGeneration: generation });
     driver.crash('dockerd died 5 times within 60s; not restarting it');
     const err = await rejection(wait(generation));
     expect(err.message).toContain('Crashed: dockerd died 5 times');
+    expect(err.suggestion).toContain('rdd set running=true');
+    // Crashed at a generation holds: the driver's own state changes do not restart it.
+    driver.poke();
+    await runningIs({ reason: 'Crashed', observedGeneration: generation });
+    const starts = driver.starts;
+    const next = await applied({ vm: { cpus: 6 } });
+    await runningIs({ status: 'True', reason: 'Started', observedGeneration: next.metadata.generation });
+    expect(driver.starts).toBe(starts + 1);
+    driver.crash('dockerd died 5 times within 60s; not restarting it');
+    await runningIs({ reason: 'Crashed', observedGeneration: next.metadata.generation });
+    await applied({ running: true });
+    await runningIs({ status: 'True', reason: 'Started', observedGeneration: next.metadata.generation });
   });
 
   it('a wait that cannot settle in time is a timeout (exit 4) saying what blocked it', async () => {

@@ -39,11 +39,29 @@ describe('judge (what rdd set waits for)', () => {
     );
   });
 
-  it('reports StartFailed as a failure the controller may still heal by retrying', () => {
-    const verdict = judge(app([c('Running', 'False', 'StartFailed', 4, 'dockerd exited 1\nlast lines')]), 4, '/logs');
-    expect(verdict).toMatchObject({ done: false, waitingFor: 'Running False/StartFailed (retrying): dockerd exited 1' });
-    expect(!verdict.done && verdict.failed?.message).toMatch(/Running is False\/StartFailed: dockerd exited 1/);
-    expect(!verdict.done && verdict.failed?.suggestion).toContain('/logs');
+  it('fails at once on StartFailed (terminal: no retry is coming), naming the logs and how to retry', () => {
+    try {
+      judge(app([c('Running', 'False', 'StartFailed', 4, 'dockerd exited 1\nlast lines')]), 4, '/logs');
+      expect.unreachable('StartFailed must fail the wait');
+    } catch (err) {
+      expect((err as Error).message).toMatch(/Running is False\/StartFailed: dockerd exited 1/);
+      expect((err as { suggestion?: string }).suggestion).toMatch(/rdd set running=true.*\/logs/);
+    }
+  });
+
+  it('keeps waiting on a retryable failure: Starting with the cause', () => {
+    const verdict = judge(
+      app([c('Running', 'False', 'Starting', 4), c('Settled', 'False', 'Starting', 4, 'Running False/Starting: start failed, retrying: timeout')]),
+      4,
+      '/logs',
+    );
+    expect(verdict).toEqual({ done: false, waitingFor: 'Running False/Starting: start failed, retrying: timeout' });
+  });
+
+  it('does not take a failure from before a requested retry as its outcome', () => {
+    const retrying = app([c('Running', 'False', 'Crashed', 4), c('Settled', 'True', 'Settled', 4)]);
+    retrying.metadata.annotations = { 'app.rancherdesktop.io/retry': '2026-01-01T00:00:00Z' };
+    expect(judge(retrying, 4, '/logs').done).toBe(false);
   });
 
   it('ignores a failure from an earlier generation', () => {

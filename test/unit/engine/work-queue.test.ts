@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { defaultBackoff } from '../../../src/base/backoff.js';
 import { WorkQueue } from '../../../src/controllers/work-queue.js';
+import { TerminalError } from '../../../src/base/errors.js';
 import { silentLogger } from '../../../src/base/log.js';
 
 describe('defaultBackoff', () => {
@@ -14,7 +15,8 @@ describe('WorkQueue', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue({
+    const q = new WorkQueue<string>({
+      idOf: (k) => k,
       name: 't',
       log: silentLogger,
       reconcile: async (k) => {
@@ -37,7 +39,8 @@ describe('WorkQueue', () => {
     let runs = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue({
+    const q = new WorkQueue<string>({
+      idOf: (k) => k,
       name: 't',
       log: silentLogger,
       concurrency: 4,
@@ -63,7 +66,8 @@ describe('WorkQueue', () => {
   it('retries failures with the injected backoff and resets it on success', async () => {
     const delays: number[] = [];
     let attempts = 0;
-    const q = new WorkQueue({
+    const q = new WorkQueue<string>({
+      idOf: (k) => k,
       name: 't',
       log: silentLogger,
       backoff: (n) => {
@@ -82,7 +86,8 @@ describe('WorkQueue', () => {
 
   it('honours requeueAfterMs and drops everything on stop', async () => {
     let runs = 0;
-    const q = new WorkQueue({
+    const q = new WorkQueue<string>({
+      idOf: (k) => k,
       name: 't',
       log: silentLogger,
       reconcile: async () => {
@@ -97,5 +102,86 @@ describe('WorkQueue', () => {
     q.add('k');
     await q.idle();
     expect(runs).toBe(after);
+  });
+
+  it('never lets an event shorten the backoff of a failing key', async () => {
+    let attempts = 0;
+    let release!: () => void;
+    const backoffOver = new Promise<void>((r) => (release = r));
+    const q = new WorkQueue<string>({
+      idOf: (k) => k,
+      name: 't',
+      log: silentLogger,
+      backoff: () => 60_000,
+      reconcile: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('boom');
+        release();
+      },
+    });
+    q.add('k');
+    await vi.waitFor(() => expect(attempts).toBe(1), { timeout: 5000 });
+    await q.idle();
+    // What a controller's own status write looks like: the watch echoes it back at once, many times.
+    for (let i = 0; i < 50; i++) q.add('k');
+    await q.idle();
+    expect(attempts).toBe(1);
+    // A real change of input does not wait.
+    q.retry('k');
+    await backoffOver;
+    expect(attempts).toBe(2);
+    await q.stop();
+  });
+
+  it('parks a key after a TerminalError until retry', async () => {
+    const outcomes: string[] = [];
+    let fail = true;
+    const q = new WorkQueue<{ name: string }>({
+      idOf: (k) => k.name,
+      name: 't',
+      log: silentLogger,
+      backoff: () => 1,
+      reconcile: async (k) => {
+        outcomes.push(k.name);
+        if (fail) throw new Error('start failed', { cause: new TerminalError('dockerd is not installed') });
+      },
+    });
+    q.add({ name: 'app' });
+    await vi.waitFor(() => expect(outcomes).toEqual(['app']), { timeout: 5000 });
+    await q.idle();
+    q.add({ name: 'app' });
+    q.addAfter({ name: 'app' }, 1);
+    await new Promise((r) => setImmediate(r));
+    await q.idle();
+    expect(outcomes).toEqual(['app']);
+    fail = false;
+    q.retry({ name: 'app' });
+    await vi.waitFor(() => expect(outcomes).toEqual(['app', 'app']), { timeout: 5000 });
+    await q.stop();
+  });
+
+  it('runs a key again after a run during which it changed, even while it had failed before', async () => {
+    const runs: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let n = 0;
+    const q = new WorkQueue<string>({
+      idOf: (k) => k,
+      name: 't',
+      log: silentLogger,
+      backoff: () => 1,
+      reconcile: async () => {
+        n++;
+        runs.push(n);
+        if (n === 1) throw new Error('first attempt fails');
+        if (n === 2) await gate;
+      },
+    });
+    q.add('k');
+    await vi.waitFor(() => expect(runs).toEqual([1, 2]), { timeout: 5000 });
+    q.add('k'); // arrives while the retry runs
+    release();
+    await vi.waitFor(() => expect(runs).toEqual([1, 2, 3]), { timeout: 5000 });
+    await q.stop();
   });
 });
