@@ -1,5 +1,5 @@
 /**
- * API server benchmark (SPEC §12: list of 2,000 objects ≤ 150 ms; 100
+ * API server benchmark (docs/performance.md: list of 2,000 objects ≤ 150 ms; 100
  * watchers each see an event within 50 ms p99). Run from the repository root:
  *
  *   npx tsc -p tsconfig.json --outDir .tmp/bench && node .tmp/bench/bench/apiserver.js [--objects N] [--watchers N] [--samples N]

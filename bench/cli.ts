@@ -1,5 +1,5 @@
 /**
- * CLI start-up benchmark (SPEC §12: `rdd version` ≤ 250 ms; `rdd ctl get app`
+ * CLI start-up benchmark (docs/performance.md: `rdd version` ≤ 250 ms; `rdd ctl get app`
  * within 150 ms of raw kubectl). Needs a build (it runs bin/rdd). From the
  * repository root:
  *

@@ -1,5 +1,5 @@
 /**
- * Mirror benchmark (SPEC §12). Run from the repository root, as root (it starts its own dockerd):
+ * Mirror benchmark (docs/performance.md). Run from the repository root, as root (it starts its own dockerd):
  *
  *   npx tsc -p tsconfig.json --outDir .tmp/bench && node .tmp/bench/bench/mirror.js [--containers N] [--volumes N] [--images N] [--samples N]
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs BATS targets under a deadline (SPEC §9).
+# Runs BATS targets under a deadline (docs/testing.md).
 #
 #   scripts/bats-with-timeout.sh TIMEOUT_SECONDS TARGET...    (0 = no deadline)
 #
@@ -7,8 +7,10 @@
 # (recorded by rdd_isolate in $RDD_RUN_INSTANCES_FILE, plus $RDD_INSTANCE):
 #   1. `rdd support-bundle` into $RDD_ARTIFACTS_DIR (default .tmp/artifacts),
 #   2. SIGUSR2 to its Node processes for diagnostic reports (copied beside it),
-#   3. kills its leaked processes, matched on anchored markers only (S9), by PID.
-# A timeout of 0 disables the deadline, not the capture and cleanup (S12).
+#   3. kills its leaked processes, matched on anchored markers only, by PID
+#      (docs/design-rules.md#anchored-process-markers).
+# A timeout of 0 disables the deadline, not the capture and cleanup
+# (docs/design-rules.md#timeout-zero-keeps-capture).
 # Exit status: bats' status, or 124 when the deadline expired.
 set -uo pipefail
 

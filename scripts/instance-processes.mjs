@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The processes of one rdd instance, matched on anchored markers only (SPEC §9, S9).
+// The processes of one rdd instance, matched on anchored markers only
+// (docs/design-rules.md#anchored-process-markers).
 // Used by bats/helpers and scripts/bats-with-timeout.sh; needs `npm run build`.
 //
 //   instance-processes.mjs list INSTANCE       pid, ppid and command of each process

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /* global fetch, setTimeout, Buffer, URL */
 // A loopback Docker registry serving library/busybox:latest, built from Debian's
-// busybox-static, so `docker pull busybox` works with no internet (SPEC §10).
+// busybox-static, so `docker pull busybox` works with no internet (docs/testing.md).
 // The image is pushed through the registry v2 API directly: no dockerd needed.
 //
 //   node scripts/offline-registry.mjs start   → prints `export RDD_TEST_REGISTRY=...` lines (eval them)

@@ -1,5 +1,6 @@
 # Process and host cleanup for one instance, shared by common.bash and
-# scripts/bats-with-timeout.sh. Matching uses anchored markers only (S9),
+# scripts/bats-with-timeout.sh. Matching uses anchored markers only
+# (docs/design-rules.md#anchored-process-markers),
 # implemented once in src/support/processes.ts (needs `npm run build`).
 
 RDD_ROOT="${RDD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"

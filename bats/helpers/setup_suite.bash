@@ -1,4 +1,4 @@
-# Run-wide fixtures: the loopback registry serving busybox:latest (SPEC §10),
+# Run-wide fixtures: the loopback registry serving busybox:latest (docs/testing.md),
 # started once per bats run unless the caller (scripts/test-all.sh) already did.
 # bats/tests/setup_suite.bash sources this file.
 

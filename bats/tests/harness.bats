@@ -1,5 +1,6 @@
-# The test harness itself: anchored process matching (S9), capture with
-# timeout 0 (S12), and a hung test under scripts/bats-with-timeout.sh.
+# The test harness itself: anchored process matching, capture with timeout 0
+# (docs/design-rules.md#anchored-process-markers, #timeout-zero-keeps-capture),
+# and a hung test under scripts/bats-with-timeout.sh.
 load '../helpers/common'
 
 WRAPPER="$RDD_ROOT/scripts/bats-with-timeout.sh"

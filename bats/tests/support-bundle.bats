@@ -1,4 +1,4 @@
-# rdd support-bundle (SPEC §9): written with the daemon down and up, secrets never in it.
+# rdd support-bundle (docs/support-bundle.md): written with the daemon down and up, secrets never in it.
 load '../helpers/common'
 
 PLANTED="planted-secret-$$-$RANDOM$RANDOM"

@@ -4,17 +4,17 @@ import { NAMESPACES } from './registry.js';
 import { revisionOf, type ObjectKey, type Store } from './store/store.js';
 import { nowTimestamp } from './timestamp.js';
 
-/**
- * Deletes an object as kube's registry does: one with finalizers gets a
- * deletionTimestamp (and a generation bump) and stays until they are gone;
- * one without is removed. Returns the object as left and whether it is gone.
- */
 /** Whether a deleted object has nothing left holding it (Namespaces also wait for spec.finalizers). */
 export function isReleased(obj: KubeObject): boolean {
   const specFinalizers = obj.kind === 'Namespace' ? ((obj.spec?.finalizers as string[] | undefined) ?? []) : [];
   return Boolean(obj.metadata.deletionTimestamp) && !obj.metadata.finalizers?.length && !specFinalizers.length;
 }
 
+/**
+ * Deletes an object as kube's registry does: one with finalizers gets a
+ * deletionTimestamp (and a generation bump) and stays until they are gone;
+ * one without is removed. Returns the object as left and whether it is gone.
+ */
 export function deleteObject(store: Store, key: ObjectKey, live: KubeObject, dryRun: boolean): { object: KubeObject; removed: boolean } {
   if (live.metadata.finalizers?.length) {
     if (live.metadata.deletionTimestamp) return { object: live, removed: false };
@@ -83,7 +83,7 @@ export class NamespaceLifecycle {
         try {
           deleteObject(this.ctx.store, key, obj, false);
         } catch (err) {
-          this.ctx.log.warn('namespace cleanup could not delete an object', { namespace, resource, name: key.name, err });
+          this.ctx.log.warn('namespace cleanup could not delete an object', { namespace, resource, name: key.name, error: err });
         }
       }
     }
@@ -95,7 +95,7 @@ export class NamespaceLifecycle {
       this.removeIfEmpty(namespace);
     } catch (err) {
       // A concurrent write to the namespace; the next deletion in it retries.
-      this.ctx.log.warn('could not finish deleting a namespace', { namespace, err });
+      this.ctx.log.warn('could not finish deleting a namespace', { namespace, error: err });
     }
   }
 

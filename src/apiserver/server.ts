@@ -44,7 +44,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   try {
     await bootstrap(store, opts.crdDir);
-    const refresh = () => registry.setCrds(store.list(CRDS.storageKey).items, (err) => log.warn('not serving a CRD', { err }));
+    const refresh = () => registry.setCrds(store.list(CRDS.storageKey).items, (err) => log.warn('not serving a CRD', { error: err }));
     refresh();
     store.hub.subscribe(CRDS.storageKey, {
       onEvent: (ev) => {
@@ -54,7 +54,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           try {
             purgeCustomResources(store, ev.object);
           } catch (err) {
-            log.warn('could not delete the objects of a deleted CRD', { crd: ev.name, err });
+            log.warn('could not delete the objects of a deleted CRD', { crd: ev.name, error: err });
           }
         });
       },
@@ -74,7 +74,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await route(ctx, req, res, new URL(req.url ?? '/', 'https://localhost'));
     } catch (err) {
       const { error, internal } = toStatusError(err);
-      if (internal) log.error('request failed', { method: req.method, url: req.url, err });
+      if (internal) log.error('request failed', { method: req.method, url: req.url, error: err });
       sendStatus(res, error);
       // Drain whatever body is left so the connection stays usable.
       req.resume();
@@ -84,7 +84,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => void handle(req, res));
   server.on('clientError', (err, socket) => {
-    log.debug('client error', { err });
+    log.debug('client error', { error: err });
     socket.destroy();
   });
 

@@ -1,4 +1,4 @@
-/** Exit codes are part of the CLI contract (SPEC §7). */
+/** Exit codes are part of the CLI contract: scripts rely on them (docs/cli.md#exit-codes). */
 export const ExitCode = {
   Ok: 0,
   Error: 1,

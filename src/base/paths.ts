@@ -4,7 +4,7 @@ import { RddError, UsageError } from './errors.js';
 
 export const DEFAULT_INSTANCE = '2';
 
-/** Every location an instance owns. Pure data: computing it creates nothing (S4). */
+/** Every location an instance owns. Pure data: computing it creates nothing (docs/design-rules.md#paths-from-the-instance). */
 export interface InstancePaths {
   instance: string;
   /** Service dir: config, pidfile, store, TLS material, kubeconfig. */
@@ -43,7 +43,7 @@ export type PathKey = keyof typeof PATH_KEYS;
 
 const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
-/** Instance from the flag, else RDD_INSTANCE, else "2" (SPEC §3). */
+/** Instance from the flag, else RDD_INSTANCE, else "2" (docs/cli.md#which-instance). */
 export function resolveInstance(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const instance = flag ?? (env.RDD_INSTANCE || DEFAULT_INSTANCE);
   if (!INSTANCE_NAME.test(instance)) {

@@ -1,4 +1,4 @@
-/** Progress for a long wait: a spinner for people at a terminal, timestamped lines for CI logs (SPEC §7). */
+/** Progress for a long wait: a spinner for people at a terminal, timestamped lines for CI logs (docs/cli.md). */
 export interface Progress {
   /** The current step; plain mode prints it only when it differs from the last one. */
   update(text: string): void;

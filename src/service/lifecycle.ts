@@ -51,7 +51,7 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
   return { pid, alreadyRunning: pid !== child.pid, url };
 }
 
-/** For commands that need the API (H5's `rdd set`, `rdd run`): start the daemon if needed and wait until it answers. */
+/** For commands that need the API (`rdd set`, `rdd start`, `rdd run`): start the daemon if needed and wait until it answers. */
 export async function ensureServiceRunning(
   paths: InstancePaths,
   log: Logger,

@@ -7,7 +7,7 @@ import type { InstancePaths } from '../base/paths.js';
 import { daemonLogFile } from './log-file.js';
 
 /** The built CLI; tests running from src/ spawn it too, so `npm run build` must have run. */
-export const cliEntry = path.join(path.dirname(packageJsonPath), 'dist', 'cli.js');
+export const cliEntry = path.join(path.dirname(packageJsonPath), 'dist', 'main.js');
 
 export interface SpawnOptions {
   logLevel?: LogLevel;
@@ -17,7 +17,8 @@ export interface SpawnOptions {
 /**
  * The argv of an instance's daemon. `--pid-file <service dir>/rdd.pid` is
  * redundant for `serve` but puts the anchored `rancher-desktop-<instance>/`
- * marker into its command line, which is how leak cleanup finds it (S9).
+ * marker into its command line, which is how leak cleanup finds it
+ * (docs/design-rules.md#anchored-process-markers).
  */
 export function daemonArgv(paths: InstancePaths, options: SpawnOptions = {}): string[] {
   return [
@@ -44,7 +45,7 @@ export function spawnDaemon(paths: InstancePaths, options: SpawnOptions = {}): C
       cwd: paths.dir,
       detached: true,
       stdio: ['ignore', logFd, logFd],
-      // RDD_INSTANCE=<instance> in its environment is the other cleanup marker (S9).
+      // RDD_INSTANCE=<instance> in its environment is the other cleanup marker.
       env: { ...process.env, RDD_INSTANCE: paths.instance },
     });
     child.unref();

@@ -84,7 +84,7 @@ async function runCollector(
 }
 
 /**
- * Writes a support bundle (SPEC §9): every collector runs under its own
+ * Writes a support bundle (docs/support-bundle.md): every collector runs under its own
  * deadline and none can stop the others; each file passes the redaction pass.
  */
 export async function writeSupportBundle(options: BundleOptions): Promise<BundleResult> {

@@ -21,7 +21,7 @@ export interface Collector {
   collect(ctx: CollectContext): Promise<void>;
 }
 
-/** One manifest entry per collector (SPEC §9). */
+/** One manifest entry per collector: what it wrote, how long it took, what it skipped and why it failed. */
 export interface CollectorReport {
   name: string;
   files: string[];

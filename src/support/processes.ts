@@ -61,7 +61,7 @@ function hasPathMarker(value: string, marker: string): boolean {
 }
 
 /**
- * The anchored markers of an instance (SPEC §9, S9): the whole env entry
+ * The anchored markers of an instance (docs/design-rules.md#anchored-process-markers): the whole env entry
  * `RDD_INSTANCE=<i>`, or a path through `/.rd<i>` or `/rancher-desktop-<i>`.
  * A bare substring never matches: instance `bats` does not own `bats-app`'s processes.
  */

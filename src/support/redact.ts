@@ -1,5 +1,5 @@
 /**
- * The redaction pass every bundle file goes through (SPEC §9): secrets we know
+ * The redaction pass every bundle file goes through (docs/support-bundle.md): secrets we know
  * (the instance token, values of secret-looking env vars) are replaced
  * wherever they appear, and anything shaped like a secret is masked by form.
  */

@@ -19,7 +19,7 @@ export interface FieldError {
   reason: FieldErrorReason;
   /** Dotted path with [i] for list items: `status.ports[0].name`. */
   field: string;
-  /** kube's error body, e.g. `Required value`; H1 prefixes it with `<field>: `. */
+  /** kube's error body, e.g. `Required value`; `invalid()` in errors.ts prefixes it with `<field>: `. */
   message: string;
 }
 

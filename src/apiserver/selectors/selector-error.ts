@@ -1,4 +1,4 @@
-/** A label or field selector the server cannot parse; H1 turns it into a 400 BadRequest. */
+/** A label or field selector the server cannot parse; `selectorPredicate()` in filters.ts turns it into a 400 BadRequest. */
 export class SelectorError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -16,7 +16,7 @@ function renderTree(procs: readonly ProcessInfo[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The instance's processes (anchored markers, S9) with their parents and command lines. */
+/** The instance's processes (found by anchored markers only) with their parents and command lines. */
 export const processTreeCollector: Collector = {
   name: 'processes',
   async collect(ctx) {

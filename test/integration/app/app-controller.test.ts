@@ -32,7 +32,7 @@ let controller: AppController | undefined;
 let writer: AbortController;
 let writerLoop: Promise<void>;
 const writerErrors: unknown[] = [];
-/** The controllers' warnings and errors: a failed condition write shows up here (S6). */
+/** The controllers' warnings and errors: a failed condition write shows up here (docs/design-rules.md#condition-writes-never-swallowed). */
 const logLines: string[] = [];
 const log = createLogger({ level: 'warn', write: (line) => logLines.push(line) });
 
@@ -64,7 +64,8 @@ async function waitSettled(generation: number): Promise<AppObject> {
 
 /**
  * Stands in for the engine controller: it writes ContainerEngineReady as its
- * own field manager, concurrently with the App controller (S3). `force`
+ * own field manager, concurrently with the App controller
+ * (docs/design-rules.md#status-writers-never-conflict). `force`
  * rewrites even unchanged conditions to raise the write rate.
  */
 async function engineWriter(signal: AbortSignal, force: () => boolean): Promise<void> {
@@ -86,7 +87,7 @@ async function engineWriter(signal: AbortSignal, force: () => boolean): Promise<
         if (force()) forcedWrites++;
       }
     } catch (err) {
-      // Connection errors while the server restarts are expected; a conflict never is (S3).
+      // Connection errors while the server restarts are expected; a conflict never is.
       if (isConflict(err)) writerErrors.push(err);
     }
     await pace(force() ? 5 : 50);

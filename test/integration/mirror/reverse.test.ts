@@ -95,7 +95,7 @@ describe('engine mirror: API-side deletes and spec.state', () => {
     expect(finalizersOf(stuck)).toEqual([MIRROR_FINALIZER]);
     expect(h.logs.some((l) => l.includes(`Image ${NS}/${name}: the engine refused to remove it`))).toBe(true);
 
-    // Meanwhile a Volume delete goes through (I2).
+    // Meanwhile a Volume delete goes through: a stuck kind never starves another.
     await h.docker('volume', 'create', 'meanwhile');
     await present(VOLUME, volumeMirrorName('meanwhile'));
     await h.client.delete(VOLUME, volumeMirrorName('meanwhile'), { namespace: NS });
