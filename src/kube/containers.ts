@@ -15,3 +15,14 @@ export type ContainerState = (typeof CONTAINER_STATES)[number];
 
 /** docker's State.Status values. */
 export const CONTAINER_STATUSES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
+
+/** On a mirror whose deletion the engine refuses: status False, a DeletingReason, the engine's words. */
+export const DELETING_CONDITION = 'Deleting';
+export const DeletingReason = {
+  /** A container uses the image or volume; removing that container retries at once. */
+  InUse: 'InUse',
+  EngineRefused: 'EngineRefused',
+} as const;
+
+/** Writes the Deleting condition, apart from the sync's own field manager. */
+export const MIRROR_DELETION_MANAGER = 'rdd-mirror-deletion';

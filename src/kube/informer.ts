@@ -6,7 +6,8 @@ import type { ResourceRef } from './resources.js';
 import type { KubeObject, Status } from './types.js';
 
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
-export type InformerListener<T> = (type: InformerEventType, obj: T) => void;
+/** `old` is the cached object a MODIFIED or DELETED replaces, when the informer had one. */
+export type InformerListener<T> = (type: InformerEventType, obj: T, old?: T) => void;
 
 export interface InformerOptions {
   namespace?: string;
@@ -136,11 +137,12 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(type: InformerEventType, obj: T): void {
+    const old = this.cache.get(cacheKey(obj));
     if (type === 'DELETED') this.cache.delete(cacheKey(obj));
     else this.cache.set(cacheKey(obj), obj);
     for (const listener of this.listeners) {
       try {
-        listener(type, obj);
+        listener(type, obj, old);
       } catch (err) {
         this.options.log.error(`${this.ref.kind} informer listener failed`, { error: err });
       }

@@ -273,9 +273,15 @@ export class AppController implements Controller {
     await current.driver.dispose();
   }
 
+  /**
+   * Writes Running and Settled for the generation `app` carries. The conditions are re-read first:
+   * a reconcile that wrote Starting on the way must not compute lastTransitionTime from the App it
+   * read before that write.
+   */
   private async write(app: AppObject, running: ConditionInput): Promise<void> {
-    const conditions = withCondition(app.status?.conditions, running);
-    await applyAppConditions(this.deps.client, APP_CONTROLLER_MANAGER, [running, computeSettled(app, conditions)], this.log, app);
+    const current = (await this.deps.client.find<AppObject>(APP, APP_NAME)) ?? app;
+    const conditions = withCondition(current.status?.conditions, running);
+    await applyAppConditions(this.deps.client, APP_CONTROLLER_MANAGER, [running, computeSettled(app, conditions)], this.log, current);
   }
 
   /**

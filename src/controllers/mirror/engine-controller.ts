@@ -106,10 +106,14 @@ class EngineController implements Controller {
     namespaces.on((type) => type === 'DELETED' && this.queue.add(APP_WORK));
     const mirrors = MIRROR_KINDS.map((ref) => {
       const mirror = informer(ref);
-      mirror.on((type, obj) => {
+      mirror.on((type, obj, old) => {
+        if (type === 'DELETED' || !needsWork(ref, obj)) return;
         const work: Work = { kind: 'mirror', ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
         // A new deletion or spec.state generation is new input: it must not wait out an old failure's backoff.
-        if (type !== 'DELETED' && needsWork(ref, obj)) this.queue.retry(work);
+        // Anything else (our own status writes) must.
+        const newInput = !old || old.metadata.generation !== obj.metadata.generation || !old.metadata.deletionTimestamp;
+        if (newInput) this.queue.retry(work);
+        else this.queue.add(work);
       });
       this.mirrors.set(ref, mirror);
       return mirror;
@@ -208,6 +212,7 @@ class EngineController implements Controller {
         log: this.log,
         hooks: this.deps.hooks,
         enqueue: (key) => this.queue.add({ kind: 'engine', key }),
+        onContainerRemoved: () => this.retryBlockedDeletions(),
         mayExist: (ref, name) => this.mirrors.get(ref)?.get(name, namespace) !== undefined,
         onDeath: (s, err) => this.onSessionDeath(s, err),
       });
@@ -236,6 +241,15 @@ class EngineController implements Controller {
     this.lostReason = err.message;
     this.log.warn('engine watcher died; reconnecting', { error: err });
     this.queue.retry(APP_WORK);
+  }
+
+  /** Deletions the engine refused while a container held the object: the holder may just have gone. */
+  private retryBlockedDeletions(): void {
+    for (const ref of [IMAGE, VOLUME]) {
+      for (const obj of this.mirrors.get(ref)?.list() ?? []) {
+        if (isBeingDeleted(obj)) this.queue.retry({ kind: 'mirror', ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! });
+      }
+    }
   }
 
   private closeSession(): void {

@@ -23,6 +23,8 @@ export interface EngineSessionOptions {
   log: Logger;
   enqueue(key: EngineKey): void;
   mayExist: MirrorContext['mayExist'];
+  /** A container was removed: whatever it held (images, volumes) may be removable now. */
+  onContainerRemoved(): void;
   /** The watcher died (stream error, engine gone, handler threw); not called after close(). */
   onDeath(session: EngineSession, err: Error): void;
   hooks?: EngineHooks;
@@ -82,5 +84,6 @@ export class EngineSession {
     this.opts.hooks?.onEvent?.(event);
     const key = routeEvent(event);
     if (key) this.opts.enqueue(key);
+    if (event.Type === 'container' && event.Action === 'destroy') this.opts.onContainerRemoved();
   }
 }

@@ -127,8 +127,12 @@ describe('engine mirror: self-healing', () => {
     expect(await find(CONTAINER, whileDown)).toBeUndefined();
 
     seams.holdReconnect = false;
-    // Any App event wakes the controller out of its (held) backoff.
+    // An unrelated App event does not cut a backoff short (that would be a hot loop on a failing engine)...
     await h.client.patch(APP, APP_NAME, { metadata: { annotations: { poke: String(Date.now()) } } }, { type: 'merge' });
+    expect(await find(CONTAINER, whileDown)).toBeUndefined();
+    // ...the App controller reporting the engine back is new input, and does.
+    await h.setRunning(false);
+    await h.setRunning(true);
     await connected();
     await present(whileDown);
     await vi.waitFor(async () => expect((await find(CONTAINER, keep))?.status).toMatchObject({ status: 'running', lastAction: { state: 'running', result: 'Succeeded' } }), WAIT);

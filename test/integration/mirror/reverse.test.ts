@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../../../src/kube/resources.js';
-import type { KubeObject } from '../../../src/kube/types.js';
+import type { Condition, KubeObject } from '../../../src/kube/types.js';
 import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
 import { imageMirrorName, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 import { NS, WAIT, mirrorProbes, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
@@ -89,10 +89,16 @@ describe('engine mirror: API-side deletes and spec.state', () => {
     await present(IMAGE, name);
     await h.client.delete(IMAGE, name, { namespace: NS });
     // Retried (with backoff) at least twice, and still there with its finalizer.
-    await vi.waitFor(() => expect(h.logs.filter((l) => l.includes(`reconcile of mirror:images:${NS}/${name} failed`)).length).toBeGreaterThanOrEqual(2), WAIT);
+    await vi.waitFor(() => expect(h.logs.filter((l) => l.includes(`reconcile of Image ${NS}/${name} failed`)).length).toBeGreaterThanOrEqual(2), WAIT);
     const stuck = await find(IMAGE, name);
     expect(stuck?.metadata.deletionTimestamp).toBeDefined();
     expect(finalizersOf(stuck)).toEqual([MIRROR_FINALIZER]);
+    // Why it is stuck is on the object, not only in the log.
+    expect((stuck?.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Deleting')).toMatchObject({
+      status: 'False',
+      reason: 'InUse',
+      message: expect.stringContaining('the engine refused to remove it'),
+    });
     expect(h.logs.some((l) => l.includes(`Image ${NS}/${name}: the engine refused to remove it`))).toBe(true);
 
     // Meanwhile a Volume delete goes through: a stuck kind never starves another.

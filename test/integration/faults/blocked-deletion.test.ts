@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
+import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
+import { VOLUME } from '../../../src/kube/resources.js';
+import type { Condition } from '../../../src/kube/types.js';
+import { NS, WAIT, finalizersOf, mirrorProbes, startHarness, type MirrorHarness } from '../mirror/harness.js';
+
+let h: MirrorHarness;
+const { find, present, gone } = mirrorProbes(() => h);
+/** The controller's backoff: far longer than any wait below, so only an event can make the retry. */
+const BACKOFF_MS = 600_000;
+
+describe('fault: stuck deletion is visible', () => {
+  beforeAll(async () => {
+    h = await startHarness({ backoff: () => BACKOFF_MS });
+    await h.docker('pull', 'busybox');
+    await vi.waitFor(async () => expect(await h.engineReady()).toMatchObject({ reason: 'Connected' }), WAIT);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('a Volume held by a container says why it stays Terminating, and goes as soon as the holder is removed', async () => {
+    await h.docker('volume', 'create', 'held');
+    const holder = await h.docker('run', '-d', '--name', 'holder', '-v', 'held:/data', 'busybox', 'sleep', '3600');
+    const name = volumeMirrorName('held');
+    await present(VOLUME, name);
+    await h.client.delete(VOLUME, name, { namespace: NS });
+    const stuck = await vi.waitFor(async () => {
+      const obj = await find(VOLUME, name);
+      const deleting = (obj?.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Deleting');
+      expect(deleting).toMatchObject({ status: 'False', reason: 'InUse' });
+      return { obj: obj!, deleting: deleting! };
+    }, WAIT);
+    expect(stuck.deleting.message).toMatch(/volume is in use/);
+    expect(stuck.obj.metadata.deletionTimestamp).toBeDefined();
+    expect(finalizersOf(stuck.obj)).toEqual([MIRROR_FINALIZER]);
+    // Exactly one refused attempt: the condition write did not retrigger the key.
+    expect(h.logs.filter((l) => l.includes(`reconcile of Volume ${NS}/${name} failed`))).toHaveLength(1);
+
+    await h.docker('rm', '-f', holder);
+    await gone(VOLUME, name);
+    await expect(h.docker('volume', 'inspect', 'held')).rejects.toThrow();
+  });
+});
