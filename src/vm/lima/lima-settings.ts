@@ -1,7 +1,7 @@
 import { errorMessage } from '../../base/errors.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { DriverError, type EngineSettings } from '../driver.js';
-import { containerdPaths } from '../native/engine-layout.js';
+import { containerdPaths } from '../engine-paths.js';
 import type { LimaInstance } from './limactl.js';
 
 export const LIMA_INSTANCE = 'rd';
