@@ -124,6 +124,15 @@ describe('limaEdits', () => {
     expect(limaEdits(withOld, { engine: 'moby' }, paths, 'linux', 'x64')).toEqual([`.provision = ${others}`]);
   });
 
+  it('compares a daemon.json with {{ as Lima reports it (templates expanded) and writes it escaped', () => {
+    const tagged = '{"log-opts":{"tag":"{{.Name}}"}}';
+    const reported = { mode: 'data', path: '/etc/docker/daemon.json', content: '{\n  "log-opts": {\n    "tag": "{{.Name}}"\n  }\n}\n' };
+    const instance: LimaInstance = { ...running, config: { ...running.config, provision: [reported] } };
+    expect(limaEdits(instance, { engine: 'moby' }, paths, 'linux', 'x64', tagged)).toEqual([]);
+    const [edit] = limaEdits({ ...instance, config: { ...instance.config, provision: [] } }, { engine: 'moby' }, paths, 'linux', 'x64', tagged);
+    expect(edit).toContain('\\"tag\\": \\"{{\\"{{\\"}}.Name}}\\"');
+  });
+
   it('does not guess the engine when limactl does not report the config', () => {
     expect(limaEdits({ name: 'rd', status: 'Stopped' }, { engine: 'containerd' }, paths, 'linux', 'x64')).toEqual([]);
   });
