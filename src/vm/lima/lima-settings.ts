@@ -46,6 +46,7 @@ export const limactlArgs = {
   stop: () => ['stop', LIMA_INSTANCE],
   delete: () => ['delete', '--force', LIMA_INSTANCE],
   list: () => ['list', '--json'],
+  version: () => ['--version'],
   edit: (expressions: readonly string[]) => ['edit', '--tty=false', '--set', expressions.join(' | '), LIMA_INSTANCE],
 };
 

@@ -13,6 +13,13 @@ export function limaArch(arch: NodeJS.Architecture): string {
   return mapped;
 }
 
+/** The oldest Lima the template works with: its own `minimumLimaVersion`, so the two cannot drift apart. */
+export function minimumLimaVersion(template: string = readFileSync(limaTemplatePath, 'utf8')): string {
+  const value: unknown = parseDocument(template).get('minimumLimaVersion');
+  if (typeof value !== 'string') throw new Error(`${limaTemplatePath}: minimumLimaVersion must be a version string`);
+  return value;
+}
+
 /**
  * The Lima YAML for an instance: templates/lima/rd.yaml with this
  * instance's values filled in. Editing the parsed document keeps the
