@@ -90,7 +90,7 @@ export class LimaDriver implements VmDriver {
         assertLimaVersion(await this.limactl.run(limactlArgs.version(), { signal, quiet: true }), minimumLimaVersion());
         await this.writeTemplate(settings, daemonJson);
         this.log.info('creating the Lima VM', { template: this.templateFile });
-        report('creating the Lima VM (the first start downloads a Linux image and installs the engine: allow 10-20 minutes)');
+        report('creating the Lima VM (the first start downloads a Linux image and installs the engine: ten minutes or more)');
         await this.limactl.run(limactlArgs.create(this.templateFile), { signal, onMessage: (m) => report(`creating the Lima VM: ${m}`) });
       } else {
         const edits = limaEdits(instance, settings, this.paths, this.platform, this.arch, daemonJson);
