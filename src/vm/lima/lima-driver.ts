@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../base/log.js';
@@ -78,11 +78,20 @@ export class LimaDriver implements VmDriver {
     return path.join(this.paths.shortDir, 'lima.yaml');
   }
 
+  /**
+   * Exists once the VM's engine has answered for the first time. Until then a
+   * start is still the long first one (image download, engine install), even
+   * when a daemon restart cut the first one short after `limactl create`.
+   */
+  private get provisionedMarker(): string {
+    return path.join(this.paths.shortDir, 'lima-provisioned');
+  }
+
   start(settings: EngineSettings, signal?: AbortSignal, onProgress?: (progress: StartProgress) => void): Promise<void> {
     return this.lock.run(async () => {
       let instance = await this.find(signal);
       const daemonJson = existsSync(this.paths.daemonJson) ? await readFile(this.paths.daemonJson, 'utf8') : undefined;
-      const firstCreate = !instance;
+      const firstCreate = !instance || !existsSync(this.provisionedMarker);
       const report = (message: string) => onProgress?.({ message, firstCreate });
       if (rosettaApplies(settings, this.platform, this.arch)) assertRosettaInstalled(this.rosettaInstalled);
       if (!instance) {
@@ -108,6 +117,7 @@ export class LimaDriver implements VmDriver {
       }
       this.engine = settings.engine;
       await this.waitForSocket(settings.engine, signal);
+      if (firstCreate) await writeFile(this.provisionedMarker, '');
       this.startMonitor();
     });
   }
@@ -125,6 +135,7 @@ export class LimaDriver implements VmDriver {
       this.stopMonitor();
       // delete --force stops a running VM first.
       if (await this.find(signal)) await this.limactl.run(limactlArgs.delete(), { signal });
+      await rm(this.provisionedMarker, { force: true });
     });
   }
 

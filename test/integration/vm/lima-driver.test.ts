@@ -11,6 +11,7 @@ import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
 import { DriverError, type DriverState, type StartProgress } from '../../../src/vm/driver.js';
 import { containerdPaths } from '../../../src/vm/engine-paths.js';
 import { LimaDriver, type LimaDriverOptions } from '../../../src/vm/lima/lima-driver.js';
+import { renderLimaTemplate } from '../../../src/vm/lima/template.js';
 import { rejectionOf } from '../../support/rejection.js';
 
 const fakeLimactl = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-limactl.mjs');
@@ -94,6 +95,7 @@ describe('lima driver against a fake limactl', () => {
     expect(JSON.parse(reported.content)).toEqual({ debug: true, 'log-opts': { tag: '{{.Name}}' } });
 
     expect(progress.every((p) => p.firstCreate)).toBe(true);
+    expect(existsSync(path.join(paths.shortDir, 'lima-provisioned'))).toBe(true);
     expect(progress.map((p) => p.message)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^creating the Lima VM \(the first start downloads/),
@@ -199,10 +201,24 @@ describe('lima driver against a fake limactl', () => {
     await driver.remove();
     expect(newCalls()).toEqual(['list --json', 'delete --force rd']);
     expect(existsSync(path.join(paths.limaHome, 'rd'))).toBe(false);
+    expect(existsSync(path.join(paths.shortDir, 'lima-provisioned'))).toBe(false);
     expect(existsSync(path.join(paths.limaHome, 'other', 'lima.yaml'))).toBe(true);
     expect(await driver.state()).toEqual({ phase: 'absent' });
     await driver.remove();
     expect(newCalls()).toEqual(['list --json', 'list --json']);
+  });
+
+  it('a start after an interrupted first create is still a first create', async () => {
+    writeFileSync(driver.templateFile, renderLimaTemplate({ engine: 'moby' }, paths, 'linux', 'x64', readFileSync(paths.daemonJson, 'utf8')));
+    await fake('create', '--name', 'rd', '--tty=false', driver.templateFile);
+    newCalls();
+    const progress: StartProgress[] = [];
+    await driver.start({ engine: 'moby' }, undefined, (p) => progress.push(p));
+    expect(newCalls()).toEqual(['list --json', 'start --tty=false rd']);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.firstCreate)).toBe(true);
+    await driver.remove();
+    newCalls();
   });
 
   it('refuses a Lima older than the template needs, before creating anything', async () => {
