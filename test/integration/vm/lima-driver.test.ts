@@ -278,5 +278,8 @@ describe('the fake limactl refuses what limactl refuses', () => {
     const tooNew = await fake('create', '--name', 'bad', '--tty=false', bad);
     expect(tooNew.stderr).toMatch(/level=warning msg="Non-strict YAML.*unknown field\(s\) portForward/);
     expect(tooNew.stderr).toMatch(/level=fatal msg=".*template requires Lima version 9\.0\.0; this is only 2\.2\.0"/);
+    writeFileSync(bad, 'images: [{location: "x"}]\nparam: {ENGIN: moby}\nprovision: [{mode: system, script: "echo $PARAM_ENGINE"}]\n');
+    const unused = await fake('create', '--name', 'bad', '--tty=false', bad);
+    expect(unused.stderr).toMatch(/level=fatal msg=".*field `param` key \\"ENGIN\\" is not used in any provision/);
   });
 });
