@@ -20,6 +20,13 @@ import { assertLimaVersion, assertRosettaInstalled, assertSocketPathsFit } from 
 import { minimumLimaVersion, renderLimaTemplate } from './template.js';
 import { SerialLock } from '../../base/serial-lock.js';
 
+/**
+ * How long `limactl start` may wait for the guest on the first boot, which
+ * downloads the image and installs the engine over the network: Lima's own
+ * 10 minutes are not enough on a slow connection.
+ */
+const FIRST_START_TIMEOUT = '30m';
+
 export interface LimaDriverOptions {
   /** The limactl executable (default: `limactl` from PATH); tests inject a fake. */
   limactl?: string;
@@ -113,7 +120,8 @@ export class LimaDriver implements VmDriver {
       }
       if (instance?.status !== 'Running') {
         report('starting the Lima VM');
-        await this.limactl.run(limactlArgs.start(), { signal, onMessage: (m) => report(`starting the Lima VM: ${m}`) });
+        const timeout = firstCreate ? FIRST_START_TIMEOUT : undefined;
+        await this.limactl.run(limactlArgs.start(timeout), { signal, onMessage: (m) => report(`starting the Lima VM: ${m}`) });
       }
       this.engine = settings.engine;
       await this.waitForSocket(settings.engine, signal);

@@ -42,7 +42,8 @@ export function rosettaApplies(settings: EngineSettings, platform: NodeJS.Platfo
 /** The limactl argument arrays the driver runs; one place, so tests can assert them. */
 export const limactlArgs = {
   create: (file: string) => ['create', '--name', LIMA_INSTANCE, '--tty=false', file],
-  start: () => ['start', '--tty=false', LIMA_INSTANCE],
+  /** `timeout` (a Go duration) replaces limactl's 10 minutes of waiting for the guest to be ready. */
+  start: (timeout?: string) => ['start', '--tty=false', ...(timeout ? [`--timeout=${timeout}`] : []), LIMA_INSTANCE],
   stop: () => ['stop', LIMA_INSTANCE],
   delete: () => ['delete', '--force', LIMA_INSTANCE],
   list: () => ['list', '--json'],

@@ -79,7 +79,7 @@ describe('lima driver against a fake limactl', () => {
     const progress: StartProgress[] = [];
     await driver.start({ engine: 'moby', cpus: 2, memory: 4 }, undefined, (p) => progress.push(p));
 
-    expect(newCalls()).toEqual(['list --json', '--version', `create --name rd --tty=false ${driver.templateFile}`, 'start --tty=false rd']);
+    expect(newCalls()).toEqual(['list --json', '--version', `create --name rd --tty=false ${driver.templateFile}`, 'start --tty=false --timeout=30m rd']);
     expect(new Set(readFileSync(control('lima-home.log'), 'utf8').trim().split('\n'))).toEqual(new Set([paths.limaHome]));
     const yaml = parse(readFileSync(instanceFile('lima.yaml'), 'utf8'));
     expect(yaml).toMatchObject({ vmType: 'qemu', cpus: 2, memory: '4GiB', param: { ENGINE: 'moby' } });
@@ -87,7 +87,7 @@ describe('lima driver against a fake limactl', () => {
     expect(await driver.state()).toEqual({ phase: 'running', engine: 'moby' });
     // Lima accepted the template without a warning (unknown field, unexpandable template).
     expect(limactlLog()).not.toMatch(/level=warning/);
-    expect(limactlLog()).toMatch(/limactl start --tty=false rd \(exit 0\)\n(.*\n)*.*READY\. Run/);
+    expect(limactlLog()).toMatch(/limactl start --tty=false --timeout=30m rd \(exit 0\)\n(.*\n)*.*READY\. Run/);
 
     // The guest gets daemon.json byte for byte, after Lima's template expansion.
     const { stdout } = await fake('list', '--json', 'rd');
@@ -214,7 +214,7 @@ describe('lima driver against a fake limactl', () => {
     newCalls();
     const progress: StartProgress[] = [];
     await driver.start({ engine: 'moby' }, undefined, (p) => progress.push(p));
-    expect(newCalls()).toEqual(['list --json', 'start --tty=false rd']);
+    expect(newCalls()).toEqual(['list --json', 'start --tty=false --timeout=30m rd']);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((p) => p.firstCreate)).toBe(true);
     await driver.remove();
@@ -244,6 +244,7 @@ describe('the fake limactl refuses what limactl refuses', () => {
     { args: ['list', '--json', '-z'], message: "unknown shorthand flag: 'z' in -z" },
     { args: ['stop', 'rd'], message: 'instance "rd" does not exist, run `limactl create rd` to create a new instance' },
     { args: ['frobnicate'], message: 'unknown command "frobnicate" for "limactl"' },
+    { args: ['start', '--timeout=soon', 'rd'], message: 'invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"' },
   ])('limactl $args', async ({ args, message }) => {
     const run = await fake(...args);
     expect(run.exitCode).toBe(1);

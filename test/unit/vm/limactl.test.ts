@@ -14,6 +14,7 @@ describe('limactl argv', () => {
   it.each([
     [limactlArgs.create('/home/u/.rd2/lima.yaml'), ['create', '--name', 'rd', '--tty=false', '/home/u/.rd2/lima.yaml']],
     [limactlArgs.start(), ['start', '--tty=false', 'rd']],
+    [limactlArgs.start('30m'), ['start', '--tty=false', '--timeout=30m', 'rd']],
     [limactlArgs.stop(), ['stop', 'rd']],
     [limactlArgs.delete(), ['delete', '--force', 'rd']],
     [limactlArgs.list(), ['list', '--json']],
