@@ -21,6 +21,17 @@ export type DriverState =
   /** The engine died and the driver gave up restarting it. */
   | { phase: 'crashed'; message: string };
 
+/** What a start() in progress is doing, for the Running condition's message. */
+export interface StartProgress {
+  message: string;
+  /**
+   * True while the driver creates and provisions its VM for the first time
+   * (image download, engine install): that start takes many minutes, far
+   * longer than any later one, and a waiting client should allow for it.
+   */
+  firstCreate: boolean;
+}
+
 export interface DriverContext {
   paths: InstancePaths;
   log: Logger;
@@ -33,8 +44,11 @@ export interface DriverContext {
  */
 export interface VmDriver {
   readonly name: DriverName;
-  /** Resolves once the engine socket answers. Throws DriverError with the tool's own message on failure. */
-  start(settings: EngineSettings, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves once the engine socket answers. Throws DriverError with the tool's
+   * own message on failure. `onProgress` hears each step of a long start.
+   */
+  start(settings: EngineSettings, signal?: AbortSignal, onProgress?: (progress: StartProgress) => void): Promise<void>;
   stop(signal?: AbortSignal): Promise<void>;
   /** Stops, then removes the VM / engine data. */
   remove(signal?: AbortSignal): Promise<void>;

@@ -1,16 +1,31 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { DriverError, type DriverContext, type DriverState, type EngineSettings, type VmDriver } from '../driver.js';
-import { containerdPaths } from '../native/engine-layout.js';
-import { pingEngine } from '../native/engine-ping.js';
+import {
+  DriverError,
+  type DriverContext,
+  type DriverState,
+  type EngineSettings,
+  type StartProgress,
+  type VmDriver,
+} from '../driver.js';
+import { containerdPaths } from '../engine-paths.js';
+import { pingEngine } from '../engine-ping.js';
 import { Limactl, parseLimaList, type LimaInstance } from './limactl.js';
-import { LIMA_INSTANCE, limaEdits, limactlArgs } from './lima-settings.js';
-import { renderLimaTemplate } from './template.js';
+import { LIMA_INSTANCE, limaEdits, limactlArgs, rosettaApplies } from './lima-settings.js';
+import { assertLimaVersion, assertRosettaInstalled, assertSocketPathsFit } from './preflight.js';
+import { minimumLimaVersion, renderLimaTemplate } from './template.js';
 import { SerialLock } from '../../base/serial-lock.js';
+
+/**
+ * How long `limactl start` may wait for the guest on the first boot, which
+ * downloads the image and installs the engine over the network: Lima's own
+ * 10 minutes are not enough on a slow connection.
+ */
+const FIRST_START_TIMEOUT = '30m';
 
 export interface LimaDriverOptions {
   /** The limactl executable (default: `limactl` from PATH); tests inject a fake. */
@@ -22,6 +37,8 @@ export interface LimaDriverOptions {
   /** How often a running VM's status is polled to report changes on its own (VM crash, external stop). */
   monitorIntervalMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Whether the host has Rosetta 2 installed (default: look for its runtime); tests inject the answer. */
+  rosettaInstalled?: () => boolean;
 }
 
 /**
@@ -39,6 +56,7 @@ export class LimaDriver implements VmDriver {
   private readonly arch: NodeJS.Architecture;
   private readonly readyTimeoutMs: number;
   private readonly monitorIntervalMs: number;
+  private readonly rosettaInstalled?: () => boolean;
   private readonly listeners = new Set<(state: DriverState) => void>();
   private monitorTimer?: NodeJS.Timeout;
   private polling: Promise<void> = Promise.resolve();
@@ -53,6 +71,7 @@ export class LimaDriver implements VmDriver {
     this.arch = options.arch ?? process.arch;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
     this.monitorIntervalMs = options.monitorIntervalMs ?? 10_000;
+    this.rosettaInstalled = options.rosettaInstalled;
     this.limactl = new Limactl({
       binary: options.limactl ?? 'limactl',
       limaHome: ctx.paths.limaHome,
@@ -66,26 +85,47 @@ export class LimaDriver implements VmDriver {
     return path.join(this.paths.shortDir, 'lima.yaml');
   }
 
-  start(settings: EngineSettings, signal?: AbortSignal): Promise<void> {
+  /**
+   * Exists once the VM's engine has answered for the first time. Until then a
+   * start is still the long first one (image download, engine install), even
+   * when a daemon restart cut the first one short after `limactl create`.
+   */
+  private get provisionedMarker(): string {
+    return path.join(this.paths.shortDir, 'lima-provisioned');
+  }
+
+  start(settings: EngineSettings, signal?: AbortSignal, onProgress?: (progress: StartProgress) => void): Promise<void> {
     return this.lock.run(async () => {
       let instance = await this.find(signal);
       const daemonJson = existsSync(this.paths.daemonJson) ? await readFile(this.paths.daemonJson, 'utf8') : undefined;
+      const firstCreate = !instance || !existsSync(this.provisionedMarker);
+      const report = (message: string) => onProgress?.({ message, firstCreate });
+      if (rosettaApplies(settings, this.platform, this.arch)) assertRosettaInstalled(this.rosettaInstalled);
       if (!instance) {
+        assertSocketPathsFit(this.paths, this.platform);
+        assertLimaVersion(await this.limactl.run(limactlArgs.version(), { signal, quiet: true }), minimumLimaVersion());
         await this.writeTemplate(settings, daemonJson);
         this.log.info('creating the Lima VM', { template: this.templateFile });
-        await this.limactl.run(limactlArgs.create(this.templateFile), signal);
+        report('creating the Lima VM (the first start downloads a Linux image and installs the engine: ten minutes or more)');
+        await this.limactl.run(limactlArgs.create(this.templateFile), { signal, onMessage: (m) => report(`creating the Lima VM: ${m}`) });
       } else {
         const edits = limaEdits(instance, settings, this.paths, this.platform, this.arch, daemonJson);
         if (edits.length > 0) {
           this.log.info('changing the Lima VM settings', { edits });
-          if (instance.status === 'Running') await this.limactl.run(limactlArgs.stop(), signal);
-          await this.limactl.run(limactlArgs.edit(edits), signal);
+          report('changing the Lima VM settings');
+          if (instance.status === 'Running') await this.limactl.run(limactlArgs.stop(), { signal });
+          await this.limactl.run(limactlArgs.edit(edits), { signal });
           instance = { ...instance, status: 'Stopped' };
         }
       }
-      if (instance?.status !== 'Running') await this.limactl.run(limactlArgs.start(), signal);
+      if (instance?.status !== 'Running') {
+        report('starting the Lima VM');
+        const timeout = firstCreate ? FIRST_START_TIMEOUT : undefined;
+        await this.limactl.run(limactlArgs.start(timeout), { signal, onMessage: (m) => report(`starting the Lima VM: ${m}`) });
+      }
       this.engine = settings.engine;
       await this.waitForSocket(settings.engine, signal);
+      if (firstCreate) await writeFile(this.provisionedMarker, '');
       this.startMonitor();
     });
   }
@@ -94,7 +134,7 @@ export class LimaDriver implements VmDriver {
     return this.lock.run(async () => {
       this.stopMonitor();
       const instance = await this.find(signal);
-      if (instance?.status === 'Running') await this.limactl.run(limactlArgs.stop(), signal);
+      if (instance?.status === 'Running') await this.limactl.run(limactlArgs.stop(), { signal });
     });
   }
 
@@ -102,7 +142,8 @@ export class LimaDriver implements VmDriver {
     return this.lock.run(async () => {
       this.stopMonitor();
       // delete --force stops a running VM first.
-      if (await this.find(signal)) await this.limactl.run(limactlArgs.delete(), signal);
+      if (await this.find(signal)) await this.limactl.run(limactlArgs.delete(), { signal });
+      await rm(this.provisionedMarker, { force: true });
     });
   }
 
@@ -122,7 +163,7 @@ export class LimaDriver implements VmDriver {
 
 
   private async find(signal?: AbortSignal): Promise<LimaInstance | undefined> {
-    const list = parseLimaList(await this.limactl.run(limactlArgs.list(), signal, true));
+    const list = parseLimaList(await this.limactl.run(limactlArgs.list(), { signal, quiet: true }));
     return list.find((i) => i.name === LIMA_INSTANCE);
   }
 
@@ -184,7 +225,7 @@ export function toDriverState(instance: LimaInstance | undefined, engine?: Engin
       return { phase: 'running', engine: param === 'moby' || param === 'containerd' ? param : (engine ?? 'moby') };
     }
     case 'Broken':
-      return { phase: 'crashed', message: `Lima VM "${LIMA_INSTANCE}" is broken: ${instance.errors?.join('; ') || 'no reason given'}` };
+      return { phase: 'crashed', message: `Lima VM "${instance.name}" is broken: ${instance.errors?.join('; ') || 'no reason given'}` };
     default:
       return { phase: 'stopped' };
   }

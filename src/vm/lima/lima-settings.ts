@@ -1,7 +1,7 @@
 import { errorMessage } from '../../base/errors.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { DriverError, type EngineSettings } from '../driver.js';
-import { containerdPaths } from '../native/engine-layout.js';
+import { containerdPaths } from '../engine-paths.js';
 import type { LimaInstance } from './limactl.js';
 
 export const LIMA_INSTANCE = 'rd';
@@ -9,15 +9,29 @@ export const GUEST_DOCKER_SOCKET = '/var/run/docker.sock';
 export const GUEST_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 export const GUEST_DAEMON_JSON = '/etc/docker/daemon.json';
 
-/** The Lima `mode: data` provision entry that installs the instance's daemon.json in the guest. */
-export function daemonJsonProvision(daemonJson: string, file: string) {
+/** daemon.json as the guest gets it: parsed and pretty-printed, so equal settings compare equal. */
+export function daemonJsonContent(daemonJson: string, file: string): string {
   let config: unknown;
   try {
     config = JSON.parse(daemonJson);
   } catch (err) {
     throw new DriverError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { cause: err });
   }
-  return { mode: 'data', path: GUEST_DAEMON_JSON, owner: 'root:root', permissions: '644', content: `${JSON.stringify(config, null, 2)}\n` };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/**
+ * Lima runs data content through Go's text/template, so a literal `{{` (as in
+ * a Docker log tag `{{.Name}}`) must be written as an action printing `{{`.
+ * A lone `}}` is plain text to Go templates and needs nothing.
+ */
+export function escapeGoTemplate(text: string): string {
+  return text.replace(/\{\{/g, '{{"{{"}}');
+}
+
+/** The Lima `mode: data` provision entry that installs `content` (from daemonJsonContent) as the guest's daemon.json. */
+export function daemonJsonProvision(content: string) {
+  return { mode: 'data', path: GUEST_DAEMON_JSON, owner: 'root:root', permissions: '644', content: escapeGoTemplate(content) };
 }
 
 /** Rosetta exists only on Apple silicon under the vz VM type. */
@@ -28,10 +42,12 @@ export function rosettaApplies(settings: EngineSettings, platform: NodeJS.Platfo
 /** The limactl argument arrays the driver runs; one place, so tests can assert them. */
 export const limactlArgs = {
   create: (file: string) => ['create', '--name', LIMA_INSTANCE, '--tty=false', file],
-  start: () => ['start', '--tty=false', LIMA_INSTANCE],
+  /** `timeout` (a Go duration) replaces limactl's 10 minutes of waiting for the guest to be ready. */
+  start: (timeout?: string) => ['start', '--tty=false', ...(timeout ? [`--timeout=${timeout}`] : []), LIMA_INSTANCE],
   stop: () => ['stop', LIMA_INSTANCE],
   delete: () => ['delete', '--force', LIMA_INSTANCE],
   list: () => ['list', '--json'],
+  version: () => ['--version'],
   edit: (expressions: readonly string[]) => ['edit', '--tty=false', '--set', expressions.join(' | '), LIMA_INSTANCE],
 };
 
@@ -47,8 +63,9 @@ const GiB = 2 ** 30;
  * `limactl edit --set` expressions (yq syntax) that bring an existing VM to
  * the wanted settings; empty when nothing differs. Engine, Rosetta and
  * daemon.json are compared only when `limactl list --json` reports the
- * instance config. A removed daemon.json stops being provisioned, but the
- * guest keeps the file it was given.
+ * instance config. Lima reports data content with its Go templates already
+ * expanded, so daemon.json is compared unescaped. A removed daemon.json stops
+ * being provisioned, but the guest keeps the file it was given.
  */
 export function limaEdits(
   instance: LimaInstance,
@@ -73,10 +90,10 @@ export function limaEdits(
   const provision = config?.provision;
   if (Array.isArray(provision)) {
     const current = provision.find((p) => p.path === GUEST_DAEMON_JSON)?.content;
-    const wanted = daemonJson === undefined ? undefined : daemonJsonProvision(daemonJson, paths.daemonJson);
+    const wanted = daemonJson === undefined ? undefined : daemonJsonContent(daemonJson, paths.daemonJson);
     const others = `(.provision | map(select(.path != "${GUEST_DAEMON_JSON}")))`;
-    if (wanted && wanted.content !== current) edits.push(`.provision = [${JSON.stringify(wanted)}] + ${others}`);
-    if (!wanted && current !== undefined) edits.push(`.provision = ${others}`);
+    if (wanted !== undefined && wanted !== current) edits.push(`.provision = [${JSON.stringify(daemonJsonProvision(wanted))}] + ${others}`);
+    if (wanted === undefined && current !== undefined) edits.push(`.provision = ${others}`);
   }
   return edits;
 }

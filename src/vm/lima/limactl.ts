@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { DriverError } from '../driver.js';
 
@@ -50,7 +51,7 @@ export function parseLimaList(stdout: string): LimaInstance[] {
   });
 }
 
-const LOGFMT_MSG = /\blevel=(fatal|error)\b.*?\bmsg=("(?:[^"\\]|\\.)*"|\S+)/;
+const LOGFMT_MSG = /\blevel=(\w+)\b.*?\bmsg=("(?:[^"\\]|\\.)*"|\S+)/;
 const TTY_FATAL = /^(?:FATA|ERRO)\[\d+\]\s*(.+)$/;
 
 /**
@@ -68,6 +69,12 @@ export function limactlMessage(stderr: string): string | undefined {
     }
   }
   return lines.at(-1);
+}
+
+/** The message of one logrus line limactl printed without a TTY (`level=info msg="..."`), any level. */
+export function limactlLineMessage(line: string): string | undefined {
+  const m = LOGFMT_MSG.exec(line);
+  return m ? unquote(m[2]) : undefined;
 }
 
 /** logrus quotes with Go's %q, which is JSON-compatible except for rare escapes like \x00. */
@@ -89,22 +96,36 @@ export interface LimactlOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Keeps a successful run out of the log (status polls would flood it). */
+  quiet?: boolean;
+  /** Called with each message limactl logs while it runs (download progress, hostagent steps). */
+  onMessage?: (message: string) => void;
+}
+
 /** Runs limactl with argument arrays (never a shell string) and LIMA_HOME of the instance. */
 export class Limactl {
   constructor(private readonly options: LimactlOptions) {}
 
-  /** `quiet` keeps a successful run out of the log (status polls would flood it). */
-  async run(args: readonly string[], signal?: AbortSignal, quiet = false): Promise<string> {
+  async run(args: readonly string[], { signal, quiet = false, onMessage }: RunOptions = {}): Promise<string> {
     const { binary, limaHome, logFile } = this.options;
     await mkdir(limaHome, { recursive: true });
     await mkdir(path.dirname(logFile), { recursive: true });
-    const result = await execa(binary, args, {
+    const subprocess = execa(binary, args, {
       env: { ...(this.options.env ?? process.env), LIMA_HOME: limaHome },
       extendEnv: false,
       reject: false,
       stdin: 'ignore',
       cancelSignal: signal,
     });
+    if (onMessage && subprocess.stderr) {
+      createInterface({ input: subprocess.stderr }).on('line', (line) => {
+        const message = limactlLineMessage(line);
+        if (message) onMessage(message);
+      });
+    }
+    const result = await subprocess;
     const output = [result.stdout, result.stderr].filter(Boolean).join('\n');
     if (!quiet || result.failed) await appendFile(
       logFile,

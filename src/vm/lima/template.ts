@@ -3,7 +3,7 @@ import { parseDocument, YAMLSeq } from 'yaml';
 import { limaTemplatePath } from '../../base/assets.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { DriverError, type EngineSettings } from '../driver.js';
-import { daemonJsonProvision, portForwards, rosettaApplies } from './lima-settings.js';
+import { daemonJsonContent, daemonJsonProvision, portForwards, rosettaApplies } from './lima-settings.js';
 
 const LIMA_ARCH: Partial<Record<NodeJS.Architecture, string>> = { x64: 'x86_64', arm64: 'aarch64' };
 
@@ -11,6 +11,13 @@ export function limaArch(arch: NodeJS.Architecture): string {
   const mapped = LIMA_ARCH[arch];
   if (!mapped) throw new DriverError(`the lima driver supports x64 and arm64 hosts, not ${arch}`, 'lima');
   return mapped;
+}
+
+/** The oldest Lima the template works with: its own `minimumLimaVersion`, so the two cannot drift apart. */
+export function minimumLimaVersion(template: string = readFileSync(limaTemplatePath, 'utf8')): string {
+  const value: unknown = parseDocument(template).get('minimumLimaVersion');
+  if (typeof value !== 'string') throw new Error(`${limaTemplatePath}: minimumLimaVersion must be a version string`);
+  return value;
 }
 
 /**
@@ -47,7 +54,7 @@ export function renderLimaTemplate(
   if (daemonJson !== undefined) {
     const provision = doc.get('provision');
     if (!(provision instanceof YAMLSeq)) throw new Error(`${limaTemplatePath}: provision must be a list`);
-    const data = doc.createNode(daemonJsonProvision(daemonJson, paths.daemonJson));
+    const data = doc.createNode(daemonJsonProvision(daemonJsonContent(daemonJson, paths.daemonJson)));
     // First, so the engine script (which restarts dockerd when it changed) sees it; the list's
     // leading comment describes the first entry, so it moves to the entry it was written for.
     const first = provision.items[0] as { commentBefore?: string | null } | undefined;

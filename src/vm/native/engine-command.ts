@@ -1,5 +1,5 @@
 import type { InstancePaths } from '../../base/paths.js';
-import { containerdPaths } from './engine-layout.js';
+import { containerdPaths } from '../engine-paths.js';
 
 /**
  * daemon.json keys that rdd passes as dockerd flags. dockerd refuses to start

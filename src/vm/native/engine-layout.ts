@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { EngineName } from '../driver.js';
 import type { InstancePaths } from '../../base/paths.js';
+import { containerdPaths } from '../engine-paths.js';
 
 /**
  * Where one native engine of an instance keeps its socket, pidfile and log,
@@ -17,24 +18,6 @@ export interface EngineLayout {
   dataDirs: readonly string[];
   /** The flag whose value names our socket: a PID is ours only if its argv carries it. */
   socketFlag: readonly [flag: string, value: string];
-}
-
-export interface ContainerdPaths {
-  socket: string;
-  root: string;
-  state: string;
-  config: string;
-  pidFile: string;
-}
-
-export function containerdPaths(paths: InstancePaths): ContainerdPaths {
-  return {
-    socket: path.join(paths.shortDir, 'containerd.sock'),
-    root: path.join(paths.dir, 'containerd'),
-    state: path.join(paths.shortDir, 'containerd'),
-    config: path.join(paths.shortDir, 'containerd.toml'),
-    pidFile: path.join(paths.shortDir, 'containerd.pid'),
-  };
 }
 
 export function engineLayout(engine: EngineName, paths: InstancePaths): EngineLayout {

@@ -10,8 +10,9 @@ import { pathLookup, type ExecutableLookup } from '../find-executable.js';
 import { ensureBridge, removeBridge } from './bridge.js';
 import { CrashPolicy, type CrashPolicyOptions } from './crash-policy.js';
 import { containerdArgs, containerdConfigToml, daemonJsonConflicts, dockerdArgs } from './engine-command.js';
-import { containerdPaths, engineLayout, type EngineLayout } from './engine-layout.js';
-import { pingEngine } from './engine-ping.js';
+import { containerdPaths } from '../engine-paths.js';
+import { engineLayout, type EngineLayout } from './engine-layout.js';
+import { pingEngine } from '../engine-ping.js';
 import { unmountUnder } from './mounts.js';
 import {
   findEngineProcess, isEngineProcess, readPidFile, signalProcess, spawnDetached, tailFile, waitForExit,

@@ -44,7 +44,7 @@ describe('renderLimaTemplate', () => {
     expect(doc.vmType).toBe(platform === 'darwin' ? 'vz' : 'qemu');
     expect(doc.portForwards).toContainEqual({ guestSocket: '/var/run/docker.sock', hostSocket: paths.dockerSocket });
     expect(doc.param.ENGINE).toBe(settings.engine);
-    const data = doc.provision.filter((p: { mode: string }) => p.mode === 'data');
+    const data = doc.provision.filter((p: { path?: string }) => p.path === '/etc/docker/daemon.json');
     if (daemonJson) {
       expect(data).toHaveLength(1);
       expect(data[0].path).toBe('/etc/docker/daemon.json');
@@ -84,13 +84,46 @@ describe('renderLimaTemplate', () => {
 
   it('has strict, syntactically valid scripts and a hint on every probe', () => {
     const doc = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64'));
-    const scripts: string[] = [...doc.provision, ...doc.probes].map((p: { script: string }) => p.script);
+    const scripts: string[] = [...doc.provision, ...doc.probes].filter((p: { mode?: string }) => p.mode !== 'data').map((p: { script: string }) => p.script);
     expect(scripts.length).toBeGreaterThan(1);
     for (const script of scripts) {
       expect(script).toMatch(/^#!\/bin\/bash\nset -eux -o pipefail\n/);
       expect(execaSync('bash', ['-n'], { input: script, reject: false }).exitCode).toBe(0);
     }
     for (const probe of doc.probes) expect(probe.hint).toMatch(/\S/);
+  });
+
+  it('writes the docker.socket drop-in as data, which Lima writes before any script runs', () => {
+    const doc = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64', DAEMON_JSON));
+    const provision: { mode: string; path?: string; content?: string; script?: string }[] = doc.provision;
+    const dropIn = provision.findIndex((p) => p.path === '/etc/systemd/system/docker.socket.d/rdd.conf');
+    expect(provision[dropIn]).toMatchObject({ mode: 'data', content: '[Socket]\nSocketUser={{.User}}\n' });
+    expect(dropIn).toBeLessThan(provision.findIndex((p) => p.mode === 'system'));
+  });
+
+  it('uses Lima template variables, not cloud-init variables Lima warns about', () => {
+    const rendered = renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64');
+    expect(rendered).not.toContain('LIMA_CIDATA_');
+    expect(parse(rendered).provision.find((p: { mode: string }) => p.mode === 'system').script).toContain('user="{{.User}}"');
+  });
+
+  it('waits for the dpkg lock in every apt-get call', () => {
+    const script: string = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64')).provision.find((p: { mode: string }) => p.mode === 'system').script;
+    const calls = script.split('\n').filter((l) => /\bapt-get\b/.test(l));
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call).toContain('-o DPkg::Lock::Timeout=300');
+  });
+
+  it('keeps each readiness probe attempt short, so Lima can retry and show the hint', () => {
+    for (const probe of parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64')).probes) {
+      for (const [, seconds] of (probe.script as string).matchAll(/timeout (\d+)s/g)) expect(Number(seconds)).toBeLessThanOrEqual(30);
+    }
+  });
+
+  it("escapes a daemon.json's {{ for Lima's Go templates", () => {
+    const doc = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64', '{"log-opts":{"tag":"{{.Name}}/{{{x}}}"}}'));
+    const data = doc.provision.find((p: { path?: string }) => p.path === '/etc/docker/daemon.json');
+    expect(data.content).toContain('"tag": "{{"{{"}}.Name}}/{{"{{"}}{x}}}"');
   });
 
   it('rejects a daemon.json that is not JSON, naming the file', () => {

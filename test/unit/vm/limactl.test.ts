@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { instancePaths } from '../../../src/base/paths.js';
 import { DriverError } from '../../../src/vm/driver.js';
@@ -11,9 +14,11 @@ describe('limactl argv', () => {
   it.each([
     [limactlArgs.create('/home/u/.rd2/lima.yaml'), ['create', '--name', 'rd', '--tty=false', '/home/u/.rd2/lima.yaml']],
     [limactlArgs.start(), ['start', '--tty=false', 'rd']],
+    [limactlArgs.start('30m'), ['start', '--tty=false', '--timeout=30m', 'rd']],
     [limactlArgs.stop(), ['stop', 'rd']],
     [limactlArgs.delete(), ['delete', '--force', 'rd']],
     [limactlArgs.list(), ['list', '--json']],
+    [limactlArgs.version(), ['--version']],
     [limactlArgs.edit(['.cpus = 4', '.memory = "8GiB"']), ['edit', '--tty=false', '--set', '.cpus = 4 | .memory = "8GiB"', 'rd']],
   ])('%j', (got, want) => {
     expect(got).toEqual(want);
@@ -21,6 +26,39 @@ describe('limactl argv', () => {
 
   it('keeps a path with spaces as one argument (no shell)', () => {
     expect(limactlArgs.create('/Users/a b/.rd2/lima.yaml').at(-1)).toBe('/Users/a b/.rd2/lima.yaml');
+  });
+});
+
+describe('limactl list --json as Lima 2 prints it', () => {
+  const list = parseLimaList(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'limactl-list.jsonl'), 'utf8'));
+  const rd = list.find((i) => i.name === 'rd')!;
+  const darwin = instancePaths('2', { env: {}, platform: 'darwin', home: '/Users/u' });
+
+  it('reads every instance, one object per line', () => {
+    expect(list.map((i) => [i.name, i.status])).toEqual([['default', 'Stopped'], ['rd', 'Running'], ['broken', 'Broken']]);
+    expect(rd).toMatchObject({ vmType: 'vz', arch: 'aarch64', cpus: 4, memory: 8 * 2 ** 30 });
+  });
+
+  it('maps the instance states, with the engine from the reported config and the reason of a broken one', () => {
+    expect(toDriverState(rd)).toEqual({ phase: 'running', engine: 'moby' });
+    expect(toDriverState(list[0])).toEqual({ phase: 'stopped' });
+    expect(toDriverState(list[2])).toEqual({ phase: 'crashed', message: 'Lima VM "broken" is broken: host agent is running but driver is not' });
+  });
+
+  it('finds nothing to edit when the settings match the reported config (daemon.json with {{ included)', () => {
+    const settings = { engine: 'moby', cpus: 4, memory: 8, rosetta: true } as const;
+    expect(limaEdits(rd, settings, darwin, 'darwin', 'arm64', '{"log-opts":{"tag":"{{.Name}}"}}')).toEqual([]);
+  });
+
+  it('edits what differs from the reported config', () => {
+    const edits = limaEdits(rd, { engine: 'containerd', cpus: 4, memory: 8, rosetta: false }, darwin, 'darwin', 'arm64');
+    expect(edits).toEqual([
+      '.param.ENGINE = "containerd"',
+      expect.stringMatching(/^\.portForwards = /),
+      '.vmOpts.vz.rosetta.enabled = false',
+      '.vmOpts.vz.rosetta.binfmt = false',
+      '.provision = (.provision | map(select(.path != "/etc/docker/daemon.json")))',
+    ]);
   });
 });
 
@@ -122,6 +160,15 @@ describe('limaEdits', () => {
         `"content":"{\\n  \\"debug\\": true\\n}\\n"}] + ${others}`,
     ]);
     expect(limaEdits(withOld, { engine: 'moby' }, paths, 'linux', 'x64')).toEqual([`.provision = ${others}`]);
+  });
+
+  it('compares a daemon.json with {{ as Lima reports it (templates expanded) and writes it escaped', () => {
+    const tagged = '{"log-opts":{"tag":"{{.Name}}"}}';
+    const reported = { mode: 'data', path: '/etc/docker/daemon.json', content: '{\n  "log-opts": {\n    "tag": "{{.Name}}"\n  }\n}\n' };
+    const instance: LimaInstance = { ...running, config: { ...running.config, provision: [reported] } };
+    expect(limaEdits(instance, { engine: 'moby' }, paths, 'linux', 'x64', tagged)).toEqual([]);
+    const [edit] = limaEdits({ ...instance, config: { ...instance.config, provision: [] } }, { engine: 'moby' }, paths, 'linux', 'x64', tagged);
+    expect(edit).toContain('\\"tag\\": \\"{{\\"{{\\"}}.Name}}\\"');
   });
 
   it('does not guess the engine when limactl does not report the config', () => {

@@ -1,7 +1,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
-import { pingDockerSocket } from '../docker-ping.js';
-import type { EngineName } from '../driver.js';
+import { pingDockerSocket } from './docker-ping.js';
+import type { EngineName } from './driver.js';
 
 /**
  * True when containerd answers a gRPC Version call on its socket: a real
