@@ -15,7 +15,7 @@ import { findCondition, type ConditionInput } from '../../kube/conditions.js';
 import type { Informer, InformerEventType } from '../../kube/informer.js';
 import { APP, APP_NAME } from '../../kube/resources.js';
 import type { Condition } from '../../kube/types.js';
-import type { DriverContext, EngineSettings, VmDriver } from '../../vm/driver.js';
+import type { DriverContext, EngineSettings, StartProgress, VmDriver } from '../../vm/driver.js';
 import { createDriver, type DriverChoice } from '../../vm/select-driver.js';
 import { applyAppConditions } from '../app-conditions.js';
 import type { Controller, ControllerDeps } from '../controller.js';
@@ -47,6 +47,8 @@ interface ActiveDriver {
   driver: VmDriver;
   unsubscribe: () => void;
 }
+
+const PROGRESS_INTERVAL_MS = 2000;
 
 /** The App controller has one piece of work: the App singleton. */
 type AppWork = 'app';
@@ -223,11 +225,14 @@ export class AppController implements Controller {
         : `starting ${settings.engine} with the ${d.driver.name} driver`;
       await this.write(app, runningCondition('False', RunningReason.Starting, why, generation));
     }
+    const progress = this.progressReporter(app, generation);
     try {
       if (switching) await d.driver.stop(this.workAbort.signal);
       // Idempotent on a running engine with these settings: that is how a running engine is adopted.
-      await d.driver.start(settings, this.workAbort.signal);
+      await d.driver.start(settings, this.workAbort.signal, progress.report);
+      await progress.settle();
     } catch (err) {
+      await progress.settle();
       if (this.workAbort.signal.aborted) throw err;
       const message = errorMessage(err);
       if (isTerminal(err)) {
@@ -238,6 +243,39 @@ export class AppController implements Controller {
       throw new Error(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
     }
     return runningCondition('True', RunningReason.Started, `${settings.engine} is running (${d.driver.name} driver)`, generation);
+  }
+
+  /**
+   * A long start (a first Lima create downloads an image and installs the engine) reports its
+   * steps as Running's message, so `rdd set` shows them and knows the start is alive; at most one
+   * write every PROGRESS_INTERVAL_MS, the last step always.
+   */
+  private progressReporter(app: AppObject, generation: number): { report: (progress: StartProgress) => void; settle: () => Promise<void> } {
+    let lastWrite = 0;
+    let pending: NodeJS.Timeout | undefined;
+    let chain = Promise.resolve();
+    let settled = false;
+    const report = (progress: StartProgress) => {
+      if (settled) return;
+      const message = progress.firstCreate ? `first start, this takes several minutes: ${progress.message}` : progress.message;
+      const write = () => {
+        lastWrite = Date.now();
+        chain = chain
+          .then(() => this.write(app, runningCondition('False', RunningReason.Starting, message, generation)))
+          .catch((err: unknown) => this.log.warn('cannot report start progress', { error: err }));
+      };
+      clearTimeout(pending);
+      const wait = lastWrite + PROGRESS_INTERVAL_MS - Date.now();
+      if (wait <= 0) write();
+      else pending = setTimeout(write, wait).unref();
+    };
+    // Once the start is over, no late progress line may overwrite its outcome.
+    const settle = async () => {
+      settled = true;
+      clearTimeout(pending);
+      await chain;
+    };
+    return { report, settle };
   }
 
   private async stopEngine(app: AppObject, d: ActiveDriver, generation: number): Promise<void> {

@@ -10,7 +10,7 @@ import { ExitCode, RddError } from '../../../src/base/errors.js';
 import { APP, APP_NAME } from '../../../src/kube/resources.js';
 import { silentLogger } from '../../../src/base/log.js';
 import { instancePaths } from '../../../src/base/paths.js';
-import { DriverError, type DriverState, type VmDriver } from '../../../src/vm/driver.js';
+import { DriverError, type DriverState, type EngineSettings, type StartProgress, type VmDriver } from '../../../src/vm/driver.js';
 import { rejectionOf } from '../../support/rejection.js';
 
 /**
@@ -28,7 +28,14 @@ class ScriptedDriver implements VmDriver {
   starts = 0;
   private readonly listeners = new Set<(s: DriverState) => void>();
 
-  async start(): Promise<void> {
+  /** A start that reports these steps, then waits for `release` (a first Lima create, say). */
+  slowStart?: { steps: string[]; gate: Promise<void> };
+
+  async start(_settings: EngineSettings, _signal?: AbortSignal, onProgress?: (p: StartProgress) => void): Promise<void> {
+    if (this.slowStart) {
+      for (const message of this.slowStart.steps) onProgress?.({ message, firstCreate: true });
+      await this.slowStart.gate;
+    }
     if (this.phase.phase !== 'running') this.starts++;
     if (this.startError) throw new DriverError(this.startError, 'native', { retryable: this.retryable });
     this.phase = { phase: 'running', engine: 'moby' };
@@ -186,6 +193,22 @@ describe('rdd set against the real API server, with a scripted driver', () => {
     await runningIs({ reason: 'Crashed', observedGeneration: next.metadata.generation });
     await applied({ running: true });
     await runningIs({ status: 'True', reason: 'Started', observedGeneration: next.metadata.generation });
+  });
+
+  it('a long first start shows its progress in Running, and no late progress line overwrites Started', async () => {
+    let release!: () => void;
+    driver.phase = { phase: 'absent' };
+    driver.slowStart = { steps: ['downloading the image', 'booting the VM'], gate: new Promise<void>((r) => (release = r)) };
+    try {
+      const app = await applied({ running: true, vm: { cpus: 8 } });
+      const generation = app.metadata.generation;
+      await runningIs({ reason: 'Starting', message: 'first start, this takes several minutes: booting the VM', observedGeneration: generation });
+      release();
+      const started = await runningIs({ status: 'True', reason: 'Started', observedGeneration: generation });
+      expect(started.metadata.generation).toBe(generation);
+    } finally {
+      driver.slowStart = undefined;
+    }
   });
 
   it('a wait that cannot settle in time is a timeout (exit 4) saying what blocked it', async () => {
