@@ -18,6 +18,8 @@ export interface DockerdOptions {
   bridge?: string;
   /** Pass `--config-file <daemonJson>`: only when the file exists. */
   withDaemonJson: boolean;
+  /** Pass `--live-restore`: containers keep running while dockerd restarts. */
+  liveRestore?: boolean;
 }
 
 export function dockerdArgs(paths: InstancePaths, options: DockerdOptions): string[] {
@@ -29,6 +31,7 @@ export function dockerdArgs(paths: InstancePaths, options: DockerdOptions): stri
   ];
   if (options.bridge) args.push('--bridge', options.bridge);
   if (options.withDaemonJson) args.push('--config-file', paths.daemonJson);
+  if (options.liveRestore) args.push('--live-restore');
   return args;
 }
 

@@ -18,6 +18,7 @@ import {
   findEngineProcess, isEngineProcess, readPidFile, signalProcess, spawnDetached, tailFile, waitForExit,
 } from './engine-process.js';
 import { SerialLock } from '../../base/serial-lock.js';
+import { killOrphanedContainers, stopContainers } from './orphans.js';
 
 export interface NativeDriverOptions {
   /** Defaults to the PATH lookup; tests inject their own. */
@@ -32,6 +33,8 @@ export interface NativeDriverOptions {
 }
 
 const ENGINES: readonly EngineName[] = ['moby', 'containerd'];
+/** docker stop's default grace, which dockerd also gives each container when it shuts down without live-restore. */
+const CONTAINER_STOP_SECONDS = 10;
 
 interface Supervised {
   layout: EngineLayout;
@@ -178,13 +181,15 @@ export class NativeDriver implements VmDriver {
     const dockerd = this.lookup('dockerd');
     if (!dockerd) throw this.error('dockerd is not installed: install docker.io (Debian/Ubuntu) or docker-ce');
     const withDaemonJson = existsSync(this.paths.daemonJson);
-    if (withDaemonJson) this.checkDaemonJson();
+    const config = withDaemonJson ? this.checkDaemonJson() : {};
     const bridge = rootless ? undefined : await ensureBridge(this.paths.shortDir);
-    const args = dockerdArgs(this.paths, { bridge, withDaemonJson });
+    // Containers outlive an engine crash; a user's own daemon.json setting wins (dockerd refuses both).
+    const liveRestore = !rootless && !('live-restore' in config);
+    const args = dockerdArgs(this.paths, { bridge, withDaemonJson, liveRestore });
     return rootless ? { binary: rootless, args } : { binary: dockerd, args };
   }
 
-  private checkDaemonJson(): void {
+  private checkDaemonJson(): object {
     let config: unknown;
     try {
       config = JSON.parse(readFileSync(this.paths.daemonJson, 'utf8'));
@@ -197,6 +202,10 @@ export class NativeDriver implements VmDriver {
         `daemon.json ${this.paths.daemonJson} sets ${conflicts.map((k) => `"${k}"`).join(', ')}, which rdd sets itself for this instance: remove ${conflicts.length > 1 ? 'them' : 'it'}`,
       );
     }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw this.error(`daemon.json ${this.paths.daemonJson} must hold a JSON object`);
+    }
+    return config;
   }
 
   private async launch(layout: EngineLayout): Promise<number> {
@@ -243,6 +252,7 @@ export class NativeDriver implements VmDriver {
     const pid = findEngineProcess(layout);
     if (pid !== undefined) {
       this.log.info('stopping engine', { engine: layout.engine, pid });
+      if (layout.engine === 'moby') await stopContainers(layout.socket, CONTAINER_STOP_SECONDS, this.log);
       signalProcess(pid, 'SIGTERM');
       if (!(await waitForExit(layout, pid, { timeoutMs: this.stopGraceMs, signal }))) {
         this.log.warn('engine ignored SIGTERM, killing it', { engine: layout.engine, pid, graceMs: this.stopGraceMs });
@@ -252,7 +262,10 @@ export class NativeDriver implements VmDriver {
         }
       }
     }
-    if (layout.engine === 'moby') await this.stopManagedContainerd(signal);
+    if (layout.engine === 'moby') {
+      await this.stopManagedContainerd(signal);
+      if (this.isRoot) await killOrphanedContainers(this.paths, this.log);
+    }
     // dockerd leaves its data-root bind mount behind even on a clean exit.
     if (this.isRoot) for (const dir of layout.dataDirs) await unmountUnder(dir);
     await rm(layout.socket, { force: true });
@@ -297,6 +310,8 @@ export class NativeDriver implements VmDriver {
       this.restarting = undefined;
       this.crashed = message;
       this.log.error('engine keeps crashing, giving up', { engine: dead.layout.engine, deaths: verdict.deaths });
+      // Nothing of a given-up engine may keep running: its containers, shims, containerd, socket and pidfile.
+      await this.lock.run(() => this.stopEngine(dead.layout)).catch((err: unknown) => this.log.warn('cleaning up after the engine failed', { error: err }));
       this.emit({ phase: 'crashed', message: this.crashed });
       return;
     }

@@ -89,7 +89,7 @@ describe('native driver with the real dockerd', () => {
     signalProcess(before, 'SIGKILL');
 
     await vi.waitFor(() => expect(states.at(-1)).toEqual({ phase: 'running', engine: 'moby' }), { timeout: 60_000, interval: 200 });
-    expect(states[0]).toEqual({ phase: 'stopped' });
+    expect(states[0]).toMatchObject({ phase: 'restarting', message: expect.stringMatching(/^dockerd exited \(1 time within 300s\); restarting it in 0.1s$/) });
     const after = readPidFile(paths.dockerPidFile);
     expect(after).not.toBe(before);
     expect(await pingDocker(paths.dockerSocket)).toBe(true);
