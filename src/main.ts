@@ -5,7 +5,7 @@ import type { RunDaemon } from './cli/commands/svc.js';
 // The composition root: the only module that knows both the CLI and the daemon.
 const runDaemon: RunDaemon = async (paths, options) => (await import('./daemon/run-daemon.js')).runDaemon(paths, options);
 
-// `rdd ctl` must add little to kubectl's own start-up (SPEC §12: ≤150 ms), so
+// `rdd ctl` must add little to kubectl's own start-up (a budget of 150 ms), so
 // it is dispatched before commander and the other commands are even loaded.
 const argv = process.argv.slice(2);
 try {
@@ -13,5 +13,5 @@ try {
   if (kubectlExit === undefined) await (await import('./cli/program.js')).runProgram(process.argv, runDaemon);
   else process.exitCode = kubectlExit;
 } catch (err) {
-  process.exitCode = reportError(err, argv);
+  process.exitCode = await reportError(err, argv);
 }
