@@ -102,6 +102,8 @@ daemon_args() {
   local i="${RDD_INSTANCE}-log"
   run rdd --instance "$i" --log-level debug --log-format json svc create
   assert_success
+  assert_output --partial 'created in'
+  assert_output --partial 'the daemon logs at debug, json from its next start'
   local config
   config="$(rdd --instance "$i" svc paths config)"
   assert_equal "$(jq -r '.logLevel + " " + .logFormat' "$config")" 'debug json'
@@ -116,6 +118,11 @@ daemon_args() {
   [[ "$(daemon_args "$i")" == *'--log-level debug --log-format text svc serve'* ]]
   # Per-command settings are not kept.
   assert_equal "$(jq -r '.logLevel + " " + .logFormat' "$config")" 'debug json'
+  rdd --instance "$i" svc stop
+  # svc create on purpose replaces the kept level of an existing service.
+  run rdd --instance "$i" --log-level info svc create
+  assert_output --partial 'already exists'
+  assert_equal "$(jq -r '.logLevel + " " + .logFormat' "$config")" 'info json'
   rdd --instance "$i" svc delete
 }
 

@@ -32,7 +32,9 @@ function out(text: string): void {
 async function create(g: Globals): Promise<void> {
   const { createService } = await import('../../service/create.js');
   const { created } = await createService(g.paths, g.log, { logging: g.requestedLog, replaceLogging: true });
-  out(`rdd service for instance ${g.instance} ${created ? 'created' : 'already exists'} in ${g.paths.dir}\n`);
+  const kept = [g.requestedLog.level, g.requestedLog.format].filter(Boolean).join(', ');
+  const keptNote = kept ? `; the daemon logs at ${kept} from its next start` : '';
+  out(`rdd service for instance ${g.instance} ${created ? 'created' : 'already exists'} in ${g.paths.dir}${keptNote}\n`);
 }
 
 async function start(g: Globals, opts: { wait: boolean; timeout: string }): Promise<void> {
