@@ -15,8 +15,8 @@ export interface GlobalOption {
 
 export const GLOBAL_OPTIONS: readonly GlobalOption[] = [
   { flag: '--instance', value: 'name', description: 'instance name (env RDD_INSTANCE, default "2")' },
-  { flag: '--log-level', value: 'level', description: 'log level (env RDD_LOG_LEVEL, else the one kept by `svc create`, else info)', choices: LOG_LEVELS },
-  { flag: '--log-format', value: 'format', description: 'log format (env RDD_LOG_FORMAT, else the one kept by `svc create`, else text)', choices: LOG_FORMATS },
+  { flag: '--log-level', value: 'level', description: 'log level (env RDD_LOG_LEVEL; a daemon started without either uses the one `svc create` kept; default info)', choices: LOG_LEVELS },
+  { flag: '--log-format', value: 'format', description: 'log format (env RDD_LOG_FORMAT; a daemon started without either uses the one `svc create` kept; default text)', choices: LOG_FORMATS },
 ];
 
 /** Each global flag, and whether it takes a value (`--instance X`): all of them do. */
