@@ -13,5 +13,5 @@ try {
   if (kubectlExit === undefined) await (await import('./cli/program.js')).runProgram(process.argv, runDaemon);
   else process.exitCode = kubectlExit;
 } catch (err) {
-  process.exitCode = reportError(err, argv);
+  process.exitCode = await reportError(err, argv);
 }

@@ -59,17 +59,19 @@ now_ms() {
   assert_equal "$(app_field '{.metadata.resourceVersion}')" "$before"
 }
 
-@test "a bad value exits 3 with the server's message and changes nothing" {
+@test "a bad value exits 2 (wrong type or not in the enum) or 3 (the server's message) and changes nothing" {
   local before
   before="$(app_field '{.metadata.resourceVersion}')"
-  run -3 rdd set containerEngine.name=podman
-  assert_output --partial 'Unsupported value: "podman"'
-  run -3 rdd set vm.cpus=lots
-  assert_output --partial 'spec.vm.cpus'
+  run -2 rdd set containerEngine.name=podman
+  assert_output --partial 'expected one of moby, containerd'
+  run -2 rdd set vm.cpus=lots
+  assert_output --partial 'expected an integer'
+  run -2 rdd set running=maybe
   run -3 rdd set vm.cpus=0
-  run -3 rdd set running=maybe
+  assert_output --partial 'spec.vm.cpus'
+  run -3 rdd set vm.memory=0
   # One bad value rejects the whole request: the good one is not persisted either.
-  run -3 rdd set vm.memory=6 containerEngine.name=podman
+  run -3 rdd set vm.memory=6 vm.cpus=0
   assert_equal "$(app_field '{.metadata.resourceVersion}')" "$before"
   assert_equal "$(app_field '{.spec.vm.memory}')" 4
 }
@@ -79,7 +81,7 @@ now_ms() {
   before="$(app_field '{.metadata.resourceVersion}')"
   run -0 rdd set --dry-run vm.cpus=7
   assert_output --partial 'dry run'
-  run -3 rdd set --dry-run containerEngine.name=podman
+  run -3 rdd set --dry-run vm.cpus=0
   assert_equal "$(app_field '{.metadata.resourceVersion}')" "$before"
   assert_equal "$(app_field '{.spec.vm.cpus}')" 2
 }
@@ -128,4 +130,12 @@ now_ms() {
   RDD_INSTANCE="$OTHER_INSTANCE" run -0 rdd stop
   assert_output --partial 'nothing to stop'
   RDD_INSTANCE="$OTHER_INSTANCE" run -1 rdd ctl get app app
+}
+
+@test "set running=false on a missing App creates it with defaults, stopped" {
+  RDD_INSTANCE="$OTHER_INSTANCE" rdd ctl delete app app --ignore-not-found --wait=true
+  RDD_INSTANCE="$OTHER_INSTANCE" run -0 rdd set --wait=false running=false
+  assert_output --partial 'created'
+  RDD_INSTANCE="$OTHER_INSTANCE" run -0 rdd ctl get app app -o 'jsonpath={.spec.running} {.spec.containerEngine.name} {.spec.vm.driver}'
+  assert_output 'false moby auto'
 }

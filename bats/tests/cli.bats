@@ -36,6 +36,38 @@ context_name() {
   assert_equal "${stderr%%$'\n'*}" 'rdd: unknown App property "nosuch"'
   run -2 --separate-stderr rdd --log-format json set nosuch=1
   run -0 node -e 'const e = JSON.parse(process.argv[1]); if (e.level !== "error" || e.exitCode !== 2 || !e.hint) process.exit(1)' "$stderr"
+  RDD_LOG_FORMAT=json run -2 --separate-stderr rdd set nosuch=1
+  run -0 node -e 'if (JSON.parse(process.argv[1]).exitCode !== 2) process.exit(1)' "$stderr"
+  assert [ ! -e "$(rdd_service_dir)" ]
+}
+
+@test "a value of the wrong type or outside the enum exits 2 before anything is created" {
+  run -2 --separate-stderr rdd set vm.cpus=abc
+  assert_equal "$stderr" 'rdd: invalid value "abc" for App property vm.cpus: expected an integer'
+  run -2 --separate-stderr rdd set running=true containerEngine.name=podman
+  assert_equal "$stderr" 'rdd: invalid value "podman" for App property containerEngine.name: expected one of moby, containerd'
+  run -2 --separate-stderr rdd set vm.rosetta=maybe
+  assert_equal "$stderr" 'rdd: invalid value "maybe" for App property vm.rosetta: expected true or false'
+  assert [ ! -e "$(rdd_service_dir)" ]
+}
+
+@test "rdd set --help lists the settable properties from the App CRD" {
+  run -0 rdd set --help
+  assert_line --regexp '^  PROPERTY +VALUES +DEFAULT$'
+  assert_line --regexp '^  running +true\|false +false$'
+  assert_line --regexp '^  containerEngine\.name +moby\|containerd +moby$'
+  assert_line --regexp '^  vm\.driver +auto\|lima\|native +auto$'
+  assert_line --regexp '^  vm\.cpus +integer \(>= 1\) +2$'
+  assert_line --regexp '^  namespace +string \(at most 63 chars\) +rancher-desktop$'
+}
+
+@test "a bad RDD_LOG_LEVEL or RDD_LOG_FORMAT is a usage error naming the variable" {
+  RDD_LOG_LEVEL=loud run -2 --separate-stderr rdd svc status
+  assert_equal "$stderr" 'rdd: invalid RDD_LOG_LEVEL "loud": use one of debug, info, warn, error'
+  RDD_LOG_FORMAT=yaml run -2 --separate-stderr rdd status
+  assert_equal "$stderr" 'rdd: invalid RDD_LOG_FORMAT "yaml": use one of text, json'
+  # The flag wins over the variable, so a good flag makes a bad variable harmless.
+  RDD_LOG_LEVEL=loud run -0 rdd --log-level info svc status
   assert [ ! -e "$(rdd_service_dir)" ]
 }
 
@@ -70,6 +102,9 @@ context_name() {
 
 @test "rdd status shows the conditions and mirror counts" {
   run -0 rdd status
+  # Piped: plain text, no colour codes.
+  refute_output --partial $'\e['
+  assert_output --regexp $'\nRunning +True +Started '
   assert_output --partial 'Running'
   assert_output --partial 'Settled'
   assert_output --partial 'Mirrors in namespace rancher-desktop'
@@ -114,4 +149,52 @@ context_name() {
   run -0 docker context use broken
   run -0 rdd start --timeout=3m
   wait_until 20 bash -c "[[ \$(docker context show) == '$(context_name)' ]]"
+}
+
+# complete_line LINE: runs the bash completion function as bash would for LINE
+# with the cursor at its end; compopt only works inside a real completion, so it
+# is recorded instead.
+complete_line() {
+  COMP_LINE="$1"
+  COMP_POINT=${#1}
+  read -ra COMP_WORDS <<<"$1"
+  COMP_CWORD=${#COMP_WORDS[@]}
+  COMPREPLY=()
+  NOSPACE=
+  compopt() { NOSPACE=1; }
+  _rdd_complete
+}
+
+@test "bash completion: subcommands, flags, properties, values and instances" {
+  source <(rdd completion bash)
+  complete_line 'rdd s'
+  assert_equal "${COMPREPLY[*]}" 'svc set start stop status support-bundle'
+  complete_line 'rdd svc start --wa'
+  assert_equal "${COMPREPLY[*]}" '--wait'
+  complete_line 'rdd set vm.'
+  assert_equal "${COMPREPLY[*]}" 'vm.driver= vm.cpus= vm.memory= vm.rosetta='
+  complete_line 'rdd set containerEngine.'
+  assert_equal "${COMPREPLY[*]}" 'containerEngine.name='
+  assert_equal "$NOSPACE" 1
+  # bash splits words at '=': it gets the value only.
+  complete_line 'rdd set running=true vm.driver='
+  assert_equal "${COMPREPLY[*]}" 'auto lima native'
+  complete_line 'rdd set vm.rosetta=f'
+  assert_equal "${COMPREPLY[*]}" 'false'
+  complete_line 'rdd --log-level=w'
+  assert_equal "${COMPREPLY[*]}" 'warn'
+  # This file's instance has a service dir by now; an instance with none is not offered.
+  complete_line "rdd --instance ${RDD_INSTANCE:0:10}"
+  assert_equal "${COMPREPLY[*]}" "$RDD_INSTANCE"
+  complete_line 'rdd ctl get '
+  assert_equal "${#COMPREPLY[@]}" 0
+}
+
+@test "zsh and fish completion scripts call back into rdd" {
+  run -0 rdd completion zsh
+  assert_line '#compdef rdd'
+  assert_output --partial '__complete zsh --'
+  run -0 rdd completion fish
+  assert_output --partial '__complete fish --'
+  run -2 rdd completion tcsh
 }

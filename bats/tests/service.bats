@@ -10,6 +10,7 @@ setup_file() {
 
 teardown_file() {
   rdd --instance "$OTHER_INSTANCE" svc delete || true
+  rdd --instance "${RDD_INSTANCE}-log" svc delete || true
   rdd_cleanup
 }
 
@@ -82,6 +83,59 @@ pid_gone() {
   run rdd svc stop
   assert_success
   assert_output --partial "is not running"
+}
+
+@test "svc delete of an instance that never existed says there was nothing to delete" {
+  run rdd --instance "${RDD_INSTANCE}-never" svc delete
+  assert_success
+  assert_output "rdd service for instance ${RDD_INSTANCE}-never does not exist; nothing to delete"
+}
+
+# daemon_args INSTANCE: the running daemon's command line.
+daemon_args() {
+  local pid
+  pid="$(rdd --instance "$1" svc status -o json | jq -r .pid)"
+  tr '\0' ' ' <"/proc/$pid/cmdline"
+}
+
+@test "svc create keeps the log level and format for later starts; a flag or env var still wins" {
+  local i="${RDD_INSTANCE}-log"
+  run rdd --instance "$i" --log-level debug --log-format json svc create
+  assert_success
+  assert_output --partial 'created in'
+  assert_output --partial 'the daemon logs at debug, json from its next start'
+  local config
+  config="$(rdd --instance "$i" svc paths config)"
+  assert_equal "$(jq -r '.logLevel + " " + .logFormat' "$config")" 'debug json'
+
+  rdd --instance "$i" svc start
+  [[ "$(daemon_args "$i")" == *'--log-level debug --log-format json svc serve'* ]]
+  rdd --instance "$i" svc stop
+  RDD_LOG_LEVEL=warn rdd --instance "$i" svc start
+  [[ "$(daemon_args "$i")" == *'--log-level warn --log-format json svc serve'* ]]
+  rdd --instance "$i" svc stop
+  rdd --instance "$i" --log-format text svc start
+  [[ "$(daemon_args "$i")" == *'--log-level debug --log-format text svc serve'* ]]
+  # Per-command settings are not kept.
+  assert_equal "$(jq -r '.logLevel + " " + .logFormat' "$config")" 'debug json'
+  rdd --instance "$i" svc stop
+  # svc create on purpose replaces the kept level of an existing service.
+  run rdd --instance "$i" --log-level info svc create
+  assert_output --partial 'already exists'
+  assert_equal "$(jq -r '.logLevel + " " + .logFormat' "$config")" 'info json'
+  rdd --instance "$i" svc delete
+}
+
+@test "the first svc start keeps its log level; later ones do not change it" {
+  local i="${RDD_INSTANCE}-log"
+  rdd --instance "$i" --log-level warn svc start
+  local config
+  config="$(rdd --instance "$i" svc paths config)"
+  assert_equal "$(jq -r .logLevel "$config")" warn
+  rdd --instance "$i" svc stop
+  rdd --instance "$i" --log-level error svc start
+  assert_equal "$(jq -r .logLevel "$config")" warn
+  rdd --instance "$i" svc delete
 }
 
 @test "svc start/status/stop/delete round trip" {

@@ -3,6 +3,13 @@ import { format as formatArgs } from 'node:util';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+
+/** A level and format as asked for; either may be left to a fallback. */
+export interface LogSettings {
+  level?: LogLevel;
+  format?: LogFormat;
+}
 
 export type LogFields = Record<string, unknown>;
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../base/errors.js';
-import { LOG_LEVELS } from '../base/log.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
+import * as completion from './commands/completion.js';
 import * as ctl from './commands/ctl.js';
 import * as run from './commands/run.js';
 import * as set from './commands/set.js';
@@ -9,26 +10,31 @@ import * as supportBundle from './commands/support-bundle.js';
 import * as svc from './commands/svc.js';
 import * as version from './commands/version.js';
 
-const program = new Command('rdd')
-  .description('A local Docker engine, mirrored into a Kubernetes-style control plane')
-  .addOption(new Option('--instance <name>', 'instance name (env RDD_INSTANCE, default "2")'))
-  .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-  .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
-  // docker and colima users type --version; it says what `rdd version` says. No -v: kubectl's -v (verbosity) must reach `rdd ctl`.
-  .version(version.versionLine(), '--version', 'print the rdd version')
-  .showSuggestionAfterError()
-  // Usage errors read like every other rdd error: `rdd: <message>`.
-  .configureOutput({ outputError: (text, write) => write(`rdd: ${text.replace(/^error: /, '')}`) })
-  .exitOverride();
-
+/** The whole command tree; parsing, help and shell completion all read this one. */
+export function buildProgram(runDaemon: svc.RunDaemon): Command {
+  const program = new Command('rdd')
+    .description('A local Docker engine, mirrored into a Kubernetes-style control plane')
+    // docker and colima users type --version; it says what `rdd version` says. No -v: kubectl's -v (verbosity) must reach `rdd ctl`.
+    .version(version.versionLine(), '--version', 'print the rdd version')
+    .showSuggestionAfterError()
+    // Usage errors read like every other rdd error: `rdd: <message>`.
+    .configureOutput({ outputError: (text, write) => write(`rdd: ${text.replace(/^error: /, '')}`) })
+    .exitOverride();
+  // No commander defaults: an option left out falls back to its env var, then to the service config.
+  for (const o of GLOBAL_OPTIONS) {
+    const option = new Option(`${o.flag} <${o.value}>`, o.description);
+    program.addOption(o.choices ? option.choices(o.choices) : option);
+  }
+  version.register(program);
+  svc.register(program, runDaemon);
+  for (const command of [set, status, run, ctl, supportBundle, completion]) command.register(program);
+  return program;
+}
 
 /** Parses argv and runs the command; commander's own usage errors become exit codes, anything else is thrown. */
 export async function runProgram(argv: readonly string[], runDaemon: svc.RunDaemon): Promise<void> {
-  version.register(program);
-  svc.register(program, runDaemon);
-  for (const command of [set, status, run, ctl, supportBundle]) command.register(program);
   try {
-    await program.parseAsync([...argv]);
+    await buildProgram(runDaemon).parseAsync([...argv]);
   } catch (err) {
     // commander already printed its usage message; help and version are not errors.
     if (!(err instanceof CommanderError)) throw err;

@@ -49,7 +49,7 @@ async function listen(paths: InstancePaths, credentials: ServiceCredentials, log
     server = await startApiServer({ ...options, port: 0 });
   }
   if (server.port !== config?.port) {
-    writeServiceConfig(paths, { port: server.port });
+    writeServiceConfig(paths, { ...config, port: server.port });
     writeInstanceKubeconfig(paths, server.port, credentials);
   }
   return server;

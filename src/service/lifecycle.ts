@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Progress } from '../base/progress.js';
-import type { Logger } from '../base/log.js';
+import type { Logger, LogSettings } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
 import { createService } from './create.js';
 import { runningDaemon } from './pidfile.js';
@@ -41,7 +41,7 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
   }
   // createService is idempotent; say "creating" only when there is something to create.
   if (!existsSync(paths.config)) options.progress?.update(`creating the rdd service for instance ${paths.instance}`);
-  await createService(paths, log);
+  await createService(paths, log, { logging: { level: options.logLevel, format: options.logFormat } });
   options.progress?.update(`starting the rdd daemon for instance ${paths.instance}`);
   const child = spawnDaemon(paths, options);
   log.debug('daemon spawned', { instance: paths.instance, pid: child.pid });
@@ -51,11 +51,16 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
   return { pid, alreadyRunning: pid !== child.pid, url };
 }
 
-/** For commands that need the API (`rdd set`, `rdd start`, `rdd run`): start the daemon if needed and wait until it answers. */
+/**
+ * For commands that need the API (`rdd set`, `rdd run`): start the daemon if
+ * needed and wait until it answers. `logging` holds only what the user gave
+ * (flag or env), so the service config's kept level applies otherwise.
+ */
 export async function ensureServiceRunning(
   paths: InstancePaths,
   log: Logger,
-  options: { timeoutMs: number; progress?: Progress },
+  options: { timeoutMs: number; progress?: Progress; logging?: LogSettings },
 ): Promise<void> {
-  await startService(paths, log, { ...options, wait: true, logLevel: log.level });
+  const { logging, ...rest } = options;
+  await startService(paths, log, { ...rest, wait: true, logLevel: logging?.level, logFormat: logging?.format });
 }

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { packageJsonPath } from '../base/assets.js';
 import type { LogFormat, LogLevel } from '../base/log.js';
+import { readServiceConfig } from './config.js';
 import type { InstancePaths } from '../base/paths.js';
 import { daemonLogFile } from './log-file.js';
 
@@ -14,6 +15,12 @@ export interface SpawnOptions {
   logFormat?: LogFormat;
 }
 
+/** The daemon's log settings: those given (flag or env), else those kept in config.json, else info/text. */
+export function daemonLogging(paths: InstancePaths, options: SpawnOptions = {}): { level: LogLevel; format: LogFormat } {
+  const config = options.logLevel && options.logFormat ? undefined : readServiceConfig(paths);
+  return { level: options.logLevel ?? config?.logLevel ?? 'info', format: options.logFormat ?? config?.logFormat ?? 'text' };
+}
+
 /**
  * The argv of an instance's daemon. `--pid-file <service dir>/rdd.pid` is
  * redundant for `serve` but puts the anchored `rancher-desktop-<instance>/`
@@ -21,14 +28,15 @@ export interface SpawnOptions {
  * (docs/design-rules.md#anchored-process-markers).
  */
 export function daemonArgv(paths: InstancePaths, options: SpawnOptions = {}): string[] {
+  const { level, format } = daemonLogging(paths, options);
   return [
     cliEntry,
     '--instance',
     paths.instance,
     '--log-level',
-    options.logLevel ?? 'info',
+    level,
     '--log-format',
-    options.logFormat ?? 'text',
+    format,
     'svc',
     'serve',
     '--pid-file',

@@ -6,13 +6,7 @@ import { APP, APP_NAME, apiVersionOf, objectPath, collectionPath } from '../../k
 
 export type ApplyOutcome = { kind: 'applied'; app: AppObject; created: boolean } | { kind: 'nothing-to-stop' };
 
-/** `running=false` and nothing else: on a missing App there is nothing to do. */
-function isStopOnly(spec: Record<string, unknown>): boolean {
-  const keys = Object.keys(spec);
-  return keys.length === 1 && spec.running === false;
-}
-
-/** The server refused the values (schema, strict decoding or admission): exit 3 with its own message (SPEC §7). */
+/** The server refused the values (schema, strict decoding or admission): exit 3 with its own message, as the CLI's exit codes promise. */
 function rejected(err: unknown): never {
   if (err instanceof ApiError && (err.status === 400 || err.status === 422)) {
     throw new RddError(err.body?.message ?? err.message, { exitCode: ExitCode.Rejected, cause: err });
@@ -33,14 +27,15 @@ function retryRequest(existing: AppObject | undefined, spec: Record<string, unkn
 
 /**
  * Creates the App with `spec` (the server fills in the defaults) or
- * merge-patches it. Writes use fieldValidation=Strict, and dryRun=All when
+ * merge-patches it; a missing App is left missing when `createMissing` is false
+ * (`rdd stop`), and created for any other change, `running=false` included. Writes use fieldValidation=Strict, and dryRun=All when
  * asked, so a rejected or dry-run request persists nothing.
  */
-export async function applyAppSpec(client: KubeClient, spec: Record<string, unknown>, opts: { dryRun: boolean }): Promise<ApplyOutcome> {
+export async function applyAppSpec(client: KubeClient, spec: Record<string, unknown>, opts: { dryRun: boolean; createMissing?: boolean }): Promise<ApplyOutcome> {
   const query = { fieldValidation: 'Strict', fieldManager: CLI_MANAGER, dryRun: opts.dryRun ? 'All' : undefined };
   const existing = await client.find<AppObject>(APP, APP_NAME);
   if (!existing) {
-    if (isStopOnly(spec)) return { kind: 'nothing-to-stop' };
+    if (opts.createMissing === false) return { kind: 'nothing-to-stop' };
     try {
       const app = await client.request<AppObject>('POST', collectionPath(APP), {
         query,

@@ -1,5 +1,6 @@
 import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { UsageError } from '../../base/errors.js';
+import { parseBoolean } from '../parse-bool.js';
 
 /** A settable App property: its dot path under spec and its schema. */
 export interface AppProperty {
@@ -18,33 +19,59 @@ export function settableProperties(specSchema: JSONSchemaProps, prefix = ''): Ap
   return out;
 }
 
-function describe(p: AppProperty): string {
-  const kind = p.schema.enum ? p.schema.enum.map(String).join('|') : (p.schema.type ?? 'any');
-  return `${p.path} (${kind})`;
+/** What a property accepts, as a user types it: `moby|containerd`, `true|false`, `integer`. */
+export function acceptedValues(schema: JSONSchemaProps): string {
+  if (schema.enum) return schema.enum.map(String).join('|');
+  if (schema.type === 'boolean') return 'true|false';
+  return schema.type ?? 'any';
 }
 
-const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
+/** Values worth offering for a property (shell completion): its enum, or both booleans. */
+export function valueCandidates(schema: JSONSchemaProps): string[] {
+  if (schema.enum) return schema.enum.map(String);
+  return schema.type === 'boolean' ? ['true', 'false'] : [];
+}
 
-/**
- * Coerces the command-line text to the schema's type. Text that does not fit
- * is passed on unchanged, so the server rejects it with its own message.
- */
-export function coerceValue(raw: string, schema: JSONSchemaProps): unknown {
+function describe(p: AppProperty): string {
+  return `${p.path} (${acceptedValues(p.schema)})`;
+}
+
+const EXPECTED: Record<string, string> = { boolean: 'true or false', integer: 'an integer', number: 'a number' };
+
+function typed(raw: string, schema: JSONSchemaProps): { value: unknown } | undefined {
   switch (schema.type) {
-    case 'boolean':
-      return Object.hasOwn(BOOLEANS, raw.toLowerCase()) ? BOOLEANS[raw.toLowerCase()] : raw;
+    case 'boolean': {
+      const value = parseBoolean(raw);
+      return value === undefined ? undefined : { value };
+    }
     case 'integer':
-      return /^[-+]?\d+$/.test(raw) ? Number(raw) : raw;
+      return /^[-+]?\d+$/.test(raw) ? { value: Number(raw) } : undefined;
     case 'number':
-      return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      return raw.trim() !== '' && Number.isFinite(Number(raw)) ? { value: Number(raw) } : undefined;
     default:
-      return raw;
+      return { value: raw };
   }
 }
 
 /**
+ * Reads the command-line text of `path` as the schema's type and checks it
+ * against the schema's enum, so a mistyped value fails before anything is
+ * started or created. Finer rules (minimum, pattern) stay with the server,
+ * which says why in its own words.
+ */
+export function parseValue(path: string, raw: string, schema: JSONSchemaProps): unknown {
+  const parsed = typed(raw, schema);
+  const allowed = schema.enum?.map(String);
+  if (parsed === undefined || (allowed && !allowed.includes(String(parsed.value)))) {
+    const expected = allowed ? `one of ${allowed.join(', ')}` : EXPECTED[schema.type ?? 'string'];
+    throw new UsageError(`invalid value "${raw}" for App property ${path}: expected ${expected}`);
+  }
+  return parsed.value;
+}
+
+/**
  * Parses `PROP=VALUE` arguments against the App's spec schema into a nested
- * spec patch. Unknown properties are a usage error listing the valid ones.
+ * spec patch. Unknown properties and values of the wrong type are usage errors.
  */
 export function parseAssignments(args: readonly string[], specSchema: JSONSchemaProps): Record<string, unknown> {
   if (args.length === 0) throw new UsageError('nothing to set: give at least one PROP=VALUE', { suggestion: 'e.g. rdd set running=true' });
@@ -59,7 +86,7 @@ export function parseAssignments(args: readonly string[], specSchema: JSONSchema
     if (!prop) {
       throw new UsageError(`unknown App property "${path}"`, { suggestion: `valid properties: ${props.map(describe).join(', ')}` });
     }
-    setPath(spec, path.split('.'), coerceValue(arg.slice(eq + 1), prop.schema));
+    setPath(spec, path.split('.'), parseValue(path, arg.slice(eq + 1), prop.schema));
   }
   return spec;
 }

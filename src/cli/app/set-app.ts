@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import type { KubeClient } from '../../kube/client.js';
 import { APP_NAME } from '../../kube/resources.js';
-import type { Logger } from '../../base/log.js';
+import type { Logger, LogSettings } from '../../base/log.js';
 import type { Progress } from '../../base/progress.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { formatDuration } from '../../base/duration.js';
 import { ensureServiceRunning, isServiceRunning } from '../../service/lifecycle.js';
-import { bundledAppSpecSchema, loadAppSpecSchema } from './app-schema.js';
+import { loadAppSpecSchema } from './app-schema.js';
+import { bundledAppSpecSchema } from './bundled-schema.js';
 import { applyAppSpec } from './apply-spec.js';
 import { parseAssignments } from './properties.js';
 import { waitForSettled } from './wait-settled.js';
@@ -18,11 +19,15 @@ export interface SetOptions {
   timeoutMs: number;
   /** The --timeout text as given, for messages. */
   timeoutText?: string;
+  /** Create the App (with defaults) when it is missing; default true. `rdd stop` keeps a missing App missing. */
+  createMissing?: boolean;
 }
 
 export interface SetContext {
   paths: InstancePaths;
   log: Logger;
+  /** The daemon's log level and format as given by flag or env, for a daemon this command starts. */
+  requestedLog?: LogSettings;
   progress: Progress;
 }
 
@@ -31,29 +36,33 @@ const SERVICE_START_MS = 90_000;
 
 async function connect(ctx: SetContext, deadline: number | undefined): Promise<KubeClient> {
   const remaining = deadline === undefined ? SERVICE_START_MS : Math.max(1, deadline - Date.now());
-  await ensureServiceRunning(ctx.paths, ctx.log, { timeoutMs: Math.min(remaining, SERVICE_START_MS), progress: ctx.progress });
+  await ensureServiceRunning(ctx.paths, ctx.log, {
+    timeoutMs: Math.min(remaining, SERVICE_START_MS),
+    progress: ctx.progress,
+    logging: ctx.requestedLog,
+  });
   const { KubeClient } = await import('../../kube/client.js');
   return KubeClient.fromFile(ctx.paths.kubeconfig);
 }
 
 /**
- * `rdd set PROP=VALUE...` (SPEC §7): validates the properties against the
- * App CRD the server serves, creates or patches the App, then waits for
- * Settled=True at the generation the patch produced. `assignments` may be a
- * ready-made spec patch (`rdd start` / `stop`).
+ * `rdd set PROP=VALUE...`: validates the properties against the App CRD the
+ * server serves, creates or patches the App, then waits for Settled=True at
+ * the generation the patch produced. `assignments` may be a ready-made spec
+ * patch (`rdd start` / `stop`).
  */
 export async function setApp(ctx: SetContext, assignments: readonly string[] | Record<string, unknown>, opts: SetOptions): Promise<void> {
   const deadline = opts.timeoutMs === 0 ? undefined : Date.now() + opts.timeoutMs;
-  const stopOnly = !Array.isArray(assignments) && Object.keys(assignments).length === 1 && (assignments as { running?: unknown }).running === false;
-  if (stopOnly && !(await isServiceRunning(ctx.paths)) && !existsSync(ctx.paths.kubeconfig)) {
+  const createMissing = opts.createMissing ?? true;
+  if (!createMissing && !(await isServiceRunning(ctx.paths)) && !existsSync(ctx.paths.kubeconfig)) {
     ctx.progress.succeed(`instance ${ctx.paths.instance} has no service; nothing to stop`);
     return;
   }
-  // Bad property names fail here, before the service is created or started.
-  if (Array.isArray(assignments)) parseAssignments(assignments, await bundledAppSpecSchema());
+  // Bad property names and mistyped values fail here, before the service is created or started.
+  if (Array.isArray(assignments)) parseAssignments(assignments, bundledAppSpecSchema());
   const client = await connect(ctx, deadline);
   const spec = Array.isArray(assignments) ? parseAssignments(assignments, await loadAppSpecSchema(client)) : (assignments as Record<string, unknown>);
-  const outcome = await applyAppSpec(client, spec, { dryRun: opts.dryRun });
+  const outcome = await applyAppSpec(client, spec, { dryRun: opts.dryRun, createMissing });
   if (outcome.kind === 'nothing-to-stop') {
     ctx.progress.succeed(`App "${APP_NAME}" does not exist; nothing to stop`);
     return;

@@ -1,3 +1,4 @@
+import type { ChalkInstance } from 'chalk';
 import type { AppObject } from '../../kube/app.js';
 import { RddError } from '../../base/errors.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -5,6 +6,7 @@ import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, type ResourceRef } from '../..
 import type { Condition } from '../../kube/types.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { isServiceRunning } from '../../service/lifecycle.js';
+import { table } from '../output/table.js';
 
 export interface StatusReport {
   instance: string;
@@ -49,12 +51,18 @@ export async function collectStatus(paths: InstancePaths): Promise<StatusReport>
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd()).join('\n');
+/** Reasons of a False condition that say work is under way rather than that something is wrong. */
+const PROGRESSING_REASONS = new Set(['Starting', 'Stopping', 'Pending', 'Progressing', 'Connecting', 'Reconnecting', 'Restarting']);
+
+/** How a condition's status reads at a glance: green when True, yellow while progressing or Unknown, red otherwise. */
+export function statusColour(c: Pick<Condition, 'status' | 'reason'>): 'green' | 'yellow' | 'red' {
+  if (c.status === 'True') return 'green';
+  if (c.status === 'False' && !PROGRESSING_REASONS.has(c.reason)) return 'red';
+  return 'yellow';
 }
 
-export function renderStatus(report: StatusReport): string {
+/** The human report; `paint` (on a terminal only) colours the STATUS column. */
+export function renderStatus(report: StatusReport, paint?: ChalkInstance): string {
   const lines = [`Instance:  ${report.instance}`, `Service:   ${report.service}`];
   const app = report.app;
   if (!app) {
@@ -65,16 +73,19 @@ export function renderStatus(report: StatusReport): string {
     lines.push(
       `App:       ${running}, engine ${spec.containerEngine?.name ?? 'moby'}, driver ${spec.vm?.driver ?? 'auto'}, generation ${app.generation}${app.deleting ? ' (being deleted)' : ''}`,
       '',
-      table([
-        ['CONDITION', 'STATUS', 'REASON', 'GENERATION', 'MESSAGE'],
-        ...app.conditions.map((c) => [
-          c.type,
-          c.status,
-          c.reason,
-          c.observedGeneration === app.generation ? String(c.observedGeneration) : `${c.observedGeneration ?? '-'} (stale)`,
-          c.message,
-        ]),
-      ]),
+      table(
+        [
+          ['CONDITION', 'STATUS', 'REASON', 'GENERATION', 'MESSAGE'],
+          ...app.conditions.map((c) => [
+            c.type,
+            c.status,
+            c.reason,
+            c.observedGeneration === app.generation ? String(c.observedGeneration) : `${c.observedGeneration ?? '-'} (stale)`,
+            c.message,
+          ]),
+        ],
+        (cell, row, column) => (paint && row > 0 && column === 1 ? paint[statusColour(app.conditions[row - 1])](cell) : cell),
+      ),
     );
   }
   const n = (v: number | null) => (v === null ? '-' : String(v));

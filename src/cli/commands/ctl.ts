@@ -4,18 +4,12 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { RddError } from '../../base/errors.js';
 import { instancePaths, resolveInstance, type InstancePaths } from '../../base/paths.js';
+import { GLOBALS_TAKING_VALUE } from '../global-options.js';
 import { optionValue } from '../report-error.js';
 import { runningDaemon } from '../../service/pidfile.js';
 
-// This path must add little to kubectl's own start-up (SPEC §12: ≤150 ms), so
+// This path must add little to kubectl's own start-up (a budget of 150 ms), so
 // it imports no client library and spawns kubectl with node's child_process.
-
-/** rdd's global options, and whether each takes a value (`--instance X`); src/cli/program.ts defines them. */
-export const GLOBAL_OPTIONS: ReadonlyMap<string, boolean> = new Map([
-  ['--instance', true],
-  ['--log-level', true],
-  ['--log-format', true],
-]);
 
 /**
  * The arguments for kubectl, exactly as typed after `ctl`. commander drops
@@ -96,7 +90,7 @@ async function runKubectl(paths: InstancePaths, args: string[]): Promise<number>
  * undefined when argv is some other command.
  */
 export async function runCtl(rawArgs: readonly string[]): Promise<number | undefined> {
-  const args = kubectlArgs(rawArgs, GLOBAL_OPTIONS);
+  const args = kubectlArgs(rawArgs, GLOBALS_TAKING_VALUE);
   if (args === undefined) return undefined;
   const paths = instancePaths(resolveInstance(optionValue(rawArgs, '--instance')));
   return runKubectl(paths, args);

@@ -1,25 +1,26 @@
 import type { Command } from 'commander';
 import { instancePaths, resolveInstance, type InstancePaths } from '../../base/paths.js';
-import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../base/log.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel, type LogSettings } from '../../base/log.js';
+import { requestedLogSettings } from '../log-settings.js';
 
 export interface Globals {
   instance: string;
   paths: InstancePaths;
-  logLevel: LogLevel;
-  logFormat: LogFormat;
+  /** The level and format given by flag or env only: the daemon falls back to its service config for the rest. */
+  requestedLog: LogSettings;
   /** Diagnostics to stderr at --log-level; command output goes to stdout. */
   log: Logger;
 }
 
-/** The global flags as every command sees them (SPEC §7). */
+/** The global flags (and their env vars) as every command sees them. */
 export function globals(cmd: Command): Globals {
-  const opts = cmd.optsWithGlobals<{ instance?: string; logLevel: LogLevel; logFormat: LogFormat }>();
+  const opts = cmd.optsWithGlobals<{ instance?: string; logLevel?: LogLevel; logFormat?: LogFormat }>();
   const instance = resolveInstance(opts.instance);
+  const requestedLog = requestedLogSettings({ level: opts.logLevel, format: opts.logFormat });
   return {
     instance,
     paths: instancePaths(instance),
-    logLevel: opts.logLevel,
-    logFormat: opts.logFormat,
-    log: createLogger({ level: opts.logLevel, format: opts.logFormat }),
+    requestedLog,
+    log: createLogger(requestedLog),
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../base/errors.js';
 import { globals } from './global.js';
+import { timeoutOption } from './options.js';
 
 export function register(program: Command): void {
   program
@@ -10,20 +11,20 @@ export function register(program: Command): void {
     .argument('[args...]', 'its arguments')
     .allowUnknownOption()
     .helpOption(false)
-    .option('--timeout <duration>', 'how long to wait for the engine (Go duration, 0 = forever)', '5m')
+    .addOption(timeoutOption('5m', 'how long to wait for the engine'))
     .action(async (command: string, args: string[], opts: { timeout: string }, cmd: Command) => {
       // Help is off so that CMD's own -h/--help reach CMD; an option before CMD lands here.
       if (command === '--help' || command === '-h') cmd.help();
       if (command.startsWith('-')) {
         throw new UsageError(`unknown option ${command} before the command`, { suggestion: 'rdd run [--timeout DURATION] [--] CMD [ARGS...]' });
       }
-      const { paths, log } = globals(cmd);
+      const { paths, log, requestedLog } = globals(cmd);
       const [{ runAgainstEngine }, { createProgress }, { parseDurationMs }] = await Promise.all([
         import('../app/run-command.js'),
         import('../output/progress.js'),
         import('../../base/duration.js'),
       ]);
-      const exitCode = await runAgainstEngine({ paths, log, progress: createProgress() }, command, args, parseDurationMs(opts.timeout));
+      const exitCode = await runAgainstEngine({ paths, log, requestedLog, progress: createProgress() }, command, args, parseDurationMs(opts.timeout));
       process.exitCode = exitCode;
     });
 }

@@ -16,6 +16,11 @@ export function register(program: Command): void {
         throw serviceDown(paths);
       }
       const report = await collectStatus(paths);
-      process.stdout.write(opts.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report));
+      if (opts.output === 'json') {
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        return;
+      }
+      const { paletteFor } = await import('../output/colour.js');
+      process.stdout.write(renderStatus(report, await paletteFor(process.stdout)));
     });
 }

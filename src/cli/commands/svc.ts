@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { UsageError } from '../../base/errors.js';
 import { globals, type Globals } from './global.js';
+import { timeoutOption, waitOption } from './options.js';
 import type { LogFormat, LogLevel } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
 
@@ -12,15 +14,6 @@ export type RunDaemon = (paths: InstancePaths, options: { level: LogLevel; forma
 
 // Command modules stay cheap to import (`rdd version` ≤ 250 ms): the service
 // code, TLS generation and the daemon load inside the actions.
-
-function parseBool(value: string): boolean {
-  if (/^(true|1|yes)$/i.test(value)) return true;
-  if (/^(false|0|no)$/i.test(value)) return false;
-  throw new UsageError(`invalid boolean "${value}" for --wait: use true or false`);
-}
-
-const timeoutOption = (fallback: string, what: string) =>
-  new Option('--timeout <duration>', `${what} (Go-style duration; 0 = no limit)`).default(fallback);
 
 async function timeoutMs(text: string): Promise<number> {
   const { parseDurationMs } = await import('../../base/duration.js');
@@ -38,8 +31,10 @@ function out(text: string): void {
 
 async function create(g: Globals): Promise<void> {
   const { createService } = await import('../../service/create.js');
-  const { created } = await createService(g.paths, g.log);
-  out(`rdd service for instance ${g.instance} ${created ? 'created' : 'already exists'} in ${g.paths.dir}\n`);
+  const { created } = await createService(g.paths, g.log, { logging: g.requestedLog, replaceLogging: true });
+  const kept = [g.requestedLog.level, g.requestedLog.format].filter(Boolean).join(', ');
+  const keptNote = kept ? `; the daemon logs at ${kept} from its next start` : '';
+  out(`rdd service for instance ${g.instance} ${created ? 'created' : 'already exists'} in ${g.paths.dir}${keptNote}\n`);
 }
 
 async function start(g: Globals, opts: { wait: boolean; timeout: string }): Promise<void> {
@@ -51,8 +46,8 @@ async function start(g: Globals, opts: { wait: boolean; timeout: string }): Prom
       timeoutMs: ms,
       wait: opts.wait,
       progress,
-      logLevel: g.logLevel,
-      logFormat: g.logFormat,
+      logLevel: g.requestedLog.level,
+      logFormat: g.requestedLog.format,
     });
     progress.stop();
     const api = result.url ? `, API at ${result.url}` : '';
@@ -71,8 +66,10 @@ async function serve(runDaemon: RunDaemon, g: Globals, opts: { pidFile?: string 
   if (opts.pidFile !== undefined && opts.pidFile !== g.paths.pidFile) {
     throw new UsageError(`--pid-file must be ${g.paths.pidFile} for instance ${g.instance}`);
   }
+  const { daemonLogging } = await import('../../service/spawn-daemon.js');
+  const { level, format } = daemonLogging(g.paths, { logLevel: g.requestedLog.level, logFormat: g.requestedLog.format });
   try {
-    const code = await runDaemon(g.paths, { level: g.logLevel, format: g.logFormat, echo: Boolean(process.stderr.isTTY) });
+    const code = await runDaemon(g.paths, { level, format, echo: Boolean(process.stderr.isTTY) });
     // Shut down: whatever handles a library left open must not keep the process (and `svc stop`) waiting.
     process.exit(code);
   } catch (err) {
@@ -122,10 +119,16 @@ async function remove(g: Globals, opts: { timeout: string }): Promise<void> {
   const ms = await timeoutMs(opts.timeout);
   const { deleteService } = await import('../../service/delete.js');
   const progress = await progressFor();
+  // Logs alone (a shared RDD_LOGS_DIR) do not make a service; the dirs do.
+  const existed = [g.paths.dir, g.paths.shortDir].some((dir) => existsSync(dir));
   try {
     await deleteService(g.paths, g.log, { timeoutMs: ms, progress });
     progress.stop();
-    out(`rdd service for instance ${g.instance} deleted\n`);
+    out(
+      existed
+        ? `rdd service for instance ${g.instance} deleted\n`
+        : `rdd service for instance ${g.instance} does not exist; nothing to delete\n`,
+    );
   } catch (err) {
     progress.stop();
     throw err;
@@ -157,13 +160,13 @@ export function register(program: Command, runDaemon: RunDaemon): void {
 
   svc
     .command('create')
-    .description('create the service dir, TLS material, token, port and kubeconfig (idempotent)')
+    .description('create the service dir, TLS material, token, port and kubeconfig (idempotent); keeps --log-level/--log-format for later starts')
     .action((_o, cmd: Command) => create(globals(cmd)));
 
   svc
     .command('start')
     .description('start the daemon in the background (creating the service if needed)')
-    .addOption(new Option('--wait [bool]', 'wait until the API answers').argParser(parseBool).default(true).preset(true))
+    .addOption(waitOption('wait until the API answers'))
     .addOption(timeoutOption('90s', 'how long to wait'))
     .action((o: { wait: boolean; timeout: string }, cmd: Command) => start(globals(cmd), o));
 

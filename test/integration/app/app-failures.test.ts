@@ -113,7 +113,8 @@ afterAll(async () => {
 
 describe('rdd set against the real API server, with a scripted driver', () => {
   it('stop with no App does not create one; dry-run and rejected writes persist nothing', async () => {
-    expect(await applyAppSpec(server.client, { running: false }, { dryRun: false })).toEqual({ kind: 'nothing-to-stop' });
+    expect(await applyAppSpec(server.client, { running: false }, { dryRun: false, createMissing: false })).toEqual({ kind: 'nothing-to-stop' });
+    expect(await server.client.find(APP, APP_NAME)).toBeUndefined();
     const dry = await applied({ running: true, vm: { cpus: 3 } }, true);
     expect(dry.spec?.containerEngine?.name).toBe('moby'); // defaults applied by the server
     expect(await server.client.find(APP, APP_NAME)).toBeUndefined();

@@ -3,8 +3,9 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { JSONSchemaProps } from '../../../src/kube/json-schema.js';
 import { crdDir } from '../../../src/base/assets.js';
-import { coerceValue, parseAssignments, settableProperties } from '../../../src/cli/app/properties.js';
+import { acceptedValues, parseAssignments, parseValue, settableProperties, valueCandidates } from '../../../src/cli/app/properties.js';
 import { ExitCode, RddError } from '../../../src/base/errors.js';
+import { rejectionOf } from '../../support/rejection.js';
 
 const crd = parse(readFileSync(`${crdDir}/app.yaml`, 'utf8')) as {
   spec: { versions: { schema: { openAPIV3Schema: JSONSchemaProps } }[] };
@@ -25,24 +26,45 @@ describe('settableProperties', () => {
   });
 });
 
-describe('coerceValue', () => {
+describe('parseValue', () => {
   it.each([
     ['true', { type: 'boolean' }, true],
     ['FALSE', { type: 'boolean' }, false],
     ['1', { type: 'boolean' }, true],
     ['0', { type: 'boolean' }, false],
-    ['maybe', { type: 'boolean' }, 'maybe'],
+    ['yes', { type: 'boolean' }, true],
     ['4', { type: 'integer' }, 4],
     ['-3', { type: 'integer' }, -3],
-    ['4.5', { type: 'integer' }, '4.5'],
-    ['four', { type: 'integer' }, 'four'],
     ['1.5', { type: 'number' }, 1.5],
-    ['', { type: 'number' }, ''],
     ['moby', { type: 'string', enum: ['moby', 'containerd'] }, 'moby'],
     ['true', { type: 'string' }, 'true'],
     ['a=b', { type: 'string' }, 'a=b'],
   ] as [string, JSONSchemaProps, unknown][])('%j as %j → %j', (raw, schema, want) => {
-    expect(coerceValue(raw, schema)).toEqual(want);
+    expect(parseValue('p', raw, schema)).toEqual(want);
+  });
+
+  it.each([
+    ['maybe', { type: 'boolean' }, 'expected true or false'],
+    ['4.5', { type: 'integer' }, 'expected an integer'],
+    ['four', { type: 'integer' }, 'expected an integer'],
+    ['', { type: 'number' }, 'expected a number'],
+    ['podman', { type: 'string', enum: ['moby', 'containerd'] }, 'expected one of moby, containerd'],
+  ] as [string, JSONSchemaProps, string][])('%j as %j is a usage error saying %j', async (raw, schema, expected) => {
+    const error = await rejectionOf(Promise.resolve().then(() => parseValue('vm.x', raw, schema)), RddError);
+    expect(error.exitCode).toBe(ExitCode.Usage);
+    expect(error.message).toBe(`invalid value "${raw}" for App property vm.x: ${expected}`);
+  });
+});
+
+describe('acceptedValues and valueCandidates', () => {
+  it.each([
+    [{ type: 'boolean' }, 'true|false', ['true', 'false']],
+    [{ type: 'string', enum: ['auto', 'lima'] }, 'auto|lima', ['auto', 'lima']],
+    [{ type: 'integer' }, 'integer', []],
+    [{ type: 'string' }, 'string', []],
+  ] as [JSONSchemaProps, string, string[]][])('%j accepts %j, offers %j', (schema, accepted, offered) => {
+    expect(acceptedValues(schema)).toBe(accepted);
+    expect(valueCandidates(schema)).toEqual(offered);
   });
 });
 
@@ -51,23 +73,18 @@ describe('parseAssignments', () => {
     [['running=true'], { running: true }],
     [['running=0', 'containerEngine.name=containerd'], { running: false, containerEngine: { name: 'containerd' } }],
     [['vm.cpus=4', 'vm.memory=8', 'vm.driver=native'], { vm: { cpus: 4, memory: 8, driver: 'native' } }],
-    // Values the schema will reject are passed through so the server says why (exit 3).
-    [['vm.cpus=lots', 'containerEngine.name=podman'], { vm: { cpus: 'lots' }, containerEngine: { name: 'podman' } }],
+    // Finer rules (minimum, pattern) are the server's: it says why (exit 3).
+    [['vm.cpus=0', 'namespace=Not_A_Label'], { vm: { cpus: 0 }, namespace: 'Not_A_Label' }],
     [['namespace=a=b'], { namespace: 'a=b' }],
     [['running=true', 'running=false'], { running: false }],
   ])('%j → %j', (args, want) => {
     expect(parseAssignments(args, specSchema)).toEqual(want);
   });
 
-  it.each([[['nope=1']], [['vm=1']], [['running']], [['=true']], [[]]])('%j is a usage error (exit 2)', (args) => {
-    let error: unknown;
-    try {
-      parseAssignments(args, specSchema);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(RddError);
-    expect((error as RddError).exitCode).toBe(ExitCode.Usage);
+  const usageErrors = [[['nope=1']], [['vm=1']], [['running']], [['=true']], [[]], [['vm.cpus=abc']], [['running=maybe']], [['vm.driver=qemu']]];
+  it.each(usageErrors)('%j is a usage error (exit 2)', async (args) => {
+    const error = await rejectionOf(Promise.resolve().then(() => parseAssignments(args, specSchema)), RddError);
+    expect(error.exitCode).toBe(ExitCode.Usage);
   });
 
   it('names the valid properties when one is unknown', () => {
