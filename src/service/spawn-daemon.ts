@@ -7,7 +7,7 @@ import type { InstancePaths } from '../base/paths.js';
 import { daemonLogFile } from './log-file.js';
 
 /** The built CLI; tests running from src/ spawn it too, so `npm run build` must have run. */
-export const cliEntry = path.join(path.dirname(packageJsonPath), 'dist', 'cli.js');
+export const cliEntry = path.join(path.dirname(packageJsonPath), 'dist', 'main.js');
 
 export interface SpawnOptions {
   logLevel?: LogLevel;
