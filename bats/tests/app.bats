@@ -30,7 +30,16 @@ now_ms() {
 }
 
 @test "rdd svc delete; rdd set running=true works from nothing" {
-  rdd svc delete || true
+  # Something to delete: a created service with its daemon running.
+  rdd svc start
+  local dir short_dir
+  dir="$(rdd svc paths dir)"
+  short_dir="$(rdd svc paths short_dir)"
+  run rdd svc delete
+  assert_success
+  assert_line "rdd service for instance $RDD_INSTANCE deleted"
+  assert [ ! -e "$dir" ]
+  assert [ ! -e "$short_dir" ]
   # svc delete removed the short dir, and with it daemon.json.
   use_offline_registry
   run -0 rdd set running=true --timeout=3m

@@ -113,10 +113,15 @@ widget() { # widget NAME [SPEC-YAML-LINES...]: a Widget manifest on stdout
 }
 
 @test "wait --for=create sees an object created after it started" {
-  rdd ctl wait --for=create widget/late --timeout=60s >"$BATS_TEST_TMPDIR/wait.out" 2>&1 &
+  # kubectl polls for the object; -v=6 logs each answer, so the object is
+  # created only once kubectl has looked for it and found nothing.
+  rdd ctl -v=6 wait --for=create widget/late --timeout=60s >"$BATS_TEST_TMPDIR/wait.out" 2>&1 &
   waiter=$!
+  wait_until 30 grep -q 'widgets/late 404 Not Found' "$BATS_TEST_TMPDIR/wait.out"
   rdd ctl apply -f - <<<"$(widget late 'size: 1')"
   wait "$waiter" || fail "$(cat "$BATS_TEST_TMPDIR/wait.out")"
+  run grep -v '^I[0-9]' "$BATS_TEST_TMPDIR/wait.out"
+  assert_output 'widget.bats.rancherdesktop.io/late condition met'
   # kubectl fails at once when a selector matches nothing yet, so poll that form.
   rdd ctl apply -f - <<<"$(widget later 'color: green')" &
   wait_until 30 rdd ctl wait --for=create widgets --field-selector spec.color=green --timeout=5s

@@ -100,15 +100,16 @@ export function rawRequest(
   ts: TestApiServer,
   method: string,
   path: string,
-  opts: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {},
+  opts: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null; signal?: AbortSignal } = {},
 ): Promise<RawResponse> {
   const headers: Record<string, string> = { ...opts.headers };
   const token = opts.token === undefined ? ts.token : opts.token;
   if (token !== null) headers.Authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(opts.body));
   return new Promise((resolve, reject) => {
-    const req = https.request(`${ts.server.url}${path}`, { method, headers, ca: ts.tls.caCert }, (res) => {
+    const req = https.request(`${ts.server.url}${path}`, { method, headers, ca: ts.tls.caCert, signal: opts.signal }, (res) => {
       const chunks: Buffer[] = [];
+      res.on('error', reject);
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');

@@ -30,7 +30,7 @@ describe('client-node informer', () => {
     });
     await informer.start();
     const names = () => informer.list('default').map((o) => o.metadata?.name).sort();
-    await vi.waitFor(() => expect(names()).toEqual(['ia', 'ib']));
+    await vi.waitFor(() => expect(names()).toEqual(['ia', 'ib']), { timeout: 10_000, interval: 20 });
     const before = Number((await ts.client.list(WIDGET, { namespace: 'default' })).metadata.resourceVersion);
 
     await ts.restart();

@@ -23,6 +23,25 @@ function kubectl(...args: string[]) {
   });
 }
 
+/** Resolves once kubectl, run with -v=6, logs that its watch request was answered. */
+function watchOpened(run: ReturnType<typeof kubectl>): Promise<void> {
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kubectl opened no watch within 30 s:\n${log}`)), 30_000);
+    run.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (/ GET \S+watch=true\S* 200 OK/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void run.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`kubectl exited before it opened a watch:\n${log}`));
+    });
+  });
+}
+
 async function manifest(name: string, body: string): Promise<string> {
   const file = path.join(ts.dir, name);
   await writeFile(file, body);
@@ -95,7 +114,11 @@ describe('kubectl 1.32 against the embedded API server', () => {
   });
 
   it('waits for a jsonpath condition reached by a later status write', async () => {
-    const waiting = kubectl('wait', '--for=jsonpath={.status.phase}=Ready', 'widget/k1', '--timeout=30s');
+    expect((await kubectl('get', 'widget', 'k1', '-o', 'jsonpath={.status.phase}')).stdout).not.toBe('Ready');
+    // -v=6 logs each request once its response headers are in: the write goes
+    // out only after the watch is open, so the watch path is what is tested.
+    const waiting = kubectl('-v=6', 'wait', '--for=jsonpath={.status.phase}=Ready', 'widget/k1', '--timeout=30s');
+    await watchOpened(waiting);
     await ts.client.patch(WIDGET, 'k1', { status: { phase: 'Ready' } }, { type: 'merge', namespace: 'default', subresource: 'status' });
     const done = await waiting;
     expect(done.exitCode, done.stderr).toBe(0);

@@ -10,6 +10,9 @@ describe('defaultBackoff', () => {
   });
 });
 
+/** The queue runs in memory: a few event-loop turns, given room for a loaded 2-core CI. */
+const IN_MEMORY = { timeout: 5_000, interval: 10 };
+
 describe('WorkQueue', () => {
   it('collapses adds of a waiting key into one run', async () => {
     const seen: string[] = [];
@@ -53,11 +56,11 @@ describe('WorkQueue', () => {
       },
     });
     q.add('a');
-    await vi.waitFor(() => expect(runs).toBe(1));
+    await vi.waitFor(() => expect(runs).toBe(1), IN_MEMORY);
     q.add('a');
     q.add('a');
     release();
-    await vi.waitFor(() => expect(runs).toBe(2));
+    await vi.waitFor(() => expect(runs).toBe(2), IN_MEMORY);
     await q.idle();
     expect(maxRunning).toBe(1);
     expect(runs).toBe(2);
@@ -80,7 +83,7 @@ describe('WorkQueue', () => {
       },
     });
     q.add('k');
-    await vi.waitFor(() => expect(attempts).toBe(3));
+    await vi.waitFor(() => expect(attempts).toBe(3), IN_MEMORY);
     expect(delays).toEqual([1, 2]);
   });
 
@@ -96,7 +99,7 @@ describe('WorkQueue', () => {
       },
     });
     q.add('k');
-    await vi.waitFor(() => expect(runs).toBeGreaterThanOrEqual(2));
+    await vi.waitFor(() => expect(runs).toBeGreaterThanOrEqual(2), IN_MEMORY);
     await q.stop();
     const after = runs;
     q.add('k');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,9 +58,14 @@ describe('acquirePidFile', () => {
     lock.release();
   });
 
-  it.each(['', 'garbage\n', '-5\n'])('replaces an unreadable pidfile %j', (content) => {
+  it.each(['', 'garbage\n', '-5\n', '0\n'])('replaces an unreadable pidfile %j', (content) => {
     writeFileSync(paths.pidFile, content);
-    acquirePidFile(paths).release();
+    expect(readPidRecord(paths.pidFile)).toBeUndefined();
+    expect(runningDaemon(paths)).toBeUndefined();
+    const lock = acquirePidFile(paths);
+    expect(readPidRecord(paths.pidFile)).toEqual({ pid: process.pid, start: processStartToken(process.pid) });
+    lock.release();
+    expect(existsSync(paths.pidFile)).toBe(false);
   });
 
   it("release leaves a newer daemon's pidfile alone", () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execaSync } from 'execa';
@@ -11,10 +11,14 @@ import { renderLimaTemplate } from '../../../src/vm/lima/template.js';
 const goldenDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const DAEMON_JSON = '{"registry-mirrors":["http://127.0.0.1:5000"],"debug":true}';
 
-/** Compares with the golden file; UPDATE_GOLDEN=1 rewrites it instead. */
+/**
+ * Compares with the golden file. Only an explicit UPDATE_GOLDEN=1 writes into
+ * the source tree; a missing golden file fails, or deleting one would pass.
+ */
 function expectGolden(name: string, actual: string): void {
   const file = path.join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  expect(existsSync(file), `golden file ${file} is missing: create it with UPDATE_GOLDEN=1`).toBe(true);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
@@ -35,6 +39,10 @@ const cases: { name: string; settings: EngineSettings; platform: NodeJS.Platform
 ];
 
 describe('renderLimaTemplate', () => {
+  it('has a case for every golden file, so none is left unchecked', () => {
+    expect(readdirSync(goldenDir).sort()).toEqual(cases.map((c) => c.name).sort());
+  });
+
   it.each(cases)('$name matches its golden file and is valid YAML', ({ name, settings, platform, arch, daemonJson }) => {
     const paths = platform === 'darwin' ? darwin : linux;
     const rendered = renderLimaTemplate(settings, paths, platform, arch, daemonJson);
