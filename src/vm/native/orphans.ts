@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
+import { pingDockerSocket } from '../docker-ping.js';
 import { processArgv, signalProcess } from './engine-process.js';
 
 /*
@@ -16,6 +17,8 @@ import { processArgv, signalProcess } from './engine-process.js';
 
 /** Stops every running container through the engine, each with `graceSeconds` before SIGKILL, all at once. */
 export async function stopContainers(socketPath: string, graceSeconds: number, log: Logger): Promise<void> {
+  // A hung engine gets no graceful round: the SIGTERM/SIGKILL and the orphan cleanup after it do the job.
+  if (!(await pingDockerSocket(socketPath))) return;
   const docker = new Docker({ socketPath, timeout: (graceSeconds + 10) * 1000 });
   let running: Docker.ContainerInfo[];
   try {

@@ -6,8 +6,8 @@ import { createLogger } from '../../../src/base/log.js';
 import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
 import { pingDockerSocket } from '../../../src/vm/docker-ping.js';
 import { DriverError, type DriverState } from '../../../src/vm/driver.js';
-import { containerdPaths } from '../../../src/vm/native/engine-layout.js';
-import { pingContainerd } from '../../../src/vm/native/engine-ping.js';
+import { containerdPaths } from '../../../src/vm/engine-paths.js';
+import { pingContainerd } from '../../../src/vm/engine-ping.js';
 import { processArgv, readPidFile, signalProcess } from '../../../src/vm/native/engine-process.js';
 import { NativeDriver, type NativeDriverOptions } from '../../../src/vm/native/native-driver.js';
 
@@ -71,7 +71,7 @@ describe('native driver supervision with the real dockerd', () => {
     signalProcess(dockerdPid()!, 'SIGKILL');
 
     await vi.waitFor(() => expect(states.at(-1)?.phase).toBe('crashed'), ENGINE_WAIT);
-    expect(states.map((s) => s.phase)).toEqual(['stopped', 'stopped', 'crashed']);
+    expect(states.map((s) => s.phase)).toEqual(['restarting', 'restarting', 'crashed']);
     expect(states.at(-1)).toMatchObject({ message: expect.stringMatching(/^dockerd died 3 times within 300s; not restarting it; last lines of .*dockerd\.log:\n[\s\S]*no-such-option/) });
     expect(lines.filter((l) => l.includes('engine restart failed'))).toHaveLength(2);
     expect(await d.state()).toMatchObject({ phase: 'crashed' });
@@ -86,14 +86,14 @@ describe('native driver supervision with the real dockerd', () => {
     const { d, lines, states } = driver(PENDING);
     await d.start({ engine: 'moby' });
     signalProcess(dockerdPid()!, 'SIGKILL');
-    await vi.waitFor(() => expect(states).toEqual([{ phase: 'stopped' }]), ENGINE_WAIT);
+    await vi.waitFor(() => expect(states).toEqual([expect.objectContaining({ phase: 'restarting' })]), ENGINE_WAIT);
     const started = lines.filter((l) => l.includes('started engine')).length;
 
     await d.stop();
     await holdsFor(3_000, async () => {
       expect(dockerdPid()).toBeUndefined();
       expect(lines.filter((l) => l.includes('started engine'))).toHaveLength(started);
-      expect(states).toEqual([{ phase: 'stopped' }]);
+      expect(states).toEqual([expect.objectContaining({ phase: 'restarting' })]);
     });
     expect(await pingDockerSocket(paths.dockerSocket)).toBe(false);
     expect(await d.state()).toEqual({ phase: 'stopped' });
@@ -103,7 +103,7 @@ describe('native driver supervision with the real dockerd', () => {
     const { d, lines, states } = driver(PENDING);
     await d.start({ engine: 'moby' });
     signalProcess(dockerdPid()!, 'SIGKILL');
-    await vi.waitFor(() => expect(states).toEqual([{ phase: 'stopped' }]), ENGINE_WAIT);
+    await vi.waitFor(() => expect(states).toEqual([expect.objectContaining({ phase: 'restarting' })]), ENGINE_WAIT);
 
     await d.start({ engine: 'moby' });
     const pid = dockerdPid()!;
@@ -112,7 +112,7 @@ describe('native driver supervision with the real dockerd', () => {
       expect(dockerdPid()).toBe(pid);
       expect(processArgv(pid)?.[0]).toMatch(/dockerd$/);
       expect(lines.filter((l) => l.includes('started engine'))).toHaveLength(started);
-      expect(states).toEqual([{ phase: 'stopped' }]);
+      expect(states).toEqual([expect.objectContaining({ phase: 'restarting' })]);
     });
     expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
     // Left running (and unsupervised) for the next test to adopt.
@@ -149,7 +149,7 @@ describe('native driver supervision with the real containerd', () => {
     signalProcess(before, 'SIGKILL');
 
     await vi.waitFor(() => expect(states.at(-1)).toEqual({ phase: 'running', engine: 'containerd' }), ENGINE_WAIT);
-    expect(states).toEqual([{ phase: 'stopped' }, { phase: 'running', engine: 'containerd' }]);
+    expect(states).toEqual([expect.objectContaining({ phase: 'restarting' }), { phase: 'running', engine: 'containerd' }]);
     const after = readPidFile(c.pidFile)!;
     expect(after).not.toBe(before);
     expect(processArgv(after)?.[0]).toMatch(/containerd$/);
