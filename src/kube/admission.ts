@@ -9,6 +9,8 @@ export interface AdmissionRequest {
   kind: string;
   /** 'status' for writes through the status subresource; hooks usually ignore those. */
   subResource?: string;
+  /** The request's `fieldManager` query parameter, when it has one: who says it writes. */
+  fieldManager?: string;
   name: string;
   namespace?: string;
   /** The object as it will be stored (CREATE/UPDATE). Mutating hooks may change it in place. */

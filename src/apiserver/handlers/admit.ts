@@ -87,6 +87,7 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
     version: rr.version.name,
     kind: rr.resource.kind,
     subResource: rr.subresource,
+    fieldManager: rr.query.get('fieldManager') ?? undefined,
     name: object.metadata.name ?? '',
     namespace: rr.resource.namespaced ? rr.namespace : undefined,
     object,

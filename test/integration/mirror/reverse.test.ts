@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../../../src/kube/resources.js';
 import type { Condition, KubeObject } from '../../../src/kube/types.js';
 import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
+import { ENGINE_CONTROLLER_MANAGER } from '../../../src/kube/app.js';
 import { imageMirrorName, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 import { NS, WAIT, mirrorProbes, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
 
@@ -70,11 +71,12 @@ describe('engine mirror: API-side deletes and spec.state', () => {
     await gone(VOLUME, name);
     expect(await engineHas('volume', 'inspect', 'My_Vol_Ume')).toBe(false);
 
-    await h.client.create(VOLUME, {
-      apiVersion: apiVersionOf(VOLUME),
-      kind: 'Volume',
-      metadata: { name: 'skeleton', namespace: NS, finalizers: [MIRROR_FINALIZER] },
-    });
+    // A mirror the engine wrote before it knew the name (only the engine controller may create mirrors).
+    await h.client.create(
+      VOLUME,
+      { apiVersion: apiVersionOf(VOLUME), kind: 'Volume', metadata: { name: 'skeleton', namespace: NS, finalizers: [MIRROR_FINALIZER] } },
+      { fieldManager: ENGINE_CONTROLLER_MANAGER },
+    );
     await h.client.delete(VOLUME, 'skeleton', { namespace: NS });
     await gone(VOLUME, 'skeleton');
   });

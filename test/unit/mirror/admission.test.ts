@@ -54,4 +54,11 @@ describe('mirror admission', () => {
   it('lets the engine write Container status through /status', () => {
     expect(hook('Container').validate!(update('Container', { state: 'unknown' }, { state: 'bogus' }, 'status'))).toBeUndefined();
   });
+
+  it.each(['Container', 'Image', 'Volume'])('lets only the engine controller create a %s mirror', (kind) => {
+    const create = (fieldManager?: string): AdmissionRequest => ({ ...update(kind, undefined, {}), operation: 'CREATE', oldObject: undefined, fieldManager });
+    expect(() => hook(kind).validate!(create())).toThrow(new RegExp(`${kind} rancher-desktop/x: ${kind} objects mirror the engine and are created only by it; use docker`));
+    expect(() => hook(kind).validate!(create('kubectl-create'))).toThrow(AdmissionDenied);
+    expect(hook(kind).validate!(create('rdd-engine-controller'))).toBeUndefined();
+  });
 });
