@@ -1,45 +1,54 @@
 export interface CrashPolicyOptions {
-  /** Give up after this many deaths within `windowMs`. */
+  /** Give up after this many crashes in a row. */
   maxDeaths?: number;
-  windowMs?: number;
-  /** First restart delay; doubles with each death in the window. */
+  /** An engine that ran at least this long after it answered was stable: its death starts a new count. */
+  stableAfterMs?: number;
+  /** First restart delay; doubles with each crash in a row. */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  now?: () => number;
 }
 
 export type CrashVerdict = { giveUp: true; deaths: number } | { giveUp: false; deaths: number; delayMs: number };
 
-/** Restart backoff for a supervised engine: 1 s, 2 s, 4 s … and a give-up after N deaths in a window. */
+/**
+ * Restart backoff for a supervised engine, shaped like Docker's restart
+ * policy: the delay starts at 100 ms and doubles with each crash in a row, and
+ * an engine that ran stably before it died starts a new count. Docker calls a
+ * container stable after 10 s; an engine is stable once it has answered on its
+ * socket and run for a second, because what makes an engine crash-loop (a
+ * config it rejects, storage it cannot open, a missing binary or device) stops
+ * it before it answers. So a crash loop gives up after N crashes in a row, and
+ * an engine that is killed now and then (OOM, a user's kill) is always
+ * restarted at once.
+ */
 export class CrashPolicy {
-  private deaths: number[] = [];
+  private deaths = 0;
   private readonly maxDeaths: number;
-  private readonly windowMs: number;
+  private readonly stableAfterMs: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly now: () => number;
 
   constructor(options: CrashPolicyOptions = {}) {
     this.maxDeaths = options.maxDeaths ?? 5;
-    this.windowMs = options.windowMs ?? 5 * 60_000;
-    this.baseDelayMs = options.baseDelayMs ?? 1000;
+    this.stableAfterMs = options.stableAfterMs ?? 1000;
+    this.baseDelayMs = options.baseDelayMs ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
-    this.now = options.now ?? Date.now;
   }
 
-  recordDeath(): CrashVerdict {
-    const now = this.now();
-    this.deaths = [...this.deaths.filter((t) => now - t < this.windowMs), now];
-    const deaths = this.deaths.length;
-    if (deaths >= this.maxDeaths) return { giveUp: true, deaths };
-    return { giveUp: false, deaths, delayMs: Math.min(this.baseDelayMs * 2 ** (deaths - 1), this.maxDelayMs) };
+  /** `ranMs`: how long the engine ran between answering on its socket and its death (0 for a failed start). */
+  recordDeath(ranMs: number): CrashVerdict {
+    if (ranMs >= this.stableAfterMs) this.deaths = 0;
+    this.deaths++;
+    if (this.deaths >= this.maxDeaths) return { giveUp: true, deaths: this.deaths };
+    return { giveUp: false, deaths: this.deaths, delayMs: Math.min(this.baseDelayMs * 2 ** (this.deaths - 1), this.maxDelayMs) };
   }
 
   reset(): void {
-    this.deaths = [];
+    this.deaths = 0;
   }
 
-  get window(): number {
-    return this.windowMs;
+  /** Said in messages: what "in a row" means. */
+  get stableAfter(): number {
+    return this.stableAfterMs;
   }
 }

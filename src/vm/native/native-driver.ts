@@ -39,6 +39,8 @@ const CONTAINER_STOP_SECONDS = 10;
 interface Supervised {
   layout: EngineLayout;
   pid: number;
+  /** When supervision of this process began: how long it ran decides whether its death is a crash loop. */
+  since: number;
 }
 
 /**
@@ -94,7 +96,7 @@ export class NativeDriver implements VmDriver {
       if (adopted !== undefined) this.log.info('adopting running engine', { engine: settings.engine, pid: adopted });
       const pid = adopted ?? (await this.launch(layout));
       await this.waitReady(layout, pid, signal);
-      this.supervise({ layout, pid });
+      this.supervise({ layout, pid, since: Date.now() });
     });
   }
 
@@ -124,6 +126,12 @@ export class NativeDriver implements VmDriver {
   async state(): Promise<DriverState> {
     if (this.crashed !== undefined) return { phase: 'crashed', message: this.crashed };
     if (this.restarting !== undefined) return { phase: 'restarting', message: this.restarting };
+    // Dead, but the liveness check has not seen it yet: still this driver's to restart (a start
+    // from outside now would reset the crash accounting).
+    const supervised = this.supervised;
+    if (supervised && !isEngineProcess(supervised.layout, supervised.pid)) {
+      return { phase: 'restarting', message: `${supervised.layout.programs[0]} exited; restarting it` };
+    }
     for (const engine of ENGINES) {
       if (findEngineProcess(engineLayout(engine, this.paths)) !== undefined) return { phase: 'running', engine };
     }
@@ -302,10 +310,10 @@ export class NativeDriver implements VmDriver {
   private async onDeath(dead: Supervised, epoch: number): Promise<void> {
     clearInterval(this.livenessTimer);
     this.supervised = undefined;
-    const verdict = this.policy.recordDeath();
+    const verdict = this.policy.recordDeath(Date.now() - dead.since);
     const program = dead.layout.programs[0];
     if (verdict.giveUp) {
-      const message = `${program} died ${verdict.deaths} times within ${this.policy.window / 1000}s; not restarting it${await this.logTail(dead.layout)}`;
+      const message = `${program} died ${verdict.deaths} times in a row, each within ${this.policy.stableAfter / 1000}s of answering; not restarting it${await this.logTail(dead.layout)}`;
       if (epoch !== this.epoch) return; // stopped or restarted meanwhile
       this.restarting = undefined;
       this.crashed = message;
@@ -316,7 +324,7 @@ export class NativeDriver implements VmDriver {
       return;
     }
     this.log.warn('engine died, restarting', { engine: dead.layout.engine, pid: dead.pid, inMs: verdict.delayMs });
-    this.restarting = `${program} exited (${verdict.deaths} time${verdict.deaths > 1 ? 's' : ''} within ${this.policy.window / 1000}s); restarting it in ${verdict.delayMs / 1000}s`;
+    this.restarting = `${program} exited (crash ${verdict.deaths} in a row); restarting it in ${verdict.delayMs / 1000}s`;
     this.emit({ phase: 'restarting', message: this.restarting });
     this.restartTimer = setTimeout(() => {
       void this.lock.run(async () => {
@@ -326,11 +334,12 @@ export class NativeDriver implements VmDriver {
           await this.waitReady(dead.layout, pid, undefined);
           if (epoch !== this.epoch) return;
           this.restarting = undefined;
-          this.supervise({ layout: dead.layout, pid });
+          this.supervise({ layout: dead.layout, pid, since: Date.now() });
           this.emit({ phase: 'running', engine: dead.layout.engine });
         } catch (err) {
           this.log.warn('engine restart failed', { engine: dead.layout.engine, error: err });
-          if (epoch === this.epoch) void this.onDeath(dead, epoch);
+          // A restart that fails counts as a crash right after a start.
+          if (epoch === this.epoch) void this.onDeath({ ...dead, since: Date.now() }, epoch);
         }
       });
     }, verdict.delayMs);

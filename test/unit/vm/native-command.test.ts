@@ -97,35 +97,31 @@ describe('mountsUnder', () => {
 });
 
 describe('CrashPolicy', () => {
-  it('backs off 1 s, 2 s, 4 s, 8 s and gives up at the fifth death in the window', () => {
-    let now = 0;
-    const policy = new CrashPolicy({ now: () => now });
-    const verdicts = Array.from({ length: 5 }, () => {
-      now += 1000;
-      return policy.recordDeath();
-    });
+  it('backs off 100 ms, 200 ms, 400 ms, 800 ms and gives up at the fifth crash in a row', () => {
+    const policy = new CrashPolicy();
+    const verdicts = Array.from({ length: 5 }, () => policy.recordDeath(500));
     expect(verdicts).toEqual([
-      { giveUp: false, deaths: 1, delayMs: 1000 },
-      { giveUp: false, deaths: 2, delayMs: 2000 },
-      { giveUp: false, deaths: 3, delayMs: 4000 },
-      { giveUp: false, deaths: 4, delayMs: 8000 },
+      { giveUp: false, deaths: 1, delayMs: 100 },
+      { giveUp: false, deaths: 2, delayMs: 200 },
+      { giveUp: false, deaths: 3, delayMs: 400 },
+      { giveUp: false, deaths: 4, delayMs: 800 },
       { giveUp: true, deaths: 5 },
     ]);
   });
 
-  it('forgets deaths older than the window, and on reset', () => {
-    let now = 0;
-    const policy = new CrashPolicy({ now: () => now, windowMs: 10_000, maxDeaths: 2 });
-    expect(policy.recordDeath()).toMatchObject({ giveUp: false, deaths: 1 });
-    now = 20_000;
-    expect(policy.recordDeath()).toMatchObject({ giveUp: false, deaths: 1 });
+  it('counts the death of an engine that ran stably as a first crash again, and forgets on reset', () => {
+    const policy = new CrashPolicy({ stableAfterMs: 10_000, maxDeaths: 2 });
+    expect(policy.recordDeath(500)).toMatchObject({ giveUp: false, deaths: 1 });
+    // Killed now and then, never in a loop: always restarted at once.
+    for (let i = 0; i < 10; i++) expect(policy.recordDeath(10_000)).toEqual({ giveUp: false, deaths: 1, delayMs: 100 });
+    expect(policy.recordDeath(500)).toEqual({ giveUp: true, deaths: 2 });
     policy.reset();
-    expect(policy.recordDeath()).toEqual({ giveUp: false, deaths: 1, delayMs: 1000 });
+    expect(policy.recordDeath(0)).toEqual({ giveUp: false, deaths: 1, delayMs: 100 });
   });
 
   it('caps the delay', () => {
     const policy = new CrashPolicy({ maxDeaths: 100, maxDelayMs: 30_000 });
-    const delays = Array.from({ length: 8 }, () => policy.recordDeath()).map((v) => ('delayMs' in v ? v.delayMs : 0));
+    const delays = Array.from({ length: 12 }, () => policy.recordDeath(0)).map((v) => ('delayMs' in v ? v.delayMs : 0));
     expect(delays.at(-1)).toBe(30_000);
   });
 });

@@ -1,0 +1,154 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { applyAppSpec } from '../../../src/cli/app/apply-spec.js';
+import { createLogger, silentLogger } from '../../../src/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
+import type { Controller } from '../../../src/controllers/controller.js';
+import { daemonAdmission, daemonControllers } from '../../../src/daemon/components.js';
+import type { AppObject } from '../../../src/kube/app.js';
+import { findCondition } from '../../../src/kube/conditions.js';
+import { Informer } from '../../../src/kube/informer.js';
+import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME } from '../../../src/kube/resources.js';
+import type { KubeObject } from '../../../src/kube/types.js';
+import { readPidFile, signalProcess } from '../../../src/vm/native/engine-process.js';
+import { NativeDriver } from '../../../src/vm/native/native-driver.js';
+import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
+import { startRegistry, type TestRegistry } from '../../support/registry.js';
+
+/*
+ * Engine faults through the daemon's real composition (API server, admission,
+ * the shared App informer, the App and engine controllers, the native driver
+ * and a real dockerd), each named after the finding it keeps fixed.
+ */
+
+const NS = 'rancher-desktop';
+const WAIT = { timeout: 90_000, interval: 100 };
+let home: string;
+let paths: InstancePaths;
+let registry: TestRegistry;
+let server: TestApiServer;
+let controllers: Controller[] = [];
+let daemonJson: string;
+
+const docker = (...args: string[]) =>
+  execa('docker', ['--host', `unix://${paths.dockerSocket}`, ...args], { env: { DOCKER_CONFIG: home } }).then((r) => r.stdout.trim());
+const getApp = () => server.client.get<AppObject>(APP, APP_NAME);
+const condition = async (type: string) => findCondition((await getApp()).status?.conditions, type);
+const spawns = () => (readFileSync(path.join(paths.logDir, 'dockerd.log'), 'utf8').match(/ rdd starts: /g) ?? []).length;
+
+async function connected(): Promise<void> {
+  await vi.waitFor(async () => expect(await condition('ContainerEngineReady')).toMatchObject({ status: 'True', reason: 'Connected' }), WAIT);
+}
+
+/** Checks `check` continuously for `ms`: how a test proves that something does NOT happen, within a bounded window. */
+async function holdsFor(ms: number, check: () => Promise<void> | void): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await check();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  home = mkdtempSync('/tmp/rdd-engine-faults.');
+  paths = instancePaths('eflt', { home, env: {} });
+  mkdirSync(paths.shortDir, { recursive: true });
+  process.env.DOCKER_CONFIG = path.join(home, 'docker-config');
+  registry = await startRegistry();
+  daemonJson = JSON.stringify({ 'registry-mirrors': [registry.url] });
+  writeFileSync(paths.daemonJson, daemonJson);
+  server = await startTestApiServer({ admission: daemonAdmission() });
+  controllers = daemonControllers({ client: server.client, paths, log: process.env.RDD_TEST_LOG ? createLogger({ level: 'debug', write: (l) => appendFileSync(process.env.RDD_TEST_LOG!, l + '\n') }) : silentLogger });
+  for (const c of controllers) await c.start();
+  await applyAppSpec(server.client, { running: true }, { dryRun: false });
+  await connected();
+  await docker('pull', 'busybox');
+});
+
+afterAll(async () => {
+  for (const c of [...controllers].reverse()) await c.stop();
+  const driver = new NativeDriver({ paths, log: silentLogger });
+  await driver.remove();
+  await server?.stop();
+  await registry?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('fault: every engine crash wipes all mirrors', () => {
+  it('engine SIGKILL x5 with creates and deletes between kills: uids kept, no DELETE+ADD, containers still running', async () => {
+    const running: string[] = [];
+    for (let i = 0; i < 3; i++) running.push(await docker('run', '-d', '--name', `crash-${i}`, 'busybox', 'sleep', '3600'));
+    await docker('volume', 'create', 'crash-vol');
+    await vi.waitFor(async () => expect((await server.client.list(CONTAINER, { namespace: NS })).items.length).toBeGreaterThanOrEqual(3), WAIT);
+    const uids = new Map<string, string>();
+    for (const ref of [CONTAINER, IMAGE, VOLUME]) for (const o of (await server.client.list(ref, { namespace: NS })).items) uids.set(`${ref.kind}/${o.metadata.name}`, o.metadata.uid!);
+    const deletions: string[] = [];
+    const watchers = [CONTAINER, IMAGE, VOLUME].map((ref) => {
+      const informer = new Informer<KubeObject>(server.client, ref, { namespace: NS, log: silentLogger });
+      informer.on((type, obj) => type === 'DELETED' && deletions.push(`${ref.kind}/${obj.metadata.name}`));
+      return informer;
+    });
+    await Promise.all(watchers.map((w) => w.start()));
+    try {
+      const created: string[] = [];
+      for (let kill = 0; kill < 5; kill++) {
+        const pid = readPidFile(paths.dockerPidFile)!;
+        signalProcess(pid, 'SIGKILL');
+        await vi.waitFor(() => expect(readPidFile(paths.dockerPidFile)).not.toBe(pid), WAIT);
+        await connected();
+        created.push(await docker('create', '--name', `between-${kill}`, 'busybox', 'true'));
+      }
+      await docker('rm', created[0]);
+      for (const id of running) expect(await docker('inspect', '--format', '{{.State.Status}}', id)).toBe('running');
+      await vi.waitFor(async () => {
+        const names = (await server.client.list(CONTAINER, { namespace: NS })).items.map((o) => o.metadata.name);
+        expect(names).toEqual(expect.arrayContaining([...running, ...created.slice(1)]));
+        expect(names).not.toContain(created[0]);
+      }, WAIT);
+      for (const ref of [CONTAINER, IMAGE, VOLUME]) {
+        for (const o of (await server.client.list(ref, { namespace: NS })).items) {
+          const before = uids.get(`${ref.kind}/${o.metadata.name}`);
+          if (before) expect(o.metadata.uid, `${ref.kind}/${o.metadata.name}`).toBe(before);
+        }
+      }
+      // The only deletion any watcher saw is the container removed on purpose.
+      expect(deletions).toEqual([`Container/${created[0]}`]);
+    } finally {
+      await Promise.all(watchers.map((w) => w.stop()));
+    }
+  });
+});
+
+describe('fault: no backoff, hot restart loop', () => {
+  it('an invalid daemon.json fails the start once, says why, and is not retried until the user asks again', async () => {
+    await applyAppSpec(server.client, { running: false }, { dryRun: false });
+    await vi.waitFor(async () => expect(await condition('Running')).toMatchObject({ reason: 'Stopped' }), WAIT);
+    writeFileSync(paths.daemonJson, JSON.stringify({ 'bogus-key': true }));
+    const before = spawns();
+    const outcome = await applyAppSpec(server.client, { running: true }, { dryRun: false });
+    const generation = outcome.kind === 'applied' ? outcome.app.metadata.generation : undefined;
+    await vi.waitFor(
+      async () => expect(await condition('Running')).toMatchObject({ status: 'False', reason: 'StartFailed', observedGeneration: generation }),
+      WAIT,
+    );
+    expect((await condition('Running'))?.message).toMatch(/bogus-key/);
+    // Both controllers have reported the failure; from here on nothing may write.
+    await vi.waitFor(async () => {
+      expect((await condition('ContainerEngineReady'))?.message).toMatch(/StartFailed/);
+      expect(await condition('Settled')).toMatchObject({ status: 'False', reason: 'StartFailed' });
+    }, WAIT);
+    const version = (await getApp()).metadata.resourceVersion;
+    await holdsFor(5000, async () => {
+      expect(spawns() - before).toBe(1);
+      expect((await getApp()).metadata.resourceVersion).toBe(version);
+    });
+    // Fixed by the user, then `rdd set running=true` again: retried without a stop first.
+    writeFileSync(paths.daemonJson, daemonJson);
+    await applyAppSpec(server.client, { running: true }, { dryRun: false });
+    await vi.waitFor(async () => expect(await condition('Running')).toMatchObject({ status: 'True', reason: 'Started' }), WAIT);
+    await connected();
+    expect(spawns() - before).toBe(2);
+  });
+});
