@@ -7,6 +7,7 @@ import type { ErrorTarget } from './errors.js';
 import type { Registry, ResourceInfo, VersionInfo } from './registry.js';
 import type { JSONSchemaProps } from '../kube/json-schema.js';
 import type { ObjectKey, Store } from './store/store.js';
+import { dryRunParam } from './query.js';
 
 /** What every handler shares for the life of the server. */
 export interface ServerContext {
@@ -58,6 +59,10 @@ export function present(rr: ResourceRequest, obj: KubeObject): KubeObject {
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
 }
 
-export function isDryRun(rr: ResourceRequest): boolean {
-  return rr.query.getAll('dryRun').includes('All');
+const OPTIONS_KIND = { POST: 'CreateOptions', PUT: 'UpdateOptions', PATCH: 'PatchOptions', DELETE: 'DeleteOptions' } as const;
+
+/** Whether this write is a dry run (`?dryRun=All`, or `extra` from a DeleteOptions body); an unknown directive is a 422. */
+export function isDryRun(rr: ResourceRequest, extra: string[] = []): boolean {
+  const method = (rr.req.method ?? 'POST') as keyof typeof OPTIONS_KIND;
+  return dryRunParam([...rr.query.getAll('dryRun'), ...extra], OPTIONS_KIND[method] ?? 'CreateOptions');
 }

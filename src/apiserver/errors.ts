@@ -76,6 +76,13 @@ export const gone = (message: string): StatusError => new StatusError(410, 'Expi
 export const tooOld = (requested: number, oldest: number): StatusError =>
   gone(`too old resource version: ${requested} (${oldest})`);
 
+/** A resourceVersion the store has not reached: kube's watch cache gives up with 504 and asks to retry. */
+export const tooLarge = (requested: number, current: number): StatusError =>
+  new StatusError(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+
 export const forbidden = (t: ErrorTarget, why: string): StatusError =>
   new StatusError(403, 'Forbidden', `${qualifiedResource(t)} "${t.name ?? ''}" is forbidden: ${why}`, details(t));
 

@@ -28,3 +28,8 @@ export function selectorPredicate(rr: ResourceRequest): Predicate {
     throw err;
   }
 }
+
+/** Whether the request filters by labels or fields at all. */
+export function hasSelectors(rr: ResourceRequest): boolean {
+  return Boolean(rr.query.get('labelSelector') || rr.query.get('fieldSelector'));
+}

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResourceRequest, ServerContext } from './context.js';
+import { isDryRun, type ResourceRequest, type ServerContext } from './context.js';
 import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './discovery.js';
 import { methodNotAllowed, pathNotFound } from './errors.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
@@ -9,6 +9,7 @@ import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
 import { sendJson } from './http.js';
 import { groupVersionDocument, openapiIndex } from './openapi.js';
+import { boolParam } from './query.js';
 
 type Handler = (rr: ResourceRequest) => void | Promise<void>;
 
@@ -17,7 +18,7 @@ const OBJECT_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUp
 const STATUS_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUpdate, PATCH: handlePatch };
 
 function collectionHandler(method: string, query: URLSearchParams): Handler | undefined {
-  if (method === 'GET') return ['true', '1'].includes(query.get('watch') ?? '') ? handleWatch : handleList;
+  if (method === 'GET') return boolParam(query, 'watch') ? handleWatch : handleList;
   if (method === 'POST') return handleCreate;
   if (method === 'DELETE') return handleDeleteCollection;
   return undefined;
@@ -123,7 +124,7 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
     handler = (parsed.subresource ? STATUS_HANDLERS : OBJECT_HANDLERS)[method];
   }
   if (!handler) throw methodNotAllowed(method);
-  await handler({
+  const rr: ResourceRequest = {
     ctx,
     req,
     res,
@@ -133,5 +134,8 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
     namespace: parsed.namespace,
     name: parsed.name,
     subresource: parsed.subresource,
-  });
+  };
+  // A bad dryRun directive is refused before anything is read or written.
+  if (method !== 'GET') isDryRun(rr);
+  await handler(rr);
 }

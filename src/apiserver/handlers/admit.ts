@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, StatusCause } from '../../kube/types.js';
 import { AdmissionDenied, type AdmissionOperation, type AdmissionRequest } from '../../kube/admission.js';
-import { apiVersionOf, keyOf, schemaOf, targetOf, type ResourceRequest } from '../context.js';
+import { apiVersionOf, isDryRun, keyOf, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { isReleased } from '../deletion.js';
 import { alreadyExists, badRequest, conflict, invalid, StatusError } from '../errors.js';
 import { validateMetadata } from '../metadata-validation.js';
@@ -91,7 +91,7 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
     namespace: rr.resource.namespaced ? rr.namespace : undefined,
     object,
     oldObject: live,
-    dryRun: rr.query.getAll('dryRun').includes('All'),
+    dryRun: isDryRun(rr),
   };
   await runHooks(rr, request, 'mutate');
   const causes: StatusCause[] = [];
@@ -147,7 +147,7 @@ function withoutVolatile(obj: KubeObject): unknown {
  * the last finalizer of an object being deleted deletes it: MODIFIED, then DELETED.
  */
 export function persist(rr: ResourceRequest, object: KubeObject, live: KubeObject | undefined): KubeObject {
-  if (rr.query.getAll('dryRun').includes('All')) return object;
+  if (isDryRun(rr)) return object;
   if (live && isDeepStrictEqual(withoutVolatile(live), withoutVolatile(object))) return live;
   const key = keyOf(rr, object.metadata.name ?? '', object.metadata.namespace);
   try {

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/types.js';
-import { apiVersionOf, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
+import { apiVersionOf, isDryRun, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
 import { deleteObject } from '../deletion.js';
 import { conflict } from '../errors.js';
 import { decodeObject, readBody, sendJson } from '../http.js';
@@ -66,7 +66,7 @@ async function deleteOne(rr: ResourceRequest, live: KubeObject, dryRun: boolean)
 }
 
 function dryRunOf(rr: ResourceRequest, opts: DeleteOptions): boolean {
-  return rr.query.getAll('dryRun').includes('All') || (opts.dryRun ?? []).includes('All');
+  return isDryRun(rr, Array.isArray(opts.dryRun) ? opts.dryRun : []);
 }
 
 export async function handleDelete(rr: ResourceRequest): Promise<void> {

@@ -11,6 +11,7 @@ import { admit, checkUnknownFields, persist } from './admit.js';
 import { nowTimestamp } from '../timestamp.js';
 import { asObject, fieldManager, prepareUpdate } from './prepare.js';
 import { getObject } from './read.js';
+import { boolParam } from '../query.js';
 import { createObject } from './write.js';
 
 const MERGE = 'application/merge-patch+json';
@@ -55,7 +56,7 @@ function conflictError(rr: ResourceRequest, err: ApplyConflictError): StatusErro
 }
 
 async function applyOnce(rr: ResourceRequest, applied: KubeObject, manager: string): Promise<{ code: number; obj: KubeObject }> {
-  const force = rr.query.get('force') === 'true';
+  const force = boolParam(rr.query, 'force');
   const live = rr.ctx.store.get(keyOf(rr, rr.name ?? ''));
   const input = { applied: structuredClone(applied), manager, force, schema: schemaOf(rr), subresource: rr.subresource };
   let merged: KubeObject;
