@@ -9,6 +9,9 @@ const SUBDOMAIN_MSG =
 const LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
+/** kube caps the annotations of one object at 256 KiB (keys and values together). */
+const TOTAL_ANNOTATION_BYTES = 256 * 1024;
+
 const invalidValue = (field: string, value: string, message: string): StatusCause => ({
   reason: 'FieldValueInvalid',
   field,
@@ -29,8 +32,14 @@ export function validateMetadata(obj: KubeObject, dnsLabel: boolean): StatusCaus
     if (typeof value !== 'string') causes.push(invalidValue('metadata.labels', String(value), 'must be a string'));
     else for (const msg of labelValueErrors(value)) causes.push(invalidValue('metadata.labels', value, msg));
   }
+  let annotationBytes = 0;
   for (const [key, value] of Object.entries(obj.metadata.annotations ?? {})) {
+    for (const msg of qualifiedNameErrors(key.toLowerCase())) causes.push(invalidValue('metadata.annotations', key, msg));
     if (typeof value !== 'string') causes.push(invalidValue(`metadata.annotations.${key}`, String(value), 'must be a string'));
+    else annotationBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (annotationBytes > TOTAL_ANNOTATION_BYTES) {
+    causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: `Too long: may not be more than ${TOTAL_ANNOTATION_BYTES} bytes` });
   }
   return causes;
 }

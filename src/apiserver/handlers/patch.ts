@@ -27,7 +27,8 @@ function applyPatch(type: string, live: KubeObject, patch: unknown): Record<stri
   try {
     result = type === JSON_PATCH ? applyJsonPatch(structuredClone(live), patch) : applyMergePatch(structuredClone(live), patch);
   } catch (err) {
-    if (err instanceof PatchError) throw badRequest(err.message);
+    // A malformed patch is a bad request; a well-formed one that does not apply (a failed test) is 422, as kube answers.
+    if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new StatusError(422, 'Invalid', err.message);
     throw err;
   }
   if (!result || typeof result !== 'object' || Array.isArray(result)) throw badRequest('the patch did not produce an object');
@@ -78,14 +79,15 @@ async function applyOnce(rr: ResourceRequest, applied: KubeObject, manager: stri
 async function readApplied(rr: ResourceRequest, warnings: string[]): Promise<{ applied: KubeObject; manager: string }> {
   const manager = rr.query.get('fieldManager');
   if (!manager) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-  const body = decodeObject(await readBody(rr.req, rr.ctx.maxBodyBytes), true);
+  const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
+  const body = decodeObject(raw, true);
   if (!body.apiVersion || !body.kind) throw badRequest('apiVersion and kind must be set in an apply patch');
   const applied = asObject(rr, body);
   if (applied.metadata.name && applied.metadata.name !== rr.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rr.name})`);
   }
   applied.metadata.name = rr.name;
-  checkUnknownFields(rr, applied, warnings);
+  checkUnknownFields(rr, applied, warnings, raw.toString('utf8'));
   return { applied, manager };
 }
 

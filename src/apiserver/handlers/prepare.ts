@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, targetOf, type ResourceRequest } from '../context.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { badRequest, forbidden, invalid, notFound } from '../errors.js';
 import { checkMetadataTypes } from '../metadata-validation.js';
 import { NAMESPACES } from '../registry.js';
 import { nowTimestamp } from '../timestamp.js';
@@ -91,6 +91,11 @@ export function prepareUpdate(rr: ResourceRequest, live: KubeObject, incoming: K
   }
   const meta = incoming.metadata;
   const kept = live.metadata;
+  if (meta.uid && meta.uid !== kept.uid) {
+    throw invalid({ ...targetOf(rr, kept.name), kind: rr.resource.kind }, [
+      { reason: 'FieldValueInvalid', field: 'metadata.uid', message: `Invalid value: ${JSON.stringify(meta.uid)}: field is immutable` },
+    ]);
+  }
   meta.uid = kept.uid;
   meta.name = kept.name;
   meta.creationTimestamp = kept.creationTimestamp;
