@@ -27,7 +27,7 @@ function apiResources(resources: ResourceInfo[], version: string): unknown[] {
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: r.group === '' ? VERBS_NAMESPACE : VERBS_CUSTOM,
+      verbs: r.verbs ?? (r.group === '' ? VERBS_NAMESPACE : VERBS_CUSTOM),
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
     });

@@ -4,8 +4,8 @@ import { badRequest } from './errors.js';
 /*
  * kubectl's typed commands (`kubectl create namespace foo`) send built-in
  * objects as Kubernetes protobuf: the magic "k8s\0", then a runtime.Unknown
- * whose `raw` is the object. Only Namespaces are built in here, so this
- * decodes a Namespace's writable fields and nothing else.
+ * whose `raw` is the object. This decodes the writable fields of the
+ * built-in kinds kubectl creates that way, and nothing else.
  */
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -89,20 +89,57 @@ function objectMeta(f: Fields | undefined): ObjectMeta {
   return meta;
 }
 
-/** Decodes a protobuf-encoded Namespace; 415 for any other kind is the caller's job. */
-export function decodeProtobufNamespace(body: Buffer): KubeObject {
+type Decoder = (raw: Fields) => { metadata: ObjectMeta; spec?: Record<string, unknown> };
+
+function resourceAttributes(f: Fields): Record<string, string> {
+  const names = ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
+  const out: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const value = str(f, i + 1);
+    if (value) out[name] = value;
+  });
+  return out;
+}
+
+/** The writable fields of each built-in kind kubectl sends as protobuf, by their generated.proto field numbers. */
+const DECODERS: Record<string, Decoder> = {
+  Namespace(raw) {
+    const spec = msg(raw, 2);
+    const finalizers = spec ? strs(spec, 1) : [];
+    return { metadata: objectMeta(msg(raw, 1)), ...(finalizers.length ? { spec: { finalizers } } : {}) };
+  },
+  SelfSubjectAccessReview(raw) {
+    const spec = msg(raw, 2) ?? new Map();
+    const res = msg(spec, 1);
+    const nonRes = msg(spec, 2);
+    return {
+      metadata: objectMeta(msg(raw, 1)),
+      spec: {
+        ...(res ? { resourceAttributes: resourceAttributes(res) } : {}),
+        ...(nonRes ? { nonResourceAttributes: { path: str(nonRes, 1) ?? '', verb: str(nonRes, 2) ?? '' } } : {}),
+      },
+    };
+  },
+  SelfSubjectRulesReview(raw) {
+    const spec = msg(raw, 2);
+    return { metadata: objectMeta(msg(raw, 1)), spec: { namespace: (spec && str(spec, 1)) ?? '' } };
+  },
+  SelfSubjectReview(raw) {
+    return { metadata: objectMeta(msg(raw, 1)) };
+  },
+};
+
+/** The built-in kinds a protobuf body may carry. */
+export const PROTOBUF_KINDS = Object.keys(DECODERS);
+
+/** Decodes a protobuf-encoded built-in object (a runtime.Unknown around it); 400 for anything else. */
+export function decodeProtobuf(body: Buffer): KubeObject {
   if (!body.subarray(0, 4).equals(MAGIC)) throw badRequest('protobuf body lacks the "k8s\\0" prefix');
   const unknown = fields(body.subarray(4));
   const typeMeta = msg(unknown, 1);
-  const kind = typeMeta && str(typeMeta, 2);
-  if (kind !== 'Namespace') throw badRequest(`protobuf bodies are accepted for Namespaces only, not ${kind ?? 'this object'}`);
-  const raw = msg(unknown, 2) ?? new Map();
-  const spec = msg(raw, 2);
-  const finalizers = spec ? strs(spec, 1) : [];
-  return {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: objectMeta(msg(raw, 1)),
-    ...(finalizers.length ? { spec: { finalizers } } : {}),
-  };
+  const apiVersion = (typeMeta && str(typeMeta, 1)) ?? '';
+  const kind = (typeMeta && str(typeMeta, 2)) ?? '';
+  const decode = DECODERS[kind];
+  if (!decode) throw badRequest(`protobuf bodies are accepted for ${PROTOBUF_KINDS.join(', ')} only, not ${kind || 'this object'}`);
+  return { apiVersion, kind, ...decode(msg(unknown, 2) ?? new Map()) };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../kube/types.js';
 import type { JSONSchemaProps, PrinterColumn } from '../kube/json-schema.js';
+import { REVIEWS, type ReviewAnswer } from './reviews.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
 
@@ -31,6 +32,10 @@ export interface ResourceInfo {
   storageKey: string;
   /** Namespaces and CRDs: served without a schema. */
   builtin: boolean;
+  /** Discovery verbs when not the usual set. */
+  verbs?: string[];
+  /** A review (create-only, answered and never stored). */
+  review?: ReviewAnswer;
 }
 
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
@@ -155,9 +160,14 @@ export async function loadCrdFiles(dir: string): Promise<KubeObject[]> {
   return crds;
 }
 
+/** What every server serves besides CRDs. */
+function builtins(): ResourceInfo[] {
+  return [NAMESPACES, CRDS, ...REVIEWS];
+}
+
 /** The set of served resources, rebuilt whenever the stored CRDs change. */
 export class Registry {
-  private resources: ResourceInfo[] = [NAMESPACES, CRDS];
+  private resources: ResourceInfo[] = builtins();
 
   /** Replaces the custom resources with those of `crds` (malformed ones are reported, not served). */
   setCrds(crds: KubeObject[], onError: (err: Error) => void): void {
@@ -169,7 +179,7 @@ export class Registry {
         onError(err as Error);
       }
     }
-    this.resources = [NAMESPACES, CRDS, ...custom];
+    this.resources = [...builtins(), ...custom];
   }
 
   all(): ResourceInfo[] {

@@ -4,6 +4,7 @@ import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './di
 import { methodNotAllowed, pathNotFound } from './errors.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handlePatch } from './handlers/patch.js';
+import { handleReview } from './handlers/review.js';
 import { handleGet, handleList } from './handlers/read.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
@@ -117,7 +118,9 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
   }
   const method = req.method ?? 'GET';
   let handler: Handler | undefined;
-  if (parsed.name === undefined) {
+  if (resource.review) {
+    handler = parsed.name === undefined && method === 'POST' ? handleReview : undefined;
+  } else if (parsed.name === undefined) {
     // A namespaced collection is writable only inside a namespace.
     handler = resource.namespaced && parsed.namespace === undefined && method !== 'GET' ? undefined : collectionHandler(method, url.searchParams);
   } else {

@@ -2,21 +2,21 @@ import type { KubeObject } from '../../kube/types.js';
 import { present, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalid, unsupportedMediaType } from '../errors.js';
 import { decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';
-import { decodeProtobufNamespace } from '../protobuf.js';
-import { NAMESPACES } from '../registry.js';
+import { decodeProtobuf, PROTOBUF_KINDS } from '../protobuf.js';
 import { admit, checkUnknownFields, persist } from './admit.js';
 import { asObject, checkNamespaceOpen, fieldManager, prepareCreate, prepareUpdate } from './prepare.js';
 import { getObject } from './read.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
-/** The request body as an object: JSON, YAML, or (Namespaces, from kubectl's typed commands) protobuf. */
-async function decodeRequestObject(rr: ResourceRequest): Promise<{ body: Record<string, unknown>; text?: string }> {
+/** The request body as an object: JSON, YAML, or (built-in kinds, from kubectl's typed commands) protobuf. */
+export async function decodeRequestObject(rr: ResourceRequest): Promise<{ body: Record<string, unknown>; text?: string }> {
   const type = mediaType(rr.req);
-  const accepted = ['application/json', 'application/yaml', ...(rr.resource === NAMESPACES ? [PROTOBUF] : [])];
+  const protobuf = rr.resource.builtin && PROTOBUF_KINDS.includes(rr.resource.kind);
+  const accepted = ['application/json', 'application/yaml', ...(protobuf ? [PROTOBUF] : [])];
   if (type && !accepted.includes(type)) throw unsupportedMediaType(type, accepted);
   const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
-  if (type === PROTOBUF) return { body: decodeProtobufNamespace(raw) };
+  if (type === PROTOBUF) return { body: decodeProtobuf(raw) };
   return { body: decodeObject(raw, type === 'application/yaml'), text: raw.toString('utf8') };
 }
 
