@@ -66,10 +66,21 @@ const msg = (f: Fields, n: number): Fields | undefined => {
   return Buffer.isBuffer(v) ? fields(v) : undefined;
 };
 
-function stringMap(f: Fields, n: number): Record<string, string> | undefined {
+function stringMap(f: Fields, n: number, encoding: BufferEncoding = 'utf8'): Record<string, string> | undefined {
   const entries = (f.get(n) ?? []).filter(Buffer.isBuffer).map((b) => fields(b));
   if (!entries.length) return undefined;
-  return Object.fromEntries(entries.map((e) => [str(e, 1) ?? '', str(e, 2) ?? '']));
+  const value = (e: Fields) => {
+    const v = e.get(2)?.at(-1);
+    return Buffer.isBuffer(v) ? v.toString(encoding) : '';
+  };
+  return Object.fromEntries(entries.map((e) => [str(e, 1) ?? '', value(e)]));
+}
+
+const bool = (f: Fields, n: number): boolean | undefined => (f.has(n) ? f.get(n)?.at(-1) === 1 : undefined);
+
+/** Leaves out what the message did not carry, as the JSON form would. */
+function defined(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
 function objectMeta(f: Fields | undefined): ObjectMeta {
@@ -89,7 +100,7 @@ function objectMeta(f: Fields | undefined): ObjectMeta {
   return meta;
 }
 
-type Decoder = (raw: Fields) => { metadata: ObjectMeta; spec?: Record<string, unknown> };
+type Decoder = (raw: Fields) => { metadata: ObjectMeta; [field: string]: unknown };
 
 function resourceAttributes(f: Fields): Record<string, string> {
   const names = ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
@@ -107,6 +118,18 @@ const DECODERS: Record<string, Decoder> = {
     const spec = msg(raw, 2);
     const finalizers = spec ? strs(spec, 1) : [];
     return { metadata: objectMeta(msg(raw, 1)), ...(finalizers.length ? { spec: { finalizers } } : {}) };
+  },
+  ConfigMap(raw) {
+    return {
+      metadata: objectMeta(msg(raw, 1)),
+      ...defined({ data: stringMap(raw, 2), binaryData: stringMap(raw, 3, 'base64'), immutable: bool(raw, 4) }),
+    };
+  },
+  Secret(raw) {
+    return {
+      metadata: objectMeta(msg(raw, 1)),
+      ...defined({ data: stringMap(raw, 2, 'base64'), type: str(raw, 3), stringData: stringMap(raw, 4), immutable: bool(raw, 5) }),
+    };
   },
   SelfSubjectAccessReview(raw) {
     const spec = msg(raw, 2) ?? new Map();

@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject, StatusCause } from '../kube/types.js';
 import type { JSONSchemaProps, PrinterColumn } from '../kube/json-schema.js';
+import { CORE_KINDS } from './core-kinds.js';
 import { REVIEWS, type ReviewAnswer } from './reviews.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
@@ -36,6 +37,15 @@ export interface ResourceInfo {
   verbs?: string[];
   /** A review (create-only, answered and never stored). */
   review?: ReviewAnswer;
+  /** What a built-in kind does beyond its schema, as kube's registry strategies do. */
+  strategy?: Strategy;
+}
+
+/** Built-in behaviour of a kind: normalising a write, and validation a schema cannot express. */
+export interface Strategy {
+  /** Runs before schema validation; may change the object in place. */
+  prepare?(obj: KubeObject): void;
+  validate?(obj: KubeObject, live: KubeObject | undefined): StatusCause[];
 }
 
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
@@ -162,7 +172,7 @@ export async function loadCrdFiles(dir: string): Promise<KubeObject[]> {
 
 /** What every server serves besides CRDs. */
 function builtins(): ResourceInfo[] {
-  return [NAMESPACES, CRDS, ...REVIEWS];
+  return [NAMESPACES, CRDS, ...REVIEWS, ...CORE_KINDS];
 }
 
 /** The set of served resources, rebuilt whenever the stored CRDs change. */

@@ -98,6 +98,7 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
     dryRun: isDryRun(rr),
   };
   await runHooks(rr, request, 'mutate');
+  rr.resource.strategy?.prepare?.(object);
   const causes: StatusCause[] = [];
   if (rr.version.schema) {
     pruneUnknownFields(rr.version.schema, object);
@@ -105,6 +106,7 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
     causes.push(...validateAgainstSchema(rr.version.schema, object));
   }
   causes.push(...validateMetadata(object, rr.resource.group === '' && rr.resource.plural === 'namespaces'));
+  causes.push(...(rr.resource.strategy?.validate?.(object, live) ?? []));
   if (live?.metadata.deletionTimestamp) {
     const added = (object.metadata.finalizers ?? []).filter((f) => !(live.metadata.finalizers ?? []).includes(f));
     if (added.length) {
