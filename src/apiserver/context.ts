@@ -32,6 +32,12 @@ export interface ResourceRequest {
   namespace?: string;
   name?: string;
   subresource?: string;
+  /**
+   * Set when the path names another view of a stored kind (events.k8s.io
+   * Events are core Events): `resource`/`version` are then the stored kind,
+   * and bodies are converted on the way in and out.
+   */
+  view?: ResourceInfo;
 }
 
 /** Schema used when a resource declares none (built-ins): anything goes. */
@@ -41,8 +47,15 @@ export function schemaOf(rr: ResourceRequest): JSONSchemaProps {
   return rr.version.schema ?? OPEN_SCHEMA;
 }
 
+/** The apiVersion the client addressed (the view's, when it asked for one). */
 export function apiVersionOf(rr: ResourceRequest): string {
+  if (rr.view) return `${rr.view.group}/${rr.view.versions[0].name}`;
   return rr.resource.group ? `${rr.resource.group}/${rr.version.name}` : rr.version.name;
+}
+
+/** The version info the client sees (columns and selectable fields of the view). */
+export function servedVersion(rr: ResourceRequest): VersionInfo {
+  return rr.view?.versions[0] ?? rr.version;
 }
 
 export function keyOf(rr: ResourceRequest, name: string, namespace = rr.namespace): ObjectKey {
@@ -55,6 +68,7 @@ export function targetOf(rr: ResourceRequest, name = rr.name): ErrorTarget {
 
 /** The object as this request's version presents it (all versions share one stored form). */
 export function present(rr: ResourceRequest, obj: KubeObject): KubeObject {
+  if (rr.view?.conversion) return rr.view.conversion.fromStored(obj);
   const apiVersion = apiVersionOf(rr);
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
 }

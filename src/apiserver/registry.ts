@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject, StatusCause } from '../kube/types.js';
 import type { JSONSchemaProps, PrinterColumn } from '../kube/json-schema.js';
 import { CORE_KINDS } from './core-kinds.js';
+import { EVENTS, EVENTS_V1 } from './events.js';
 import { REVIEWS, type ReviewAnswer } from './reviews.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
@@ -39,6 +40,8 @@ export interface ResourceInfo {
   review?: ReviewAnswer;
   /** What a built-in kind does beyond its schema, as kube's registry strategies do. */
   strategy?: Strategy;
+  /** Another view of a stored kind: served at its own path, stored (and admitted) as `stored`. */
+  conversion?: { stored: ResourceInfo; fromStored(obj: KubeObject): KubeObject; toStored(obj: KubeObject): KubeObject };
 }
 
 /** Built-in behaviour of a kind: normalising a write, and validation a schema cannot express. */
@@ -172,7 +175,7 @@ export async function loadCrdFiles(dir: string): Promise<KubeObject[]> {
 
 /** What every server serves besides CRDs. */
 function builtins(): ResourceInfo[] {
-  return [NAMESPACES, CRDS, ...REVIEWS, ...CORE_KINDS];
+  return [NAMESPACES, CRDS, ...REVIEWS, ...CORE_KINDS, EVENTS, EVENTS_V1];
 }
 
 /** The set of served resources, rebuilt whenever the stored CRDs change. */

@@ -112,7 +112,10 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
     }
   }
   if (!parsed || !found) throw pathNotFound(url.pathname);
-  const { resource, version } = found;
+  // Another view of a stored kind is served as that kind, converted on the way in and out.
+  const view = found.resource.conversion ? found.resource : undefined;
+  const resource = view?.conversion?.stored ?? found.resource;
+  const version = view ? resource.versions[0] : found.version;
   if (parsed.subresource !== undefined && !(parsed.subresource === 'status' && version.statusSubresource)) {
     throw pathNotFound(url.pathname);
   }
@@ -137,6 +140,7 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
     namespace: parsed.namespace,
     name: parsed.name,
     subresource: parsed.subresource,
+    view,
   };
   // A bad dryRun directive is refused before anything is read or written.
   if (method !== 'GET') isDryRun(rr);

@@ -6,7 +6,6 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { PatchError } from '../patch/patch-error.js';
 import { ApplyConflictError, serverSideApply } from '../patch/server-side-apply.js';
-import { NAMESPACES } from '../registry.js';
 import { admit, checkUnknownFields, persist } from './admit.js';
 import { nowTimestamp } from '../timestamp.js';
 import { asObject, fieldManager, prepareUpdate } from './prepare.js';
@@ -37,7 +36,7 @@ function applyPatch(type: string, live: KubeObject, patch: unknown): Record<stri
 
 async function patchOnce(rr: ResourceRequest, type: string, patch: unknown, warnings: string[]): Promise<KubeObject> {
   const live = getObject(rr, rr.name ?? '');
-  const obj = asObject(rr, applyPatch(type, live, patch));
+  const obj = asObject(rr, applyPatch(type, present(rr, live), patch));
   if (obj.metadata.name !== live.metadata.name) throw badRequest('metadata.name cannot be changed by a patch');
   if (obj.metadata.resourceVersion !== live.metadata.resourceVersion) throw conflict(targetOf(rr));
   checkUnknownFields(rr, obj, warnings);
@@ -93,8 +92,8 @@ async function readApplied(rr: ResourceRequest, warnings: string[]): Promise<{ a
 
 export async function handlePatch(rr: ResourceRequest): Promise<void> {
   let type = mediaType(rr.req);
-  // Namespaces are built in and accept strategic merge; for them it is a merge patch here.
-  if (type === STRATEGIC && rr.resource === NAMESPACES) type = MERGE;
+  // Built-in kinds accept strategic merge (kubectl patch sends it); for them it is a merge patch here.
+  if (type === STRATEGIC && rr.resource.builtin) type = MERGE;
   if (!SUPPORTED.includes(type)) throw unsupportedMediaType(type, SUPPORTED);
   const warnings: string[] = [];
   let run: () => Promise<{ code: number; obj: KubeObject }>;

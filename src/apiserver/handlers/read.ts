@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/types.js';
-import { apiVersionOf, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
+import { apiVersionOf, keyOf, present, servedVersion, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { hasSelectors, selectorPredicate } from '../filters.js';
 import { listOptions, listPage, type ListOptions } from '../paging.js';
@@ -26,7 +26,7 @@ function includeObject(rr: ResourceRequest): IncludeObject {
 export function tableOf(rr: ResourceRequest, objs: KubeObject[], resourceVersion: string): unknown {
   return toTable(
     objs.map((o) => present(rr, o)),
-    rr.version.columns,
+    servedVersion(rr).columns,
     { includeObject: includeObject(rr), now: new Date(), resourceVersion },
   );
 }
@@ -48,7 +48,7 @@ export function handleGet(rr: ResourceRequest): void {
  * with this apiVersion): no decode/encode of 2,000 objects per request.
  */
 function sendRawList(rr: ResourceRequest, opts: ListOptions): boolean {
-  if (hasSelectors(rr) || wantsTable(rr) || rr.resource.versions.length !== 1) return false;
+  if (hasSelectors(rr) || wantsTable(rr) || rr.resource.versions.length !== 1 || rr.view) return false;
   if (opts.limit !== undefined || opts.after !== undefined || opts.revision !== undefined) return false;
   const { items, revision } = rr.ctx.store.listRaw(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
   const head = JSON.stringify({ apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) } });
