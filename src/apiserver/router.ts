@@ -1,6 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDryRun, type ResourceRequest, type ServerContext } from './context.js';
-import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './discovery.js';
+import {
+  AGGREGATED_DISCOVERY,
+  aggregatedDiscovery,
+  coreVersions,
+  group,
+  groupList,
+  resourceList,
+  VERSION_INFO,
+  wantsAggregated,
+} from './discovery.js';
 import { methodNotAllowed, pathNotFound } from './errors.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handlePatch } from './handlers/patch.js';
@@ -42,6 +51,11 @@ function serveStatic(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   };
   if (['/healthz', '/readyz', '/livez'].includes(path)) {
     sendText(res, 'ok');
+    return true;
+  }
+  if ((path === '/api' || path === '/apis') && wantsAggregated(req.headers.accept)) {
+    if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '');
+    sendJson(res, 200, aggregatedDiscovery(ctx.registry, path === '/api'), { 'Content-Type': AGGREGATED_DISCOVERY, Vary: 'Accept' });
     return true;
   }
   let body: unknown = fixed[path]?.();
