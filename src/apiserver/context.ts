@@ -3,6 +3,7 @@ import type { KubeObject } from '../kube/types.js';
 import type { Logger } from '../base/log.js';
 import type { AdmissionHook } from '../kube/admission.js';
 import type { NamespaceLifecycle } from './deletion.js';
+import type { GarbageCollector } from './gc.js';
 import type { ErrorTarget } from './errors.js';
 import type { Registry, ResourceInfo, VersionInfo } from './registry.js';
 import type { JSONSchemaProps } from '../kube/json-schema.js';
@@ -17,6 +18,7 @@ export interface ServerContext {
   log: Logger;
   maxBodyBytes: number;
   namespaces: NamespaceLifecycle;
+  gc: GarbageCollector;
   /** Open watch streams end when this aborts (server close). */
   shutdown: AbortSignal;
 }

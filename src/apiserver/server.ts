@@ -8,6 +8,7 @@ import type { ServerContext } from './context.js';
 import { bootstrap, crdAdmission, purgeCustomResources } from './crds.js';
 import { NamespaceLifecycle } from './deletion.js';
 import { EventTtl } from './events.js';
+import { GarbageCollector } from './gc.js';
 import { toStatusError, unauthorized } from './errors.js';
 import { sendStatus } from './http.js';
 import { CRDS, Registry } from './registry.js';
@@ -43,6 +44,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     shutdown: shutdown.signal,
   } as ServerContext;
   ctx.namespaces = new NamespaceLifecycle(ctx);
+  ctx.gc = new GarbageCollector(ctx);
   const eventTtl = new EventTtl(store, (opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000, log);
 
   try {
@@ -64,9 +66,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       onClose: () => {},
     });
     ctx.namespaces.start();
+    ctx.gc.start();
     eventTtl.start();
   } catch (err) {
     eventTtl.stop();
+    ctx.gc.stop();
     store.close();
     throw new Error(`API server: could not load CRDs from ${opts.crdDir}`, { cause: err });
   }
@@ -101,6 +105,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   } catch (err) {
     ctx.namespaces.stop();
+    ctx.gc.stop();
     eventTtl.stop();
     store.close();
     throw new Error(`API server: cannot listen on ${host}:${opts.port}`, { cause: err });
@@ -116,6 +121,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();
         ctx.namespaces.stop();
+        ctx.gc.stop();
         eventTtl.stop();
         server.close(() => {
           store.close();
