@@ -38,6 +38,9 @@ function apiResources(resources: ResourceInfo[], version: string): unknown[] {
     if (v.statusSubresource) {
       out.push({ name: `${r.plural}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: VERBS_STATUS });
     }
+    if (v.scale) {
+      out.push({ name: `${r.plural}/scale`, singularName: '', namespaced: r.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: VERBS_STATUS });
+    }
   }
   return out;
 }
@@ -86,6 +89,10 @@ export function wantsAggregated(accept: string | undefined): boolean {
 
 function discoveryResource(r: ResourceInfo, v: VersionInfo): unknown {
   const responseKind = { group: r.group, version: v.name, kind: r.kind };
+  const subresources = [
+    ...(v.statusSubresource ? [{ subresource: 'status', responseKind, verbs: VERBS_STATUS }] : []),
+    ...(v.scale ? [{ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: VERBS_STATUS }] : []),
+  ];
   return {
     resource: r.plural,
     responseKind,
@@ -94,7 +101,7 @@ function discoveryResource(r: ResourceInfo, v: VersionInfo): unknown {
     verbs: verbsOf(r),
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length ? { categories: r.categories } : {}),
-    ...(v.statusSubresource ? { subresources: [{ subresource: 'status', responseKind, verbs: VERBS_STATUS }] } : {}),
+    ...(subresources.length ? { subresources } : {}),
   };
 }
 

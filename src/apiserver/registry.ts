@@ -14,9 +14,18 @@ export interface VersionInfo {
   storage: boolean;
   schema?: JSONSchemaProps;
   statusSubresource: boolean;
+  /** Where the scale subresource reads and writes replicas, when the CRD declares one. */
+  scale?: ScaleSpec;
   /** JSON paths like `.spec.engine` usable in field selectors, besides metadata.name/namespace. */
   selectableFields: string[];
   columns: PrinterColumn[];
+}
+
+/** A CRD's subresources.scale: JSON paths like `.spec.replicas`. */
+export interface ScaleSpec {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
 }
 
 /** A servable resource: the core Namespace, the CRD kind itself, or a custom resource. */
@@ -102,7 +111,7 @@ interface CrdVersionSpec {
   served?: boolean;
   storage?: boolean;
   schema?: { openAPIV3Schema?: JSONSchemaProps };
-  subresources?: { status?: unknown };
+  subresources?: { status?: unknown; scale?: Partial<ScaleSpec> };
   selectableFields?: { jsonPath: string }[];
   additionalPrinterColumns?: PrinterColumn[];
 }
@@ -115,6 +124,12 @@ interface CrdSpec {
 }
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function scaleOf(scale: Partial<ScaleSpec> | undefined): ScaleSpec | undefined {
+  if (!isObject(scale) || typeof scale.specReplicasPath !== 'string' || typeof scale.statusReplicasPath !== 'string') return undefined;
+  const { specReplicasPath, statusReplicasPath, labelSelectorPath } = scale;
+  return { specReplicasPath, statusReplicasPath, ...(typeof labelSelectorPath === 'string' ? { labelSelectorPath } : {}) };
+}
 
 /** Reads a CRD object into a ResourceInfo; throws with the CRD's name when it is malformed. */
 export function resourceFromCrd(crd: KubeObject): ResourceInfo {
@@ -147,6 +162,7 @@ export function resourceFromCrd(crd: KubeObject): ResourceInfo {
       storage: v.storage === true,
       schema: isObject(v.schema?.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined,
       statusSubresource: v.subresources?.status !== undefined,
+      scale: scaleOf(v.subresources?.scale),
       selectableFields: (Array.isArray(v.selectableFields) ? v.selectableFields : [])
         .filter((f) => typeof f?.jsonPath === 'string')
         .map((f) => f.jsonPath.replace(/^\./, '')),

@@ -14,6 +14,7 @@ import { methodNotAllowed, pathNotFound } from './errors.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handlePatch } from './handlers/patch.js';
 import { handleReview } from './handlers/review.js';
+import { handleScale } from './handlers/scale.js';
 import { handleGet, handleList } from './handlers/read.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
@@ -26,6 +27,7 @@ type Handler = (rr: ResourceRequest) => void | Promise<void>;
 /** (method, addressed thing) → handler; anything else is 405. */
 const OBJECT_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUpdate, PATCH: handlePatch, DELETE: handleDelete };
 const STATUS_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUpdate, PATCH: handlePatch };
+const SCALE_HANDLERS: Record<string, Handler> = { GET: handleScale, PUT: handleScale, PATCH: handleScale };
 
 function collectionHandler(method: string, query: URLSearchParams): Handler | undefined {
   if (method === 'GET') return boolParam(query, 'watch') ? handleWatch : handleList;
@@ -130,9 +132,8 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
   const view = found.resource.conversion ? found.resource : undefined;
   const resource = view?.conversion?.stored ?? found.resource;
   const version = view ? resource.versions[0] : found.version;
-  if (parsed.subresource !== undefined && !(parsed.subresource === 'status' && version.statusSubresource)) {
-    throw pathNotFound(url.pathname);
-  }
+  const served = (parsed.subresource === 'status' && version.statusSubresource) || (parsed.subresource === 'scale' && version.scale);
+  if (parsed.subresource !== undefined && !served) throw pathNotFound(url.pathname);
   const method = req.method ?? 'GET';
   let handler: Handler | undefined;
   if (resource.review) {
@@ -141,7 +142,8 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
     // A namespaced collection is writable only inside a namespace.
     handler = resource.namespaced && parsed.namespace === undefined && method !== 'GET' ? undefined : collectionHandler(method, url.searchParams);
   } else {
-    handler = (parsed.subresource ? STATUS_HANDLERS : OBJECT_HANDLERS)[method];
+    const handlers = parsed.subresource === 'scale' ? SCALE_HANDLERS : parsed.subresource ? STATUS_HANDLERS : OBJECT_HANDLERS;
+    handler = handlers[method];
   }
   if (!handler) throw methodNotAllowed(method);
   const rr: ResourceRequest = {
