@@ -91,7 +91,20 @@ function convert(obj: KubeObject, apiVersion: string, pairs: [string, string][])
   return out;
 }
 
-export const toEventsV1 = (obj: KubeObject): KubeObject => convert(obj, 'events.k8s.io/v1', FIELD_MAP);
+/**
+ * The events.k8s.io/v1 view. eventTime is required there; events recorded
+ * the core/v1 way have none, and kube shows them with `eventTime: null`,
+ * which typed clients (python3-kubernetes) refuse to decode. This view
+ * shows the first time the event was seen instead.
+ */
+export function toEventsV1(obj: KubeObject): KubeObject {
+  const out = convert(obj, 'events.k8s.io/v1', FIELD_MAP);
+  if (typeof out.eventTime !== 'string') {
+    const first = (typeof obj.firstTimestamp === 'string' ? obj.firstTimestamp : undefined) ?? obj.metadata.creationTimestamp;
+    if (first) out.eventTime = first.replace(/(\.\d+)?Z$/, '.000000Z');
+  }
+  return out;
+}
 export const toCoreEvent = (obj: KubeObject): KubeObject =>
   convert(
     obj,
