@@ -87,16 +87,21 @@ export class GarbageCollector {
     } else {
       this.index(key, ev.object);
     }
+    const uid = ev.object.metadata.uid ?? '';
+    const ownerDeleted = ev.type === 'DELETED' && this.dependents.has(uid);
+    const foreground = ev.type !== 'DELETED' && Boolean(ev.object.metadata.deletionTimestamp) && ev.object.metadata.finalizers?.includes(FOREGROUND_DELETION);
+    // Most writes touch no owner relation at all: nothing to schedule.
+    if (!ownerDeleted && !foreground && !before.length) return;
     // Deferred so the collector's writes follow the event that caused them.
     queueMicrotask(() => {
-      if (ev.type === 'DELETED' && ev.object.metadata.uid) this.ownerGone(ev.object.metadata.uid);
-      if (ev.type !== 'DELETED' && ev.object.metadata.finalizers?.includes(FOREGROUND_DELETION) && ev.object.metadata.deletionTimestamp) {
-        this.deleteDependents(ev.object.metadata.uid ?? '');
+      if (ownerDeleted) this.ownerGone(uid);
+      if (foreground) {
+        this.deleteDependents(uid);
         this.checkForeground(key);
       }
       // A dependent that went away (or dropped its reference) may unblock an owner deleted in the foreground.
-      for (const uid of before) {
-        const owner = this.live.get(uid);
+      for (const ownerUid of before) {
+        const owner = this.live.get(ownerUid);
         if (owner) this.checkForeground(decode(owner));
       }
     });
