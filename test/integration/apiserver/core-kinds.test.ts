@@ -1,12 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Status } from '../../../src/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS } from './fixtures.js';
+import { TEST_CRDS, kubectlFor } from './fixtures.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 let ts: TestApiServer;
 const json = { 'Content-Type': 'application/json' };
 
@@ -17,13 +15,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-function kubectl(...args: string[]) {
-  return execa(KUBECTL, ['--kubeconfig', ts.kubeconfigPath, '--cache-dir', path.join(ts.dir, 'kube-cache'), ...args], {
-    reject: false,
-    timeout: 60_000,
-    env: { HOME: ts.dir },
-  });
-}
+const kubectl = kubectlFor(() => ts);
 
 const post = (p: string, body: unknown) => rawRequest(ts, 'POST', p, { body: JSON.stringify(body), headers: json });
 

@@ -1,10 +1,7 @@
-import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS } from './fixtures.js';
+import { TEST_CRDS, kubectlFor } from './fixtures.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 let ts: TestApiServer;
 
@@ -15,13 +12,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-function kubectl(...args: string[]) {
-  return execa(KUBECTL, ['--kubeconfig', ts.kubeconfigPath, '--cache-dir', path.join(ts.dir, 'kube-cache'), ...args], {
-    reject: false,
-    timeout: 60_000,
-    env: { HOME: ts.dir },
-  });
-}
+const kubectl = kubectlFor(() => ts);
 
 interface DiscoveryList {
   kind: string;

@@ -1,12 +1,9 @@
-import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENT, EventRecorder } from '../../../src/kube/events.js';
 import type { KubeList, KubeObject } from '../../../src/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { TEST_CRDS, WIDGET, kubectlFor, widget } from './fixtures.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 let ts: TestApiServer;
 let subject: KubeObject;
 let recorder: EventRecorder;
@@ -23,13 +20,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-function kubectl(...args: string[]) {
-  return execa(KUBECTL, ['--kubeconfig', ts.kubeconfigPath, '--cache-dir', path.join(ts.dir, 'kube-cache'), ...args], {
-    reject: false,
-    timeout: 60_000,
-    env: { HOME: ts.dir },
-  });
-}
+const kubectl = kubectlFor(() => ts);
 
 const list = async (p: string) => {
   const res = await rawRequest(ts, 'GET', p);

@@ -1,12 +1,9 @@
-import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CRD, type ResourceRef } from '../../../src/kube/resources.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS } from './fixtures.js';
+import { TEST_CRDS, kubectlFor } from './fixtures.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 const SCALER: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'scalers', kind: 'Scaler', namespaced: true };
 const scalePath = '/apis/test.rdd.io/v1/namespaces/default/scalers/s1/scale';
 let ts: TestApiServer;
@@ -39,13 +36,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-function kubectl(...args: string[]) {
-  return execa(KUBECTL, ['--kubeconfig', ts.kubeconfigPath, '--cache-dir', path.join(ts.dir, 'kube-cache'), ...args], {
-    reject: false,
-    timeout: 60_000,
-    env: { HOME: ts.dir },
-  });
-}
+const kubectl = kubectlFor(() => ts);
 
 describe('scale subresource', () => {
   it('is in discovery for a CRD that declares it', async () => {
