@@ -143,9 +143,14 @@ export function lastSeen(ev: KubeObject): number {
   return Math.max(0, ...times.filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t)).filter((t) => !Number.isNaN(t)));
 }
 
+/** Expired events deleted between two yields to the event loop. */
+const SWEEP_BATCH = 100;
+
 /** Deletes events not changed for `ttlMs`, on a timer; the store stays bounded however many events are recorded. */
 export class EventTtl {
   private timer?: NodeJS.Timeout;
+  private sweeping = false;
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -154,20 +159,33 @@ export class EventTtl {
   ) {}
 
   start(): void {
-    this.sweep();
+    const tick = () => {
+      if (this.sweeping) return;
+      this.sweeping = true;
+      this.sweep()
+        .catch((err: unknown) => this.log.warn('event expiry failed', { err }))
+        .finally(() => (this.sweeping = false));
+    };
+    tick();
     // Often enough that an expired event lingers at most a minute (or a quarter of a short test TTL).
-    this.timer = setInterval(() => this.sweep(), Math.min(60_000, Math.max(100, this.ttlMs / 4)));
+    this.timer = setInterval(tick, Math.min(60_000, Math.max(100, this.ttlMs / 4)));
     this.timer.unref();
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
-  /** Removes the expired events now; returns how many. */
-  sweep(now = Date.now()): number {
+  /**
+   * Removes the expired events; returns how many. Yields every few
+   * deletions so requests are served and the store's WAL is checkpointed
+   * meanwhile (one long run of writes grows the WAL file by pages per write).
+   */
+  async sweep(now = Date.now()): Promise<number> {
     let removed = 0;
     for (const ev of this.store.list(EVENTS.storageKey).items) {
+      if (this.stopped) break;
       if (now - lastSeen(ev) <= this.ttlMs) continue;
       const key = { resource: EVENTS.storageKey, namespace: ev.metadata.namespace ?? '', name: ev.metadata.name ?? '' };
       try {
@@ -177,6 +195,7 @@ export class EventTtl {
         // Changed since listed: it is no longer expired, or the next sweep gets it.
         this.log.debug('event expiry skipped an event that changed', { name: key.name, err });
       }
+      if (removed % SWEEP_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     return removed;
   }
