@@ -112,6 +112,28 @@ function resourceAttributes(f: Fields): Record<string, string> {
   return out;
 }
 
+const int = (f: Fields, n: number): number | undefined => {
+  const v = f.get(n)?.at(-1);
+  return typeof v === 'number' ? v : undefined;
+};
+
+/** intstr.IntOrString: type 0 is intVal (field 2), 1 is strVal (field 3). */
+function intOrString(f: Fields | undefined): number | string | undefined {
+  if (!f) return undefined;
+  return int(f, 1) === 1 ? str(f, 3) : (int(f, 2) ?? 0);
+}
+
+function servicePort(f: Fields): Record<string, unknown> {
+  return defined({
+    name: str(f, 1) || undefined,
+    protocol: str(f, 2) || undefined,
+    port: int(f, 3),
+    targetPort: intOrString(msg(f, 4)),
+    nodePort: int(f, 5),
+    appProtocol: str(f, 6) || undefined,
+  });
+}
+
 /** The writable fields of each built-in kind kubectl sends as protobuf, by their generated.proto field numbers. */
 const DECODERS: Record<string, Decoder> = {
   Namespace(raw) {
@@ -129,6 +151,20 @@ const DECODERS: Record<string, Decoder> = {
     return {
       metadata: objectMeta(msg(raw, 1)),
       ...defined({ data: stringMap(raw, 2, 'base64'), type: str(raw, 3), stringData: stringMap(raw, 4), immutable: bool(raw, 5) }),
+    };
+  },
+  Service(raw) {
+    const spec: Fields = msg(raw, 2) ?? new Map();
+    const ports = (spec.get(1) ?? []).filter(Buffer.isBuffer).map((b) => servicePort(fields(b)));
+    return {
+      metadata: objectMeta(msg(raw, 1)),
+      spec: defined({
+        ports: ports.length ? ports : undefined,
+        selector: stringMap(spec, 2),
+        clusterIP: str(spec, 3) || undefined,
+        type: str(spec, 4) || undefined,
+        externalName: str(spec, 10) || undefined,
+      }),
     };
   },
   SelfSubjectAccessReview(raw) {

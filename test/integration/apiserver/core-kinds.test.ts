@@ -100,5 +100,11 @@ describe('core kinds', () => {
     expect(info.stdout).toContain('is running at');
     const svc = await kubectl('get', 'svc');
     expect(svc.stdout).toMatch(/web\s+ClusterIP/);
+    const created = await kubectl('create', 'service', 'clusterip', 'api', '--tcp=80:8080');
+    expect(created.exitCode, created.stderr).toBe(0);
+    const api = await kubectl('get', 'svc', 'api', '-o', 'json');
+    expect(JSON.parse(api.stdout)).toMatchObject({
+      spec: { type: 'ClusterIP', selector: { app: 'api' }, ports: [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }] },
+    });
   });
 });
