@@ -68,6 +68,15 @@ export function invalid(t: ErrorTarget & { kind: string }, causes: StatusCause[]
   });
 }
 
+/** 422 for a bad request option (CreateOptions, ListOptions, ...), as kube validates them: `ListOptions.meta.k8s.io "" is invalid: field: message`. */
+export function invalidOptions(kind: string, field: string, message: string, reason = 'FieldValueInvalid'): StatusError {
+  return new StatusError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+    group: 'meta.k8s.io',
+    kind,
+    causes: [{ reason, field, message }],
+  });
+}
+
 export const badRequest = (message: string, causes?: StatusCause[]): StatusError =>
   new StatusError(400, 'BadRequest', message, causes?.length ? { causes } : undefined);
 

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../kube/types.js';
-import { badRequest, gone, StatusError, tooLarge } from './errors.js';
+import { badRequest, gone, invalidOptions, tooLarge } from './errors.js';
 import type { Predicate } from './filters.js';
 import { intParam, revisionParam } from './query.js';
 import type { SnapshotRow, Store } from './store/store.js';
@@ -23,13 +23,7 @@ const EXPIRED_CONTINUE =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 const EXPIRED_LIST = 'The resourceVersion for the provided list is too old.';
 
-function invalidListOptions(field: string, message: string): StatusError {
-  return new StatusError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
-    group: 'meta.k8s.io',
-    kind: 'ListOptions',
-    causes: [{ reason: 'FieldValueInvalid', field, message }],
-  });
-}
+const invalidListOptions = (field: string, message: string) => invalidOptions('ListOptions', field, message);
 
 /** kube's token shape: base64 of `{"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"}`. */
 export function encodeContinue(revision: number, last: { namespace: string; name: string }): string {

@@ -1,4 +1,4 @@
-import { badRequest, StatusError } from './errors.js';
+import { badRequest, invalidOptions } from './errors.js';
 
 const TRUE = ['1', 't', 'T', 'true', 'True', 'TRUE'];
 const FALSE = ['0', 'f', 'F', 'false', 'False', 'FALSE'];
@@ -46,12 +46,7 @@ type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteO
 export function dryRunParam(values: string[], options: OptionsKind): boolean {
   for (const value of values) {
     if (value === 'All') continue;
-    const message = `dryRun: Unsupported value: ${JSON.stringify(value)}: supported values: "All"`;
-    throw new StatusError(422, 'Invalid', `${options}.meta.k8s.io "" is invalid: ${message}`, {
-      group: 'meta.k8s.io',
-      kind: options,
-      causes: [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${JSON.stringify(value)}: supported values: "All"` }],
-    });
+    throw invalidOptions(options, 'dryRun', `Unsupported value: ${JSON.stringify(value)}: supported values: "All"`, 'FieldValueNotSupported');
   }
   return values.length > 0;
 }

@@ -1,13 +1,12 @@
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, isDryRun, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
 import { deleteObject } from '../deletion.js';
-import { conflict } from '../errors.js';
+import { conflict, invalidOptions } from '../errors.js';
 import { decodeObject, readBody, sendJson } from '../http.js';
 import { NAMESPACES } from '../registry.js';
 import { RevisionMismatch } from '../store/store.js';
 import { FOREGROUND_DELETION, type PropagationPolicy } from '../gc.js';
 import { boolParam } from '../query.js';
-import { StatusError } from '../errors.js';
 import { runHooks } from './admit.js';
 import { getObject } from './read.js';
 import { selectorPredicate } from '../filters.js';
@@ -27,15 +26,10 @@ function propagationOf(rr: ResourceRequest, opts: DeleteOptions): PropagationPol
   const orphan = opts.orphanDependents ?? (rr.query.has('orphanDependents') ? boolParam(rr.query, 'orphanDependents') : undefined);
   if (policy !== undefined && !POLICIES.includes(policy)) {
     const message = `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`;
-    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: ${message}`, {
-      group: 'meta.k8s.io',
-      kind: 'DeleteOptions',
-      causes: [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message }],
-    });
+    throw invalidOptions('DeleteOptions', 'propagationPolicy', message, 'FieldValueNotSupported');
   }
   if (policy !== undefined && orphan !== undefined) {
-    const message = 'Invalid value: "null": orphanDependents and deletionPropagation cannot be both set';
-    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: ${message}`);
+    throw invalidOptions('DeleteOptions', 'propagationPolicy', 'Invalid value: "null": orphanDependents and deletionPropagation cannot be both set');
   }
   if (orphan) return 'Orphan';
   return (policy as PropagationPolicy | undefined) ?? 'Background';

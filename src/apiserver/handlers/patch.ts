@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, keyOf, present, schemaOf, targetOf, type ResourceRequest } from '../context.js';
-import { badRequest, conflict, notFound, StatusError, unsupportedMediaType } from '../errors.js';
+import { badRequest, conflict, invalidOptions, notFound, StatusError, unsupportedMediaType } from '../errors.js';
 import { decodeBody, decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
@@ -77,7 +77,7 @@ async function applyOnce(rr: ResourceRequest, applied: KubeObject, manager: stri
 
 async function readApplied(rr: ResourceRequest, warnings: string[]): Promise<{ applied: KubeObject; manager: string }> {
   const manager = rr.query.get('fieldManager');
-  if (!manager) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  if (!manager) throw invalidOptions('PatchOptions', 'fieldManager', 'Required value: is required for apply patch', 'FieldValueRequired');
   const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
   const body = decodeObject(raw, true);
   if (!body.apiVersion || !body.kind) throw badRequest('apiVersion and kind must be set in an apply patch');

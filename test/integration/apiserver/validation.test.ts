@@ -70,4 +70,13 @@ describe('validation as kube does it', () => {
     expect(put.status).toBe(409);
     expect((put.json as Status).message).toContain('Precondition failed: UID in precondition');
   });
+
+  it('refuses an apply patch without fieldManager with 422 on PatchOptions', async () => {
+    const res = await rawRequest(ts, 'PATCH', `${path}/v1`, {
+      body: JSON.stringify(widget('v1')),
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({ reason: 'Invalid', details: { kind: 'PatchOptions', causes: [{ field: 'fieldManager' }] } });
+  });
 });
