@@ -2,7 +2,7 @@
 # Idempotent: apt runs only when a package is missing, npm ci only when node_modules
 # is missing (RDD_FORCE_NPM_CI=1 forces it, e.g. after the lockfile changed).
 
-RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2)
+RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2 python3-kubernetes)
 
 rdd_missing_apt_packages() {
   local pkg

@@ -3,10 +3,12 @@ import type { KubeObject } from '../kube/types.js';
 import type { Logger } from '../base/log.js';
 import type { AdmissionHook } from '../kube/admission.js';
 import type { NamespaceLifecycle } from './deletion.js';
+import type { GarbageCollector } from './gc.js';
 import type { ErrorTarget } from './errors.js';
 import type { Registry, ResourceInfo, VersionInfo } from './registry.js';
 import type { JSONSchemaProps } from '../kube/json-schema.js';
 import type { ObjectKey, Store } from './store/store.js';
+import { dryRunParam } from './query.js';
 
 /** What every handler shares for the life of the server. */
 export interface ServerContext {
@@ -16,6 +18,7 @@ export interface ServerContext {
   log: Logger;
   maxBodyBytes: number;
   namespaces: NamespaceLifecycle;
+  gc: GarbageCollector;
   /** Open watch streams end when this aborts (server close). */
   shutdown: AbortSignal;
 }
@@ -31,6 +34,12 @@ export interface ResourceRequest {
   namespace?: string;
   name?: string;
   subresource?: string;
+  /**
+   * Set when the path names another view of a stored kind (events.k8s.io
+   * Events are core Events): `resource`/`version` are then the stored kind,
+   * and bodies are converted on the way in and out.
+   */
+  view?: ResourceInfo;
 }
 
 /** Schema used when a resource declares none (built-ins): anything goes. */
@@ -40,8 +49,15 @@ export function schemaOf(rr: ResourceRequest): JSONSchemaProps {
   return rr.version.schema ?? OPEN_SCHEMA;
 }
 
+/** The apiVersion the client addressed (the view's, when it asked for one). */
 export function apiVersionOf(rr: ResourceRequest): string {
+  if (rr.view) return `${rr.view.group}/${rr.view.versions[0].name}`;
   return rr.resource.group ? `${rr.resource.group}/${rr.version.name}` : rr.version.name;
+}
+
+/** The version info the client sees (columns and selectable fields of the view). */
+export function servedVersion(rr: ResourceRequest): VersionInfo {
+  return rr.view?.versions[0] ?? rr.version;
 }
 
 export function keyOf(rr: ResourceRequest, name: string, namespace = rr.namespace): ObjectKey {
@@ -54,10 +70,15 @@ export function targetOf(rr: ResourceRequest, name = rr.name): ErrorTarget {
 
 /** The object as this request's version presents it (all versions share one stored form). */
 export function present(rr: ResourceRequest, obj: KubeObject): KubeObject {
+  if (rr.view?.conversion) return rr.view.conversion.fromStored(obj);
   const apiVersion = apiVersionOf(rr);
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
 }
 
-export function isDryRun(rr: ResourceRequest): boolean {
-  return rr.query.getAll('dryRun').includes('All');
+const OPTIONS_KIND = { POST: 'CreateOptions', PUT: 'UpdateOptions', PATCH: 'PatchOptions', DELETE: 'DeleteOptions' } as const;
+
+/** Whether this write is a dry run (`?dryRun=All`, or `extra` from a DeleteOptions body); an unknown directive is a 422. */
+export function isDryRun(rr: ResourceRequest, extra: string[] = []): boolean {
+  const method = (rr.req.method ?? 'POST') as keyof typeof OPTIONS_KIND;
+  return dryRunParam([...rr.query.getAll('dryRun'), ...extra], OPTIONS_KIND[method] ?? 'CreateOptions');
 }

@@ -17,6 +17,10 @@ const VERBS_CUSTOM = ['delete', 'deletecollection', 'get', 'list', 'patch', 'cre
 const VERBS_NAMESPACE = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const VERBS_STATUS = ['get', 'patch', 'update'];
 
+function verbsOf(r: ResourceInfo): string[] {
+  return r.verbs ?? (r.group === '' ? VERBS_NAMESPACE : VERBS_CUSTOM);
+}
+
 function apiResources(resources: ResourceInfo[], version: string): unknown[] {
   const out: unknown[] = [];
   for (const r of resources) {
@@ -27,12 +31,15 @@ function apiResources(resources: ResourceInfo[], version: string): unknown[] {
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: r.group === '' ? VERBS_NAMESPACE : VERBS_CUSTOM,
+      verbs: verbsOf(r),
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
     });
     if (v.statusSubresource) {
       out.push({ name: `${r.plural}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: VERBS_STATUS });
+    }
+    if (v.scale) {
+      out.push({ name: `${r.plural}/scale`, singularName: '', namespaced: r.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: VERBS_STATUS });
     }
   }
   return out;
@@ -68,4 +75,50 @@ export function group(registry: Registry, name: string): unknown {
   const versions = registry.groups().get(name);
   if (!versions || name === '') return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(name, versions) as object) };
+}
+
+/** The media type of aggregated discovery (one round trip for every group), which kubectl and client-go ask for first. */
+export const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+export function wantsAggregated(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((part) => {
+    const params = part.split(';').map((p) => p.trim());
+    return params.includes('g=apidiscovery.k8s.io') && params.includes('v=v2') && params.includes('as=APIGroupDiscoveryList');
+  });
+}
+
+function discoveryResource(r: ResourceInfo, v: VersionInfo): unknown {
+  const responseKind = { group: r.group, version: v.name, kind: r.kind };
+  const subresources = [
+    ...(v.statusSubresource ? [{ subresource: 'status', responseKind, verbs: VERBS_STATUS }] : []),
+    ...(v.scale ? [{ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: VERBS_STATUS }] : []),
+  ];
+  return {
+    resource: r.plural,
+    responseKind,
+    scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: r.singular,
+    verbs: verbsOf(r),
+    ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+    ...(r.categories.length ? { categories: r.categories } : {}),
+    ...(subresources.length ? { subresources } : {}),
+  };
+}
+
+/** APIGroupDiscoveryList for `/api` (core) or `/apis` (every named group), apidiscovery.k8s.io/v2. */
+export function aggregatedDiscovery(registry: Registry, core: boolean): unknown {
+  const items = [...registry.groups()]
+    .filter(([name]) => (name === '') === core)
+    .map(([name, versions]) => ({
+      metadata: { name, creationTimestamp: null },
+      versions: versions.map((version) => ({
+        version,
+        resources: registry
+          .all()
+          .filter((r) => r.group === name)
+          .flatMap((r) => r.versions.filter((v) => v.name === version).map((v) => discoveryResource(r, v))),
+        freshness: 'Current',
+      })),
+    }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
 }

@@ -68,6 +68,15 @@ export function invalid(t: ErrorTarget & { kind: string }, causes: StatusCause[]
   });
 }
 
+/** 422 for a bad request option (CreateOptions, ListOptions, ...), as kube validates them: `ListOptions.meta.k8s.io "" is invalid: field: message`. */
+export function invalidOptions(kind: string, field: string, message: string, reason = 'FieldValueInvalid'): StatusError {
+  return new StatusError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+    group: 'meta.k8s.io',
+    kind,
+    causes: [{ reason, field, message }],
+  });
+}
+
 export const badRequest = (message: string, causes?: StatusCause[]): StatusError =>
   new StatusError(400, 'BadRequest', message, causes?.length ? { causes } : undefined);
 
@@ -75,6 +84,13 @@ export const gone = (message: string): StatusError => new StatusError(410, 'Expi
 
 export const tooOld = (requested: number, oldest: number): StatusError =>
   gone(`too old resource version: ${requested} (${oldest})`);
+
+/** A resourceVersion the store has not reached: kube's watch cache gives up with 504 and asks to retry. */
+export const tooLarge = (requested: number, current: number): StatusError =>
+  new StatusError(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 
 export const forbidden = (t: ErrorTarget, why: string): StatusError =>
   new StatusError(403, 'Forbidden', `${qualifiedResource(t)} "${t.name ?? ''}" is forbidden: ${why}`, details(t));

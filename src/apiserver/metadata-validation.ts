@@ -9,6 +9,9 @@ const SUBDOMAIN_MSG =
 const LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
+/** kube caps the annotations of one object at 256 KiB (keys and values together). */
+const TOTAL_ANNOTATION_BYTES = 256 * 1024;
+
 const invalidValue = (field: string, value: string, message: string): StatusCause => ({
   reason: 'FieldValueInvalid',
   field,
@@ -29,8 +32,39 @@ export function validateMetadata(obj: KubeObject, dnsLabel: boolean): StatusCaus
     if (typeof value !== 'string') causes.push(invalidValue('metadata.labels', String(value), 'must be a string'));
     else for (const msg of labelValueErrors(value)) causes.push(invalidValue('metadata.labels', value, msg));
   }
+  causes.push(...ownerReferenceErrors(obj));
+  let annotationBytes = 0;
   for (const [key, value] of Object.entries(obj.metadata.annotations ?? {})) {
+    for (const msg of qualifiedNameErrors(key.toLowerCase())) causes.push(invalidValue('metadata.annotations', key, msg));
     if (typeof value !== 'string') causes.push(invalidValue(`metadata.annotations.${key}`, String(value), 'must be a string'));
+    else annotationBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (annotationBytes > TOTAL_ANNOTATION_BYTES) {
+    causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: `Too long: may not be more than ${TOTAL_ANNOTATION_BYTES} bytes` });
+  }
+  return causes;
+}
+
+/** kube's ownerReferences validation: the garbage collector needs the uid, and one controller at most. */
+function ownerReferenceErrors(obj: KubeObject): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const refs = obj.metadata.ownerReferences ?? [];
+  for (const ref of refs) {
+    const r = (ref ?? {}) as unknown as Record<string, unknown>;
+    const required: [string, string][] = [
+      ['apiVersion', 'version must not be empty'],
+      ['kind', 'kind must not be empty'],
+      ['name', 'name must not be empty'],
+      ['uid', 'uid must not be empty'],
+    ];
+    for (const [field, message] of required) {
+      if (typeof r[field] !== 'string' || !r[field]) causes.push(invalidValue(`metadata.ownerReferences.${field}`, '', message));
+    }
+  }
+  const controllers = refs.filter((r) => r?.controller === true);
+  if (controllers.length > 1) {
+    const names = controllers.map((r) => `${r.kind}/${r.name}`).join(', ');
+    causes.push(invalidValue('metadata.ownerReferences', names, 'Only one reference can have Controller set to true'));
   }
   return causes;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Registry, ResourceInfo, VersionInfo } from './registry.js';
 import type { JSONSchemaProps } from '../kube/json-schema.js';
+import { META_SCHEMAS, OBJECT_META_REF } from './openapi-meta.js';
 
 /*
  * OpenAPI v3, just as much as kubectl 1.32 reads: `explain` finds a schema in
@@ -10,10 +11,10 @@ import type { JSONSchemaProps } from '../kube/json-schema.js';
  * merge only when that operation lists its media type (we do not).
  */
 
-const OBJECT_META: JSONSchemaProps = {
-  type: 'object',
+const OBJECT_META = {
+  allOf: [{ $ref: OBJECT_META_REF }],
+  default: {},
   description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-  'x-kubernetes-preserve-unknown-fields': true,
 };
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
@@ -104,14 +105,14 @@ function resourcePaths(r: ResourceInfo, v: VersionInfo): Record<string, unknown>
 /** The document for one group version (`api/v1` or `apis/G/V`); undefined when not served. */
 export function groupVersionDocument(registry: Registry, group: string, version: string): unknown {
   let paths: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = { ...META_SCHEMAS };
   for (const r of registry.all()) {
     const v = r.group === group ? r.versions.find((x) => x.name === version) : undefined;
     if (!v) continue;
     paths = { ...paths, ...resourcePaths(r, v) };
     schemas[schemaName(r, v.name)] = kindSchema(r, v);
   }
-  if (!Object.keys(schemas).length) return undefined;
+  if (!Object.keys(paths).length) return undefined;
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.0-rdd' },

@@ -1,8 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject, StatusCause } from '../kube/types.js';
 import type { JSONSchemaProps, PrinterColumn } from '../kube/json-schema.js';
+import { CORE_KINDS } from './core-kinds.js';
+import { EVENTS, EVENTS_V1 } from './events.js';
+import { REVIEWS, type ReviewAnswer } from './reviews.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
 
@@ -11,9 +14,18 @@ export interface VersionInfo {
   storage: boolean;
   schema?: JSONSchemaProps;
   statusSubresource: boolean;
+  /** Where the scale subresource reads and writes replicas, when the CRD declares one. */
+  scale?: ScaleSpec;
   /** JSON paths like `.spec.engine` usable in field selectors, besides metadata.name/namespace. */
   selectableFields: string[];
   columns: PrinterColumn[];
+}
+
+/** A CRD's subresources.scale: JSON paths like `.spec.replicas`. */
+export interface ScaleSpec {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
 }
 
 /** A servable resource: the core Namespace, the CRD kind itself, or a custom resource. */
@@ -31,6 +43,21 @@ export interface ResourceInfo {
   storageKey: string;
   /** Namespaces and CRDs: served without a schema. */
   builtin: boolean;
+  /** Discovery verbs when not the usual set. */
+  verbs?: string[];
+  /** A review (create-only, answered and never stored). */
+  review?: ReviewAnswer;
+  /** What a built-in kind does beyond its schema, as kube's registry strategies do. */
+  strategy?: Strategy;
+  /** Another view of a stored kind: served at its own path, stored (and admitted) as `stored`. */
+  conversion?: { stored: ResourceInfo; fromStored(obj: KubeObject): KubeObject; toStored(obj: KubeObject): KubeObject };
+}
+
+/** Built-in behaviour of a kind: normalising a write, and validation a schema cannot express. */
+export interface Strategy {
+  /** Runs before schema validation; may change the object in place. */
+  prepare?(obj: KubeObject): void;
+  validate?(obj: KubeObject, live: KubeObject | undefined): StatusCause[];
 }
 
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
@@ -84,7 +111,7 @@ interface CrdVersionSpec {
   served?: boolean;
   storage?: boolean;
   schema?: { openAPIV3Schema?: JSONSchemaProps };
-  subresources?: { status?: unknown };
+  subresources?: { status?: unknown; scale?: Partial<ScaleSpec> };
   selectableFields?: { jsonPath: string }[];
   additionalPrinterColumns?: PrinterColumn[];
 }
@@ -97,6 +124,12 @@ interface CrdSpec {
 }
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function scaleOf(scale: Partial<ScaleSpec> | undefined): ScaleSpec | undefined {
+  if (!isObject(scale) || typeof scale.specReplicasPath !== 'string' || typeof scale.statusReplicasPath !== 'string') return undefined;
+  const { specReplicasPath, statusReplicasPath, labelSelectorPath } = scale;
+  return { specReplicasPath, statusReplicasPath, ...(typeof labelSelectorPath === 'string' ? { labelSelectorPath } : {}) };
+}
 
 /** Reads a CRD object into a ResourceInfo; throws with the CRD's name when it is malformed. */
 export function resourceFromCrd(crd: KubeObject): ResourceInfo {
@@ -129,6 +162,7 @@ export function resourceFromCrd(crd: KubeObject): ResourceInfo {
       storage: v.storage === true,
       schema: isObject(v.schema?.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined,
       statusSubresource: v.subresources?.status !== undefined,
+      scale: scaleOf(v.subresources?.scale),
       selectableFields: (Array.isArray(v.selectableFields) ? v.selectableFields : [])
         .filter((f) => typeof f?.jsonPath === 'string')
         .map((f) => f.jsonPath.replace(/^\./, '')),
@@ -155,9 +189,14 @@ export async function loadCrdFiles(dir: string): Promise<KubeObject[]> {
   return crds;
 }
 
+/** What every server serves besides CRDs. */
+function builtins(): ResourceInfo[] {
+  return [NAMESPACES, CRDS, ...REVIEWS, ...CORE_KINDS, EVENTS, EVENTS_V1];
+}
+
 /** The set of served resources, rebuilt whenever the stored CRDs change. */
 export class Registry {
-  private resources: ResourceInfo[] = [NAMESPACES, CRDS];
+  private resources: ResourceInfo[] = builtins();
 
   /** Replaces the custom resources with those of `crds` (malformed ones are reported, not served). */
   setCrds(crds: KubeObject[], onError: (err: Error) => void): void {
@@ -169,7 +208,7 @@ export class Registry {
         onError(err as Error);
       }
     }
-    this.resources = [NAMESPACES, CRDS, ...custom];
+    this.resources = [...builtins(), ...custom];
   }
 
   all(): ResourceInfo[] {

@@ -1,23 +1,36 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResourceRequest, ServerContext } from './context.js';
-import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './discovery.js';
+import { isDryRun, type ResourceRequest, type ServerContext } from './context.js';
+import {
+  AGGREGATED_DISCOVERY,
+  aggregatedDiscovery,
+  coreVersions,
+  group,
+  groupList,
+  resourceList,
+  VERSION_INFO,
+  wantsAggregated,
+} from './discovery.js';
 import { methodNotAllowed, pathNotFound } from './errors.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handlePatch } from './handlers/patch.js';
+import { handleReview } from './handlers/review.js';
+import { handleScale } from './handlers/scale.js';
 import { handleGet, handleList } from './handlers/read.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
 import { sendJson } from './http.js';
 import { groupVersionDocument, openapiIndex } from './openapi.js';
+import { boolParam } from './query.js';
 
 type Handler = (rr: ResourceRequest) => void | Promise<void>;
 
 /** (method, addressed thing) → handler; anything else is 405. */
 const OBJECT_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUpdate, PATCH: handlePatch, DELETE: handleDelete };
 const STATUS_HANDLERS: Record<string, Handler> = { GET: handleGet, PUT: handleUpdate, PATCH: handlePatch };
+const SCALE_HANDLERS: Record<string, Handler> = { GET: handleScale, PUT: handleScale, PATCH: handleScale };
 
 function collectionHandler(method: string, query: URLSearchParams): Handler | undefined {
-  if (method === 'GET') return ['true', '1'].includes(query.get('watch') ?? '') ? handleWatch : handleList;
+  if (method === 'GET') return boolParam(query, 'watch') ? handleWatch : handleList;
   if (method === 'POST') return handleCreate;
   if (method === 'DELETE') return handleDeleteCollection;
   return undefined;
@@ -40,6 +53,11 @@ function serveStatic(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   };
   if (['/healthz', '/readyz', '/livez'].includes(path)) {
     sendText(res, 'ok');
+    return true;
+  }
+  if ((path === '/api' || path === '/apis') && wantsAggregated(req.headers.accept)) {
+    if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '');
+    sendJson(res, 200, aggregatedDiscovery(ctx.registry, path === '/api'), { 'Content-Type': AGGREGATED_DISCOVERY, Vary: 'Accept' });
     return true;
   }
   let body: unknown = fixed[path]?.();
@@ -110,20 +128,25 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
     }
   }
   if (!parsed || !found) throw pathNotFound(url.pathname);
-  const { resource, version } = found;
-  if (parsed.subresource !== undefined && !(parsed.subresource === 'status' && version.statusSubresource)) {
-    throw pathNotFound(url.pathname);
-  }
+  // Another view of a stored kind is served as that kind, converted on the way in and out.
+  const view = found.resource.conversion ? found.resource : undefined;
+  const resource = view?.conversion?.stored ?? found.resource;
+  const version = view ? resource.versions[0] : found.version;
+  const served = (parsed.subresource === 'status' && version.statusSubresource) || (parsed.subresource === 'scale' && version.scale);
+  if (parsed.subresource !== undefined && !served) throw pathNotFound(url.pathname);
   const method = req.method ?? 'GET';
   let handler: Handler | undefined;
-  if (parsed.name === undefined) {
+  if (resource.review) {
+    handler = parsed.name === undefined && method === 'POST' ? handleReview : undefined;
+  } else if (parsed.name === undefined) {
     // A namespaced collection is writable only inside a namespace.
     handler = resource.namespaced && parsed.namespace === undefined && method !== 'GET' ? undefined : collectionHandler(method, url.searchParams);
   } else {
-    handler = (parsed.subresource ? STATUS_HANDLERS : OBJECT_HANDLERS)[method];
+    const handlers = parsed.subresource === 'scale' ? SCALE_HANDLERS : parsed.subresource ? STATUS_HANDLERS : OBJECT_HANDLERS;
+    handler = handlers[method];
   }
   if (!handler) throw methodNotAllowed(method);
-  await handler({
+  const rr: ResourceRequest = {
     ctx,
     req,
     res,
@@ -133,5 +156,9 @@ export async function route(ctx: ServerContext, req: IncomingMessage, res: Serve
     namespace: parsed.namespace,
     name: parsed.name,
     subresource: parsed.subresource,
-  });
+    view,
+  };
+  // A bad dryRun directive is refused before anything is read or written.
+  if (method !== 'GET') isDryRun(rr);
+  await handler(rr);
 }

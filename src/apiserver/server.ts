@@ -7,6 +7,8 @@ import { silentLogger } from '../base/log.js';
 import type { ServerContext } from './context.js';
 import { bootstrap, crdAdmission, purgeCustomResources } from './crds.js';
 import { NamespaceLifecycle } from './deletion.js';
+import { EventTtl } from './events.js';
+import { GarbageCollector } from './gc.js';
 import { toStatusError, unauthorized } from './errors.js';
 import { sendStatus } from './http.js';
 import { CRDS, Registry } from './registry.js';
@@ -15,6 +17,7 @@ import { Store } from './store/store.js';
 import type { ApiServer, ApiServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
+const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 function authorized(req: IncomingMessage, expected: Buffer): boolean {
   const header = req.headers.authorization ?? '';
@@ -41,6 +44,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     shutdown: shutdown.signal,
   } as ServerContext;
   ctx.namespaces = new NamespaceLifecycle(ctx);
+  ctx.gc = new GarbageCollector(ctx);
+  const eventTtl = new EventTtl(store, (opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000, log);
 
   try {
     await bootstrap(store, opts.crdDir);
@@ -61,7 +66,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       onClose: () => {},
     });
     ctx.namespaces.start();
+    ctx.gc.start();
+    eventTtl.start();
   } catch (err) {
+    eventTtl.stop();
+    ctx.gc.stop();
     store.close();
     throw new Error(`API server: could not load CRDs from ${opts.crdDir}`, { cause: err });
   }
@@ -96,6 +105,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   } catch (err) {
     ctx.namespaces.stop();
+    ctx.gc.stop();
+    eventTtl.stop();
     store.close();
     throw new Error(`API server: cannot listen on ${host}:${opts.port}`, { cause: err });
   }
@@ -110,6 +121,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();
         ctx.namespaces.stop();
+        ctx.gc.stop();
+        eventTtl.stop();
         server.close(() => {
           store.close();
           resolve();

@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Revisions the log keeps for watch resumption (older ones answer 410); default 10,000. */
   retainRevisions?: number;
+  /** Events are deleted this long after their last change; default one hour, as in kube. */
+  eventTtlSeconds?: number;
 }
 
 export interface ApiServer {

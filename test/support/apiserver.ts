@@ -22,6 +22,7 @@ export interface TestApiServerOptions {
   /** Passed to the server (small values make compaction and 410 testable). */
   retainRevisions?: number;
   maxBodyBytes?: number;
+  eventTtlSeconds?: number;
   log?: Logger;
 }
 
@@ -56,6 +57,7 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       admission: opts.admission,
       retainRevisions: opts.retainRevisions,
       maxBodyBytes: opts.maxBodyBytes,
+      eventTtlSeconds: opts.eventTtlSeconds,
       log: opts.log,
     });
   let server: ApiServer;

@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, StatusCause } from '../../kube/types.js';
 import { AdmissionDenied, type AdmissionOperation, type AdmissionRequest } from '../../kube/admission.js';
-import { apiVersionOf, keyOf, schemaOf, targetOf, type ResourceRequest } from '../context.js';
+import { apiVersionOf, isDryRun, keyOf, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { isReleased } from '../deletion.js';
 import { alreadyExists, badRequest, conflict, invalid, StatusError } from '../errors.js';
+import { duplicateFields } from '../duplicate-fields.js';
 import { validateMetadata } from '../metadata-validation.js';
 import { trackUpdate } from '../patch/managed-fields.js';
 import { applyDefaults } from '../schema/defaults.js';
@@ -52,20 +53,23 @@ export async function runHooks(rr: ResourceRequest, request: AdmissionRequest, p
 }
 
 /**
- * Unknown fields per `fieldValidation` (Strict → 400, Warn → a warning,
- * Ignore → silently dropped). Prunes `body` in place, as kube's decoder
- * does before admission; admit() prunes again what mutating hooks add.
+ * Unknown and duplicate fields per `fieldValidation` (Strict → 400, Warn →
+ * a warning, Ignore → silently dropped). Prunes `body` in place, as kube's
+ * decoder does before admission; admit() prunes again what mutating hooks
+ * add. Duplicates are looked for in `raw` only when the client asked for
+ * field validation explicitly: it takes a second, slower parse of the body.
  */
-export function checkUnknownFields(rr: ResourceRequest, body: KubeObject, warnings: string[]): void {
-  const mode = rr.query.get('fieldValidation') ?? 'Warn';
+export function checkUnknownFields(rr: ResourceRequest, body: KubeObject, warnings: string[], raw?: string): void {
+  const asked = rr.query.get('fieldValidation');
+  const mode = asked ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  if (!rr.version.schema) return;
-  const unknown = pruneUnknownFields(rr.version.schema, body).map((p) => `unknown field "${p.replace(/^\./, '')}"`);
-  if (mode === 'Ignore' || !unknown.length) return;
-  if (mode === 'Strict') throw badRequest(`strict decoding error: ${unknown.join(', ')}`);
-  warnings.push(...unknown);
+  const problems = raw !== undefined && asked && mode !== 'Ignore' ? duplicateFields(raw).map((p) => `duplicate field "${p}"`) : [];
+  if (rr.version.schema) problems.push(...pruneUnknownFields(rr.version.schema, body).map((p) => `unknown field "${p.replace(/^\./, '')}"`));
+  if (mode === 'Ignore' || !problems.length) return;
+  if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
+  warnings.push(...problems);
 }
 
 /** spec-like content: everything but metadata (and status when it has its own subresource). */
@@ -92,9 +96,10 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
     namespace: rr.resource.namespaced ? rr.namespace : undefined,
     object,
     oldObject: live,
-    dryRun: rr.query.getAll('dryRun').includes('All'),
+    dryRun: isDryRun(rr),
   };
   await runHooks(rr, request, 'mutate');
+  rr.resource.strategy?.prepare?.(object);
   const causes: StatusCause[] = [];
   if (rr.version.schema) {
     pruneUnknownFields(rr.version.schema, object);
@@ -102,6 +107,7 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
     causes.push(...validateAgainstSchema(rr.version.schema, object));
   }
   causes.push(...validateMetadata(object, rr.resource.group === '' && rr.resource.plural === 'namespaces'));
+  causes.push(...(rr.resource.strategy?.validate?.(object, live) ?? []));
   if (live?.metadata.deletionTimestamp) {
     const added = (object.metadata.finalizers ?? []).filter((f) => !(live.metadata.finalizers ?? []).includes(f));
     if (added.length) {
@@ -148,7 +154,7 @@ function withoutVolatile(obj: KubeObject): unknown {
  * the last finalizer of an object being deleted deletes it: MODIFIED, then DELETED.
  */
 export function persist(rr: ResourceRequest, object: KubeObject, live: KubeObject | undefined): KubeObject {
-  if (rr.query.getAll('dryRun').includes('All')) return object;
+  if (isDryRun(rr)) return object;
   if (live && isDeepStrictEqual(withoutVolatile(live), withoutVolatile(object))) return live;
   const key = keyOf(rr, object.metadata.name ?? '', object.metadata.namespace);
   try {

@@ -1,10 +1,12 @@
 import type { KubeObject } from '../../kube/types.js';
-import { apiVersionOf, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
+import { apiVersionOf, isDryRun, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
 import { deleteObject } from '../deletion.js';
-import { conflict } from '../errors.js';
+import { conflict, invalidOptions } from '../errors.js';
 import { decodeObject, readBody, sendJson } from '../http.js';
 import { NAMESPACES } from '../registry.js';
 import { RevisionMismatch } from '../store/store.js';
+import { FOREGROUND_DELETION, type PropagationPolicy } from '../gc.js';
+import { boolParam } from '../query.js';
 import { runHooks } from './admit.js';
 import { getObject } from './read.js';
 import { selectorPredicate } from '../filters.js';
@@ -12,6 +14,25 @@ import { selectorPredicate } from '../filters.js';
 interface DeleteOptions {
   dryRun?: string[];
   preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+  orphanDependents?: boolean;
+}
+
+const POLICIES = ['Foreground', 'Background', 'Orphan'];
+
+/** How dependents go (DeleteOptions body or query); kube's default for these kinds is Background. */
+function propagationOf(rr: ResourceRequest, opts: DeleteOptions): PropagationPolicy {
+  const policy = opts.propagationPolicy ?? rr.query.get('propagationPolicy') ?? undefined;
+  const orphan = opts.orphanDependents ?? (rr.query.has('orphanDependents') ? boolParam(rr.query, 'orphanDependents') : undefined);
+  if (policy !== undefined && !POLICIES.includes(policy)) {
+    const message = `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`;
+    throw invalidOptions('DeleteOptions', 'propagationPolicy', message, 'FieldValueNotSupported');
+  }
+  if (policy !== undefined && orphan !== undefined) {
+    throw invalidOptions('DeleteOptions', 'propagationPolicy', 'Invalid value: "null": orphanDependents and deletionPropagation cannot be both set');
+  }
+  if (orphan) return 'Orphan';
+  return (policy as PropagationPolicy | undefined) ?? 'Background';
 }
 
 async function readOptions(rr: ResourceRequest): Promise<DeleteOptions> {
@@ -46,9 +67,19 @@ function admitDelete(rr: ResourceRequest, live: KubeObject, dryRun: boolean): Pr
   return runHooks(rr, request, 'validate');
 }
 
+/** Foreground deletion waits (behind a finalizer) for the dependents the garbage collector deletes. */
+function withPropagation(rr: ResourceRequest, live: KubeObject, policy: PropagationPolicy, dryRun: boolean): KubeObject {
+  if (policy === 'Orphan' && !dryRun) rr.ctx.gc.orphan(live);
+  if (policy !== 'Foreground' || live.metadata.deletionTimestamp || live.metadata.finalizers?.includes(FOREGROUND_DELETION)) return live;
+  const marked = structuredClone(live);
+  marked.metadata.finalizers = [...(live.metadata.finalizers ?? []), FOREGROUND_DELETION];
+  return marked;
+}
+
 /** Deletes one object; the result is the object when it lingers (finalizers, namespaces), else a Success Status. */
-async function deleteOne(rr: ResourceRequest, live: KubeObject, dryRun: boolean): Promise<{ body: unknown; object: KubeObject }> {
-  await admitDelete(rr, live, dryRun);
+async function deleteOne(rr: ResourceRequest, stored: KubeObject, dryRun: boolean, policy: PropagationPolicy): Promise<{ body: unknown; object: KubeObject }> {
+  await admitDelete(rr, stored, dryRun);
+  const live = rr.resource === NAMESPACES ? stored : withPropagation(rr, stored, policy, dryRun);
   const name = live.metadata.name ?? '';
   if (rr.resource === NAMESPACES) {
     const object = rr.ctx.namespaces.terminate(live, dryRun);
@@ -66,24 +97,25 @@ async function deleteOne(rr: ResourceRequest, live: KubeObject, dryRun: boolean)
 }
 
 function dryRunOf(rr: ResourceRequest, opts: DeleteOptions): boolean {
-  return rr.query.getAll('dryRun').includes('All') || (opts.dryRun ?? []).includes('All');
+  return isDryRun(rr, Array.isArray(opts.dryRun) ? opts.dryRun : []);
 }
 
 export async function handleDelete(rr: ResourceRequest): Promise<void> {
   const opts = await readOptions(rr);
   const live = getObject(rr, rr.name ?? '');
   checkPreconditions(rr, live, opts);
-  const { body } = await deleteOne(rr, live, dryRunOf(rr, opts));
+  const { body } = await deleteOne(rr, live, dryRunOf(rr, opts), propagationOf(rr, opts));
   sendJson(rr.res, 200, body);
 }
 
 export async function handleDeleteCollection(rr: ResourceRequest): Promise<void> {
   const opts = await readOptions(rr);
+  const policy = propagationOf(rr, opts);
   const matches = selectorPredicate(rr);
   const { items, revision } = rr.ctx.store.list(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
   const deleted: KubeObject[] = [];
   for (const live of items.filter(matches)) {
-    const { object } = await deleteOne(rr, live, dryRunOf(rr, opts));
+    const { object } = await deleteOne(rr, live, dryRunOf(rr, opts), policy);
     deleted.push(present(rr, object));
   }
   sendJson(rr.res, 200, { apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) }, items: deleted });

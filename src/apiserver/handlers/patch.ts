@@ -1,16 +1,16 @@
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, keyOf, present, schemaOf, targetOf, type ResourceRequest } from '../context.js';
-import { badRequest, conflict, notFound, StatusError, unsupportedMediaType } from '../errors.js';
+import { badRequest, conflict, invalidOptions, notFound, StatusError, unsupportedMediaType } from '../errors.js';
 import { decodeBody, decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { PatchError } from '../patch/patch-error.js';
 import { ApplyConflictError, serverSideApply } from '../patch/server-side-apply.js';
-import { NAMESPACES } from '../registry.js';
 import { admit, checkUnknownFields, persist } from './admit.js';
 import { nowTimestamp } from '../timestamp.js';
 import { asObject, fieldManager, prepareUpdate } from './prepare.js';
 import { getObject } from './read.js';
+import { boolParam } from '../query.js';
 import { createObject } from './write.js';
 
 const MERGE = 'application/merge-patch+json';
@@ -26,7 +26,8 @@ function applyPatch(type: string, live: KubeObject, patch: unknown): Record<stri
   try {
     result = type === JSON_PATCH ? applyJsonPatch(structuredClone(live), patch) : applyMergePatch(structuredClone(live), patch);
   } catch (err) {
-    if (err instanceof PatchError) throw badRequest(err.message);
+    // A malformed patch is a bad request; a well-formed one that does not apply (a failed test) is 422, as kube answers.
+    if (err instanceof PatchError) throw err.code === 400 ? badRequest(err.message) : new StatusError(422, 'Invalid', err.message);
     throw err;
   }
   if (!result || typeof result !== 'object' || Array.isArray(result)) throw badRequest('the patch did not produce an object');
@@ -35,7 +36,7 @@ function applyPatch(type: string, live: KubeObject, patch: unknown): Record<stri
 
 async function patchOnce(rr: ResourceRequest, type: string, patch: unknown, warnings: string[]): Promise<KubeObject> {
   const live = getObject(rr, rr.name ?? '');
-  const obj = asObject(rr, applyPatch(type, live, patch));
+  const obj = asObject(rr, applyPatch(type, present(rr, live), patch));
   if (obj.metadata.name !== live.metadata.name) throw badRequest('metadata.name cannot be changed by a patch');
   if (obj.metadata.resourceVersion !== live.metadata.resourceVersion) throw conflict(targetOf(rr));
   checkUnknownFields(rr, obj, warnings);
@@ -55,7 +56,7 @@ function conflictError(rr: ResourceRequest, err: ApplyConflictError): StatusErro
 }
 
 async function applyOnce(rr: ResourceRequest, applied: KubeObject, manager: string): Promise<{ code: number; obj: KubeObject }> {
-  const force = rr.query.get('force') === 'true';
+  const force = boolParam(rr.query, 'force');
   const live = rr.ctx.store.get(keyOf(rr, rr.name ?? ''));
   const input = { applied: structuredClone(applied), manager, force, schema: schemaOf(rr), subresource: rr.subresource };
   let merged: KubeObject;
@@ -76,22 +77,23 @@ async function applyOnce(rr: ResourceRequest, applied: KubeObject, manager: stri
 
 async function readApplied(rr: ResourceRequest, warnings: string[]): Promise<{ applied: KubeObject; manager: string }> {
   const manager = rr.query.get('fieldManager');
-  if (!manager) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-  const body = decodeObject(await readBody(rr.req, rr.ctx.maxBodyBytes), true);
+  if (!manager) throw invalidOptions('PatchOptions', 'fieldManager', 'Required value: is required for apply patch', 'FieldValueRequired');
+  const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
+  const body = decodeObject(raw, true);
   if (!body.apiVersion || !body.kind) throw badRequest('apiVersion and kind must be set in an apply patch');
   const applied = asObject(rr, body);
   if (applied.metadata.name && applied.metadata.name !== rr.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rr.name})`);
   }
   applied.metadata.name = rr.name;
-  checkUnknownFields(rr, applied, warnings);
+  checkUnknownFields(rr, applied, warnings, raw.toString('utf8'));
   return { applied, manager };
 }
 
 export async function handlePatch(rr: ResourceRequest): Promise<void> {
   let type = mediaType(rr.req);
-  // Namespaces are built in and accept strategic merge; for them it is a merge patch here.
-  if (type === STRATEGIC && rr.resource === NAMESPACES) type = MERGE;
+  // Built-in kinds accept strategic merge (kubectl patch sends it); for them it is a merge patch here.
+  if (type === STRATEGIC && rr.resource.builtin) type = MERGE;
   if (!SUPPORTED.includes(type)) throw unsupportedMediaType(type, SUPPORTED);
   const warnings: string[] = [];
   let run: () => Promise<{ code: number; obj: KubeObject }>;

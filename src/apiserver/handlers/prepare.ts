@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, targetOf, type ResourceRequest } from '../context.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { badRequest, forbidden, invalid, notFound } from '../errors.js';
 import { checkMetadataTypes } from '../metadata-validation.js';
 import { NAMESPACES } from '../registry.js';
 import { nowTimestamp } from '../timestamp.js';
@@ -18,8 +18,9 @@ export function fieldManager(rr: ResourceRequest): string {
 
 function checkTypeMeta(rr: ResourceRequest, body: Record<string, unknown>): void {
   const expected = apiVersionOf(rr);
-  if (body.kind !== undefined && body.kind !== rr.resource.kind) {
-    throw badRequest(`the kind in the body (${String(body.kind)}) does not match the expected kind ${rr.resource.kind}`);
+  const kind = (rr.view ?? rr.resource).kind;
+  if (body.kind !== undefined && body.kind !== kind) {
+    throw badRequest(`the kind in the body (${String(body.kind)}) does not match the expected kind ${kind}`);
   }
   if (body.apiVersion !== undefined && body.apiVersion !== expected) {
     throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`);
@@ -32,7 +33,8 @@ export function asObject(rr: ResourceRequest, body: Record<string, unknown>): Ku
   const metadata = body.metadata ?? {};
   if (typeof metadata !== 'object' || Array.isArray(metadata)) throw badRequest('metadata must be an object');
   checkMetadataTypes(rr.resource.kind, metadata as Record<string, unknown>);
-  const obj = { ...body, apiVersion: apiVersionOf(rr), kind: rr.resource.kind, metadata: { ...metadata } } as KubeObject;
+  let obj = { ...body, apiVersion: apiVersionOf(rr), kind: rr.resource.kind, metadata: { ...metadata } } as KubeObject;
+  if (rr.view?.conversion) obj = rr.view.conversion.toStored(obj);
   if (rr.resource.namespaced) {
     if (obj.metadata.namespace && rr.namespace && obj.metadata.namespace !== rr.namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -91,6 +93,11 @@ export function prepareUpdate(rr: ResourceRequest, live: KubeObject, incoming: K
   }
   const meta = incoming.metadata;
   const kept = live.metadata;
+  if (meta.uid && meta.uid !== kept.uid) {
+    throw invalid({ ...targetOf(rr, kept.name), kind: rr.resource.kind }, [
+      { reason: 'FieldValueInvalid', field: 'metadata.uid', message: `Invalid value: ${JSON.stringify(meta.uid)}: field is immutable` },
+    ]);
+  }
   meta.uid = kept.uid;
   meta.name = kept.name;
   meta.creationTimestamp = kept.creationTimestamp;

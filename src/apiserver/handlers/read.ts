@@ -1,7 +1,8 @@
 import type { KubeObject } from '../../kube/types.js';
-import { apiVersionOf, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
+import { apiVersionOf, keyOf, present, servedVersion, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
-import { selectorPredicate } from '../filters.js';
+import { hasSelectors, selectorPredicate } from '../filters.js';
+import { listOptions, listPage, type ListOptions } from '../paging.js';
 import { sendJson } from '../http.js';
 import { toTable } from '../table/table.js';
 
@@ -25,7 +26,7 @@ function includeObject(rr: ResourceRequest): IncludeObject {
 export function tableOf(rr: ResourceRequest, objs: KubeObject[], resourceVersion: string): unknown {
   return toTable(
     objs.map((o) => present(rr, o)),
-    rr.version.columns,
+    servedVersion(rr).columns,
     { includeObject: includeObject(rr), now: new Date(), resourceVersion },
   );
 }
@@ -42,12 +43,13 @@ export function handleGet(rr: ResourceRequest): void {
 }
 
 /**
- * A list without selectors of a single-version resource is the stored JSON
- * as is (every object was written with this apiVersion): no decode/encode
- * of 2,000 objects per request.
+ * A plain list (no selectors, no paging, no older revision) of a
+ * single-version resource is the stored JSON as is (every object was written
+ * with this apiVersion): no decode/encode of 2,000 objects per request.
  */
-function sendRawList(rr: ResourceRequest): boolean {
-  if (rr.query.get('labelSelector') || rr.query.get('fieldSelector') || wantsTable(rr) || rr.resource.versions.length !== 1) return false;
+function sendRawList(rr: ResourceRequest, opts: ListOptions): boolean {
+  if (hasSelectors(rr) || wantsTable(rr) || rr.resource.versions.length !== 1 || rr.view) return false;
+  if (opts.limit !== undefined || opts.after !== undefined || opts.revision !== undefined) return false;
   const { items, revision } = rr.ctx.store.listRaw(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
   const head = JSON.stringify({ apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) } });
   sendJson(rr.res, 200, `${head.slice(0, -1)},"items":[${items.join(',')}]}`);
@@ -55,19 +57,20 @@ function sendRawList(rr: ResourceRequest): boolean {
 }
 
 export function handleList(rr: ResourceRequest): void {
-  if (sendRawList(rr)) return;
+  const opts = listOptions(rr.query, rr.ctx.store.revision);
   const matches = selectorPredicate(rr);
-  const { items, revision } = rr.ctx.store.list(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
-  const selected = items.filter(matches);
-  const resourceVersion = String(revision);
+  if (sendRawList(rr, opts)) return;
+  const namespace = rr.resource.namespaced ? rr.namespace : undefined;
+  const page = listPage(rr.ctx.store, rr.resource.storageKey, namespace, opts, hasSelectors(rr) ? matches : undefined);
+  const resourceVersion = String(page.revision);
+  const metadata = {
+    resourceVersion,
+    ...(page.continue ? { continue: page.continue } : {}),
+    ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
+  };
   if (wantsTable(rr)) {
-    sendJson(rr.res, 200, tableOf(rr, selected, resourceVersion));
+    sendJson(rr.res, 200, { ...(tableOf(rr, page.items, resourceVersion) as object), metadata });
     return;
   }
-  sendJson(rr.res, 200, {
-    apiVersion: apiVersionOf(rr),
-    kind: rr.resource.listKind,
-    metadata: { resourceVersion },
-    items: selected.map((o) => present(rr, o)),
-  });
+  sendJson(rr.res, 200, { apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata, items: page.items.map((o) => present(rr, o)) });
 }

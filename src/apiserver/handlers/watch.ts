@@ -1,6 +1,7 @@
 import type { KubeObject, WatchEventType } from '../../kube/types.js';
 import { apiVersionOf, present, type ResourceRequest } from '../context.js';
-import { badRequest, tooOld } from '../errors.js';
+import { tooLarge, tooOld } from '../errors.js';
+import { boolParam, intParam, revisionParam } from '../query.js';
 import { selectorPredicate, type Predicate } from '../filters.js';
 import type { StoreEvent } from '../store/store.js';
 import { tableOf, wantsTable } from './read.js';
@@ -46,11 +47,11 @@ function encodeShared(ev: StoreEvent, type: WatchEventType, object: KubeObject):
   return line;
 }
 
+/** Where the watch starts: undefined replays the current state as ADDED events first. */
 function startRevision(rr: ResourceRequest): number | undefined {
-  const raw = rr.query.get('resourceVersion') ?? '';
-  if (raw === '' || raw === '0' || rr.query.get('sendInitialEvents') === 'true') return undefined;
-  const rev = Number(raw);
-  if (!Number.isInteger(rev) || rev < 0) throw badRequest(`invalid resourceVersion: ${JSON.stringify(raw)}`);
+  const rev = revisionParam(rr.query);
+  if (rev === undefined || rev === 0 || boolParam(rr.query, 'sendInitialEvents')) return undefined;
+  if (rev > rr.ctx.store.revision) throw tooLarge(rev, rr.ctx.store.revision);
   return rev;
 }
 
@@ -58,9 +59,11 @@ export function handleWatch(rr: ResourceRequest): void {
   const { store, shutdown } = rr.ctx;
   const matches = selectorPredicate(rr);
   const from = startRevision(rr);
+  const initialEvents = boolParam(rr.query, 'sendInitialEvents');
+  const timeoutSeconds = intParam(rr.query, 'timeoutSeconds') ?? 0;
   const namespace = rr.resource.namespaced ? rr.namespace : undefined;
   const inScope = (ev: { namespace: string }) => namespace === undefined || ev.namespace === namespace;
-  const bookmarks = rr.query.get('allowWatchBookmarks') === 'true';
+  const bookmarks = boolParam(rr.query, 'allowWatchBookmarks');
   const table = wantsTable(rr);
   const res = rr.res;
   const timers: NodeJS.Timeout[] = [];
@@ -114,10 +117,9 @@ export function handleWatch(rr: ResourceRequest): void {
     onClose: () => finish(),
   });
   for (const ev of replay) write(ev.type, present(rr, ev.object));
-  if (bookmarks && rr.query.get('sendInitialEvents') === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+  if (bookmarks && initialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
 
   if (bookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
-  const timeoutSeconds = Number(rr.query.get('timeoutSeconds') ?? 0);
   if (timeoutSeconds > 0) timers.push(setTimeout(() => finish(), timeoutSeconds * 1000));
 
   function finish(): void {

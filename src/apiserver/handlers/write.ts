@@ -2,27 +2,28 @@ import type { KubeObject } from '../../kube/types.js';
 import { present, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalid, unsupportedMediaType } from '../errors.js';
 import { decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';
-import { decodeProtobufNamespace } from '../protobuf.js';
-import { NAMESPACES } from '../registry.js';
+import { decodeProtobuf, PROTOBUF_KINDS } from '../protobuf.js';
 import { admit, checkUnknownFields, persist } from './admit.js';
 import { asObject, checkNamespaceOpen, fieldManager, prepareCreate, prepareUpdate } from './prepare.js';
 import { getObject } from './read.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
-/** The request body as an object: JSON, YAML, or (Namespaces, from kubectl's typed commands) protobuf. */
-async function decodeRequestObject(rr: ResourceRequest): Promise<Record<string, unknown>> {
+/** The request body as an object: JSON, YAML, or (built-in kinds, from kubectl's typed commands) protobuf. */
+export async function decodeRequestObject(rr: ResourceRequest): Promise<{ body: Record<string, unknown>; text?: string }> {
   const type = mediaType(rr.req);
-  const accepted = ['application/json', 'application/yaml', ...(rr.resource === NAMESPACES ? [PROTOBUF] : [])];
+  const protobuf = rr.resource.builtin && PROTOBUF_KINDS.includes(rr.resource.kind);
+  const accepted = ['application/json', 'application/yaml', ...(protobuf ? [PROTOBUF] : [])];
   if (type && !accepted.includes(type)) throw unsupportedMediaType(type, accepted);
   const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
-  if (type === PROTOBUF) return decodeProtobufNamespace(raw);
-  return decodeObject(raw, type === 'application/yaml');
+  if (type === PROTOBUF) return { body: decodeProtobuf(raw) };
+  return { body: decodeObject(raw, type === 'application/yaml'), text: raw.toString('utf8') };
 }
 
 async function readObject(rr: ResourceRequest, warnings: string[]): Promise<KubeObject> {
-  const obj = asObject(rr, await decodeRequestObject(rr));
-  checkUnknownFields(rr, obj, warnings);
+  const { body, text } = await decodeRequestObject(rr);
+  const obj = asObject(rr, body);
+  checkUnknownFields(rr, obj, warnings, text);
   return obj;
 }
 
@@ -61,6 +62,10 @@ export async function handleUpdate(rr: ResourceRequest): Promise<void> {
     ]);
   }
   if (rv !== live.metadata.resourceVersion) throw conflict(targetOf(rr));
+  // A full replacement naming another uid is a failed precondition, as in kube.
+  if (obj.metadata.uid && obj.metadata.uid !== live.metadata.uid) {
+    throw conflict(targetOf(rr), `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${live.metadata.uid}`);
+  }
   const next = prepareUpdate(rr, live, obj);
   const admitted = await admit(rr, { operation: 'UPDATE', object: next, live, manager: fieldManager(rr) });
   sendJson(rr.res, 200, present(rr, persist(rr, admitted, live)), warningHeaders(warnings));

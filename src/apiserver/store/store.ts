@@ -17,6 +17,16 @@ export interface StoreOptions {
   retainRevisions?: number;
 }
 
+/** One object of a snapshot, still as stored JSON. */
+export interface SnapshotRow {
+  namespace: string;
+  name: string;
+  value: string;
+}
+
+const keyAfter = (a: { namespace: string; name: string }, b: { namespace: string; name: string }): boolean =>
+  a.namespace > b.namespace || (a.namespace === b.namespace && a.name > b.name);
+
 interface LogRow {
   rev: number;
   type: StoreEvent['type'];
@@ -102,6 +112,12 @@ export class Store {
       listNs: this.db.prepare<[string, string], { value: string }>(
         'SELECT value FROM current WHERE resource = ? AND namespace = ? ORDER BY name',
       ),
+      rowsAll: this.db.prepare<[string, string, string], SnapshotRow>(
+        'SELECT namespace, name, value FROM current WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name',
+      ),
+      changedSince: this.db.prepare<[string, number], { type: StoreEvent['type']; namespace: string; name: string; prev: string | null }>(
+        'SELECT type, namespace, name, prev FROM log WHERE resource = ? AND rev > ? ORDER BY rev',
+      ),
       countNs: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE namespace = ?'),
       resourcesInNs: this.db.prepare<[string], { resource: string }>('SELECT DISTINCT resource FROM current WHERE namespace = ?'),
       insertLog: this.db.prepare('INSERT INTO log (rev, type, resource, namespace, name, value, prev) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -145,6 +161,29 @@ export class Store {
   listRaw(resource: string, namespace?: string): { items: string[]; revision: number } {
     const rows = namespace === undefined ? this.stmts.listAll.all(resource) : this.stmts.listNs.all(resource, namespace);
     return { items: rows.map((r) => r.value), revision: this.rev };
+  }
+
+  /**
+   * The objects of `resource` as they were at revision `rev`, in key order
+   * (namespace, name), those after `after` only; undefined when the log no
+   * longer reaches back to `rev`. The current rows are rolled back with the
+   * log's earlier values, so a paged list stays one consistent snapshot.
+   */
+  snapshot(resource: string, rev: number, namespace?: string, after = { namespace: '', name: '' }): SnapshotRow[] | undefined {
+    if (rev < this.rev && rev < this.compacted) return undefined;
+    const inRange = (k: { namespace: string; name: string }) => (namespace === undefined || k.namespace === namespace) && keyAfter(k, after);
+    const rows = this.stmts.rowsAll.all(resource, after.namespace, after.name).filter(inRange);
+    if (rev >= this.rev) return rows;
+    // The value each key had at `rev` is the previous value of its first later change (none when that change created it).
+    const earlier = new Map<string, SnapshotRow | null>();
+    for (const ch of this.stmts.changedSince.all(resource, rev)) {
+      const key = `${ch.namespace}/${ch.name}`;
+      if (earlier.has(key) || !inRange(ch)) continue;
+      earlier.set(key, ch.type === 'ADDED' || ch.prev === null ? null : { namespace: ch.namespace, name: ch.name, value: ch.prev });
+    }
+    const kept = rows.filter((r) => !earlier.has(`${r.namespace}/${r.name}`));
+    for (const row of earlier.values()) if (row) kept.push(row);
+    return kept.sort((a, b) => (keyAfter(a, b) ? 1 : keyAfter(b, a) ? -1 : 0));
   }
 
   /** Whether anything namespaced still lives in `namespace`, and in which resources. */

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { execa } from 'execa';
+import type { TestApiServer } from '../../support/apiserver.js';
 import { fileURLToPath } from 'node:url';
 import type { ResourceRef } from '../../../src/kube/resources.js';
 import type { KubeObject } from '../../../src/kube/types.js';
@@ -10,4 +12,16 @@ export const GADGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural
 
 export function widget(name: string, spec: Record<string, unknown> = { color: 'red' }, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
   return { apiVersion: 'test.rdd.io/v1', kind: 'Widget', metadata: { name, namespace: 'default', ...extra }, spec };
+}
+
+export const KUBECTL = '/usr/bin/kubectl';
+
+/** Runs the real kubectl against `ts`, with its own HOME and discovery cache; never rejects. */
+export function kubectlFor(ts: () => TestApiServer) {
+  return (...args: string[]) =>
+    execa(KUBECTL, ['--kubeconfig', ts().kubeconfigPath, '--cache-dir', path.join(ts().dir, 'kube-cache'), ...args], {
+      reject: false,
+      timeout: 60_000,
+      env: { HOME: ts().dir },
+    });
 }

@@ -47,4 +47,37 @@ describe('client-node informer', () => {
     stopped = true;
     await informer.stop();
   });
+
+  it('relists after a 410 when it resumes behind the compacted log', async () => {
+    const small = await startTestApiServer({ crdDir: TEST_CRDS, retainRevisions: 20 });
+    try {
+      await small.client.create(WIDGET, widget('ga'));
+      const kc = new KubeConfig();
+      kc.loadFromFile(small.kubeconfigPath);
+      const api = kc.makeApiClient(CustomObjectsApi);
+      const list = () => api.listNamespacedCustomObject({ group: 'test.rdd.io', version: 'v1', namespace: 'default', plural: 'widgets' });
+      const informer = makeInformer<KubernetesObject & { spec?: { size?: number } }>(kc, '/apis/test.rdd.io/v1/namespaces/default/widgets', list);
+      let disconnected = false;
+      informer.on('error', () => {
+        disconnected = true;
+      });
+      await informer.start();
+      const names = () => informer.list('default').map((o) => o.metadata?.name).sort();
+      await vi.waitFor(() => expect(names()).toEqual(['ga']));
+      // Down, then restarted without the informer: meanwhile the log moves past its resourceVersion.
+      await small.restart();
+      await vi.waitFor(() => expect(disconnected).toBe(true), { timeout: 15_000 });
+      await small.client.create(WIDGET, widget('gb'));
+      for (let i = 1; i <= 30; i++) await small.client.patch(WIDGET, 'gb', { spec: { size: (i % 10) + 1 } }, { type: 'merge', namespace: 'default' });
+      await small.client.delete(WIDGET, 'ga', { namespace: 'default' });
+      await informer.start();
+      await vi.waitFor(() => {
+        expect(names()).toEqual(['gb']);
+        expect(informer.get('gb', 'default')?.spec?.size).toBe(1);
+      }, { timeout: 15_000 });
+      await informer.stop();
+    } finally {
+      await small.stop();
+    }
+  });
 });

@@ -1,11 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS, WIDGET } from './fixtures.js';
+import { TEST_CRDS, WIDGET, kubectlFor } from './fixtures.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 let ts: TestApiServer;
 
 beforeAll(async () => {
@@ -15,13 +13,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-function kubectl(...args: string[]) {
-  return execa(KUBECTL, ['--kubeconfig', ts.kubeconfigPath, '--cache-dir', path.join(ts.dir, 'kube-cache'), ...args], {
-    reject: false,
-    timeout: 60_000,
-    env: { HOME: ts.dir },
-  });
-}
+const kubectl = kubectlFor(() => ts);
 
 /** Resolves once kubectl, run with -v=6, logs that its watch request was answered. */
 function watchOpened(run: ReturnType<typeof kubectl>): Promise<void> {
