@@ -12,6 +12,7 @@ import {
   type AppObject,
 } from '../../kube/app.js';
 import { findCondition, type ConditionInput } from '../../kube/conditions.js';
+import { EventRecorder } from '../../kube/events.js';
 import type { Informer, InformerEventType } from '../../kube/informer.js';
 import { APP, APP_NAME } from '../../kube/resources.js';
 import type { Condition } from '../../kube/types.js';
@@ -104,12 +105,14 @@ export class AppController implements Controller {
   private active?: ActiveDriver;
   private appSeen?: string;
   private unsubscribe?: () => void;
+  private readonly events: EventRecorder;
 
   constructor(
     private readonly deps: AppControllerDeps,
     options: AppControllerOptions = {},
   ) {
     this.log = deps.log.child(this.name);
+    this.events = new EventRecorder(deps.client, { component: `rdd-${this.name}`, onError: (err) => this.log.debug('cannot record an event', { error: err }) });
     this.makeDriver = options.createDriver ?? createDriver;
     this.context = {
       configDir: options.dockerConfigDir ?? dockerConfigDir(options.env),
@@ -318,6 +321,9 @@ export class AppController implements Controller {
    */
   private async write(app: AppObject, running: ConditionInput): Promise<void> {
     const current = (await this.deps.client.find<AppObject>(APP, APP_NAME)) ?? app;
+    if (findCondition(current.status?.conditions, RUNNING)?.reason !== running.reason) {
+      this.events.record(current, FAILED_REASONS.includes(running.reason) ? 'Warning' : 'Normal', `Engine${running.reason}`, running.message ?? '');
+    }
     const conditions = withCondition(current.status?.conditions, running);
     await applyAppConditions(this.deps.client, APP_CONTROLLER_MANAGER, [running, computeSettled(app, conditions)], this.log, current);
   }
@@ -389,6 +395,7 @@ export class AppController implements Controller {
       }
     }
     await this.releaseDriver();
+    await this.events.flush();
   }
 
   /** Best effort: the API server is about to close too. */

@@ -1,5 +1,6 @@
 import { applyAppConditions } from '../app-conditions.js';
 import { appInformer, CONTAINER_ENGINE_READY, ENGINE_CONTROLLER_MANAGER, RUNNING, type AppObject } from '../../kube/app.js';
+import { EventRecorder } from '../../kube/events.js';
 import { Informer, type InformerEventType } from '../../kube/informer.js';
 import { findCondition } from '../../kube/conditions.js';
 import { APP, APP_NAME, CONTAINER, CONTAINER_NAMESPACE, IMAGE, VOLUME, type ResourceRef } from '../../kube/resources.js';
@@ -86,9 +87,11 @@ class EngineController implements Controller {
   private namespace?: string;
   /** appInput() of the last App event. */
   private appSeen?: string;
+  private readonly events: EventRecorder;
 
   constructor(private readonly deps: EngineControllerDeps) {
     this.log = deps.log.child(this.name);
+    this.events = new EventRecorder(deps.client, { component: `rdd-${this.name}`, onError: (err) => this.log.debug('cannot record an event', { error: err }) });
     const backoff = deps.backoff ?? defaultBackoff;
     this.queue = new WorkQueue<Work>({
       name: this.name,
@@ -136,6 +139,7 @@ class EngineController implements Controller {
     await Promise.all([...this.informers, ...(this.ownsAppInformer ? [this.app] : [])].map((i) => i.stop()));
     this.closeSession();
     await this.queue.stop();
+    await this.events.flush();
   }
 
   private async reconcile(work: Work): Promise<ReconcileResult | void> {
@@ -212,6 +216,7 @@ class EngineController implements Controller {
         log: this.log,
         hooks: this.deps.hooks,
         enqueue: (key) => this.queue.add({ kind: 'engine', key }),
+        events: this.events,
         onContainerRemoved: () => this.retryBlockedDeletions(),
         mayExist: (ref, name) => this.mirrors.get(ref)?.get(name, namespace) !== undefined,
         onDeath: (s, err) => this.onSessionDeath(s, err),
@@ -219,6 +224,8 @@ class EngineController implements Controller {
       this.session = session;
       const result = await session.start();
       this.log.info('full sync done', { ...result, apiVersion: session.apiVersion });
+      const app = await this.deps.client.find<AppObject>(APP, APP_NAME);
+      if (app) this.events.record(app, 'Normal', 'Synced', `full sync of the moby engine: ${result.applied} mirrors written, ${result.pruned} pruned, ${result.failed} failed`);
     } catch (err) {
       if (this.session === session) this.closeSession();
       this.lostReason = (err as Error).message;
@@ -280,7 +287,12 @@ class EngineController implements Controller {
     else if (ref === CONTAINER) await driveContainerState(session.ctx, obj, this.deps.stopTimeoutSeconds ?? 10);
   }
 
-  private setReady(status: 'True' | 'False', reason: string, message: string, generation: number): Promise<void> {
+  private async setReady(status: 'True' | 'False', reason: string, message: string, generation: number): Promise<void> {
+    const app = this.app.get(APP_NAME);
+    const previous = findCondition(app?.status?.conditions, CONTAINER_ENGINE_READY);
+    if (app && previous?.reason !== reason) {
+      this.events.record(app, status === 'False' && reason === 'ConnectFailed' ? 'Warning' : 'Normal', `ContainerEngine${reason}`, message);
+    }
     return applyAppConditions(
       this.deps.client,
       ENGINE_CONTROLLER_MANAGER,

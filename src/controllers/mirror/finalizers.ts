@@ -76,6 +76,7 @@ export async function finalizeMirror(ctx: MirrorContext, ref: ResourceRef, mirro
   } catch (err) {
     const refused = new Error(`${what}: the engine refused to remove it: ${dockerMessage(err)}`, { cause: err });
     const reason = isDockerConflict(err) ? DeletingReason.InUse : DeletingReason.EngineRefused;
+    ctx.events.record(mirror, 'Warning', 'DeletionBlocked', `the engine refused to remove it: ${dockerMessage(err)}`);
     await reportBlocked(ctx, ref, mirror, reason, `the engine refused to remove it: ${dockerMessage(err)}`).catch((writeErr: unknown) =>
       ctx.log.warn(`cannot report why ${what} is not deleted`, { error: writeErr }),
     );

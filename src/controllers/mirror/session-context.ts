@@ -4,6 +4,7 @@ import type { ResourceRef } from '../../kube/resources.js';
 import type { Logger } from '../../base/log.js';
 import type { SerialLock } from '../../base/serial-lock.js';
 import type { EngineKey } from './routing.js';
+import type { EventRecorder } from '../../kube/events.js';
 
 /** What the mirror's per-object work needs while connected to one engine. */
 export interface MirrorContext {
@@ -12,6 +13,8 @@ export interface MirrorContext {
   /** API namespace of the mirrors (App spec.namespace). */
   namespace: string;
   log: Logger;
+  /** Events about mirrors, for `kubectl describe` and `kubectl events`. */
+  events: EventRecorder;
   /** Queues a re-sync of one engine object. */
   enqueue(key: EngineKey): void;
   /**

@@ -22,6 +22,7 @@ export interface EngineSessionOptions {
   namespace: string;
   log: Logger;
   enqueue(key: EngineKey): void;
+  events: MirrorContext['events'];
   mayExist: MirrorContext['mayExist'];
   /** A container was removed: whatever it held (images, volumes) may be removable now. */
   onContainerRemoved(): void;
@@ -57,6 +58,7 @@ export class EngineSession {
       enqueue: opts.enqueue,
       imageLock: new SerialLock(),
       mayExist: opts.mayExist,
+      events: opts.events,
     };
     return new EngineSession(opts, ctx, apiVersion);
   }

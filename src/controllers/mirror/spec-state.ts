@@ -82,11 +82,13 @@ export async function driveContainerState(ctx: MirrorContext, mirror: KubeObject
     await DRIVERS[state](container, inspect.State, stopTimeoutSeconds);
   } catch (err) {
     const error = dockerMessage(err);
+    ctx.events.record(mirror, 'Warning', 'StateChangeFailed', `cannot make the container ${state}: ${error}`);
     await recordAction(ctx, mirror, { state, result: 'Failed', error, time: time() });
     throw new Error(`${describe(CONTAINER, mirror.metadata.name!, mirror.metadata.namespace)}: cannot make it ${state}: ${error}`, {
       cause: err,
     });
   }
   await recordAction(ctx, mirror, { state, result: 'Succeeded', time: time() }, generation);
+  ctx.events.record(mirror, 'Normal', 'StateChanged', `container is ${state} (spec.state generation ${generation})`);
   ctx.log.info(`drove ${describe(CONTAINER, mirror.metadata.name!, mirror.metadata.namespace)} to ${state}`, { generation });
 }

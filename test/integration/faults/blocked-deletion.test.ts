@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
+import { EVENT } from '../../../src/kube/events.js';
 import { VOLUME } from '../../../src/kube/resources.js';
 import type { Condition } from '../../../src/kube/types.js';
 import { NS, WAIT, finalizersOf, mirrorProbes, startHarness, type MirrorHarness } from '../mirror/harness.js';
@@ -37,6 +38,9 @@ describe('fault: stuck deletion is visible', () => {
     expect(finalizersOf(stuck.obj)).toEqual([MIRROR_FINALIZER]);
     // Exactly one refused attempt: the condition write did not retrigger the key.
     expect(h.logs.filter((l) => l.includes(`reconcile of Volume ${NS}/${name} failed`))).toHaveLength(1);
+
+    const blocked = await h.client.list(EVENT, { fieldSelector: `involvedObject.kind=Volume,involvedObject.name=${name},reason=DeletionBlocked` });
+    expect(blocked.items[0]).toMatchObject({ type: 'Warning', message: expect.stringMatching(/volume is in use/) });
 
     await h.docker('rm', '-f', holder);
     await gone(VOLUME, name);

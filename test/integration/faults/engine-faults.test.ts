@@ -1,14 +1,15 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyAppSpec } from '../../../src/cli/app/apply-spec.js';
-import { createLogger, silentLogger } from '../../../src/base/log.js';
+import { silentLogger } from '../../../src/base/log.js';
 import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
 import type { Controller } from '../../../src/controllers/controller.js';
 import { daemonAdmission, daemonControllers } from '../../../src/daemon/components.js';
 import type { AppObject } from '../../../src/kube/app.js';
 import { findCondition } from '../../../src/kube/conditions.js';
+import { EVENT } from '../../../src/kube/events.js';
 import { Informer } from '../../../src/kube/informer.js';
 import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME } from '../../../src/kube/resources.js';
 import type { KubeObject } from '../../../src/kube/types.js';
@@ -42,6 +43,11 @@ async function connected(): Promise<void> {
   await vi.waitFor(async () => expect(await condition('ContainerEngineReady')).toMatchObject({ status: 'True', reason: 'Connected' }), WAIT);
 }
 
+/** Events about objects of `kind` with `reason`, as `kubectl get events --field-selector` finds them. */
+async function events(kind: string, reason: string): Promise<KubeObject[]> {
+  return (await server.client.list(EVENT, { fieldSelector: `involvedObject.kind=${kind},reason=${reason}` })).items;
+}
+
 /** Checks `check` continuously for `ms`: how a test proves that something does NOT happen, within a bounded window. */
 async function holdsFor(ms: number, check: () => Promise<void> | void): Promise<void> {
   const end = Date.now() + ms;
@@ -60,7 +66,7 @@ beforeAll(async () => {
   daemonJson = JSON.stringify({ 'registry-mirrors': [registry.url] });
   writeFileSync(paths.daemonJson, daemonJson);
   server = await startTestApiServer({ admission: daemonAdmission() });
-  controllers = daemonControllers({ client: server.client, paths, log: process.env.RDD_TEST_LOG ? createLogger({ level: 'debug', write: (l) => appendFileSync(process.env.RDD_TEST_LOG!, l + '\n') }) : silentLogger });
+  controllers = daemonControllers({ client: server.client, paths, log: silentLogger });
   for (const c of controllers) await c.start();
   await applyAppSpec(server.client, { running: true }, { dryRun: false });
   await connected();
@@ -121,6 +127,22 @@ describe('fault: every engine crash wipes all mirrors', () => {
   });
 });
 
+describe('events a user sees in kubectl describe and kubectl events', () => {
+  it('records the engine start and connection on the App, and a container stopped through spec.state on the Container', async () => {
+    await vi.waitFor(async () => {
+      expect((await events('App', 'EngineStarted'))[0]).toMatchObject({ type: 'Normal', message: expect.stringMatching(/moby is running/) });
+      expect((await events('App', 'ContainerEngineConnected')).length).toBeGreaterThan(0);
+    }, WAIT);
+    const id = await docker('run', '-d', '--name', 'stop-me', 'busybox', 'sleep', '3600');
+    await vi.waitFor(async () => expect(await server.client.find(CONTAINER, id, NS)).toBeDefined(), WAIT);
+    await server.client.patch(CONTAINER, id, { spec: { state: 'created' } }, { type: 'merge', namespace: NS });
+    await vi.waitFor(async () => {
+      const stopped = (await events('Container', 'StateChanged')).filter((e) => (e.involvedObject as { name: string }).name === id);
+      expect(stopped[0]).toMatchObject({ type: 'Normal', message: expect.stringMatching(/container is created/) });
+    }, WAIT);
+  });
+});
+
 describe('fault: no backoff, hot restart loop', () => {
   it('an invalid daemon.json fails the start once, says why, and is not retried until the user asks again', async () => {
     await applyAppSpec(server.client, { running: false }, { dryRun: false });
@@ -134,6 +156,8 @@ describe('fault: no backoff, hot restart loop', () => {
       WAIT,
     );
     expect((await condition('Running'))?.message).toMatch(/bogus-key/);
+    // kubectl describe app / kubectl events say why, as a Warning.
+    await vi.waitFor(async () => expect((await events('App', 'EngineStartFailed'))[0]).toMatchObject({ type: 'Warning', message: expect.stringMatching(/bogus-key/) }), WAIT);
     // Both controllers have reported the failure; from here on nothing may write.
     await vi.waitFor(async () => {
       expect((await condition('ContainerEngineReady'))?.message).toMatch(/StartFailed/);
