@@ -60,7 +60,7 @@ all_execed() {
 
 alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
-@test "instance bats matches its own processes and never those of bats-app (S9)" {
+@test "instance bats matches its own processes and never those of bats-app" {
   local -A pid
   while read -r p name; do pid[$name]=$p; done < <(start_marked)
   wait_until 10 all_execed "${pid[@]}"
@@ -86,7 +86,7 @@ alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2
   done
 }
 
-@test "timeout 0 still captures a bundle and kills leaked processes of the instance (S12)" {
+@test "timeout 0 still captures a bundle and kills leaked processes of the instance" {
   local artifacts="$BATS_TEST_TMPDIR/artifacts"
   RDD_ARTIFACTS_DIR="$artifacts" run env -u RDD_INSTANCE "$WRAPPER" 0 "$FIXTURES/leaky.bats"
   assert_failure 1

@@ -8,8 +8,9 @@ import type { Logger } from '../base/log.js';
  * Writes this manager's conditions with server-side apply on the status
  * subresource. `conditions` is a map-list keyed by type, so concurrent
  * writers that own different types merge instead of racing: no
- * resourceVersion is sent, so no 409 can surface (S3). A failed write is
- * logged and rethrown so the caller's reconcile retries it (S6).
+ * resourceVersion is sent, so no 409 can surface
+ * (docs/design-rules.md#status-writers-never-conflict). A failed write is logged and rethrown
+ * so the caller's reconcile retries it (docs/design-rules.md#condition-writes-never-swallowed).
  */
 export async function applyAppConditions(
   client: KubeClient,

@@ -13,7 +13,8 @@ import type { Condition, KubeObject } from './types.js';
  * and the CLI waits on.
  */
 
-/** Field managers of the App status writers; each owns only its own condition types (S3). */
+/** Field managers of the App status writers; each owns only its own condition types
+ * (docs/design-rules.md#status-writers-never-conflict). */
 export const APP_CONTROLLER_MANAGER = 'rdd-app-controller';
 export const ENGINE_CONTROLLER_MANAGER = 'rdd-engine-controller';
 
@@ -41,7 +42,7 @@ export const RUNNING = 'Running';
 export const CONTAINER_ENGINE_READY = 'ContainerEngineReady';
 export const SETTLED = 'Settled';
 
-/** Reasons of the Running condition (SPEC §5). */
+/** Reasons of the Running condition (docs/app-api.md). */
 export const RunningReason = {
   Started: 'Started',
   Stopped: 'Stopped',
@@ -72,7 +73,8 @@ export function terminalStates(app: AppObject): { running: Terminal; engine: Ter
   const containerd = app.spec?.containerEngine?.name === 'containerd';
   return {
     running: { status: 'True', reason: RunningReason.Started },
-    // containerd has nothing to mirror: NotApplicable is its terminal state, so `rdd set` never hangs on it (S5).
+    // containerd has nothing to mirror: NotApplicable is its terminal state, so `rdd set` never hangs on it
+    // (docs/design-rules.md#containerd-not-applicable).
     engine: { status: 'True', reason: containerd ? 'NotApplicable' : 'Connected' },
   };
 }
@@ -107,7 +109,7 @@ function blocker(conditions: readonly Condition[] | undefined, type: string, wan
 /**
  * Settled is True iff Running matches spec.running and ContainerEngineReady is
  * terminal for the spec, both observed at the App's current generation; else
- * False carrying the first blocking condition's reason and message (SPEC §5).
+ * False carrying the first blocking condition's reason and message (docs/app-api.md).
  */
 export function computeSettled(app: AppObject, conditions: readonly Condition[] | undefined = app.status?.conditions): ConditionInput {
   const generation = app.metadata.generation ?? 0;

@@ -1,6 +1,6 @@
 /** Names shared by the mirror's writers, the admission hooks and the docs. */
 
-/** On every Container, Image and Volume mirror; its handler removes the engine object (SPEC §5). */
+/** On every Container, Image and Volume mirror; its handler removes the engine object (docs/containers-api.md). */
 export const MIRROR_FINALIZER = 'engine.rancherdesktop.io/docker-mirror';
 
 /** The only ContainerNamespace, and the value of every mirror's status.namespace. */

@@ -47,7 +47,7 @@ function violations(request: AdmissionRequest, host: HostPlatform): StatusCause[
   return causes;
 }
 
-/** Admission for the App, as a kube-apiserver validating webhook would do it (SPEC §5). */
+/** Admission for the App, as a kube-apiserver validating webhook would do it (docs/app-api.md). */
 export function createAppAdmission(host: HostPlatform = { platform: process.platform, arch: process.arch }): AdmissionHook {
   return {
     name: 'app.rancherdesktop.io',

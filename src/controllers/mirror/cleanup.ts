@@ -23,7 +23,8 @@ async function removeAllOf(client: KubeClient, ref: ResourceRef, namespace: stri
 /**
  * The engine stopped or is not moby: every mirror and the moby namespace go,
  * without touching the engine. Each kind is attempted whatever the others
- * do; all failures come back together (I2).
+ * do; all failures come back together
+ * (docs/design-rules.md#finalizer-errors-aggregated).
  */
 export async function removeAllMirrors(client: KubeClient, namespace: string): Promise<void> {
   const kinds = [CONTAINER, IMAGE, VOLUME, CONTAINER_NAMESPACE];

@@ -10,7 +10,7 @@ function compareVersions(a: string, b: string): number {
 }
 
 /**
- * Picks the API version both sides speak (S8): the lower of the server's
+ * Picks the API version both sides speak (docs/design-rules.md#docker-api-negotiated): the lower of the server's
  * and ours, refusing a server whose minimum is above ours.
  */
 export function negotiateApiVersion(server: { ApiVersion?: string; MinAPIVersion?: string }): string {

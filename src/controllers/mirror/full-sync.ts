@@ -34,7 +34,7 @@ export interface FullSyncResult {
 
 interface Desired {
   mirrors: MirrorDesired[];
-  /** Mirrors of items that could not be inspected: left as they are, never pruned (S11). */
+  /** Mirrors of items that could not be inspected: left as they are, never pruned (docs/design-rules.md#broken-item-skipped). */
   keep: Set<string>;
   failed: number;
 }
@@ -42,7 +42,7 @@ interface Desired {
 /**
  * List + inspect everything the engine has (stopped containers too), apply
  * every mirror, prune mirrors with no engine object. A broken item is logged
- * and skipped (S11); a container that vanished between list and inspect is
+ * and skipped (docs/design-rules.md#broken-item-skipped); a container that vanished between list and inspect is
  * simply gone.
  */
 export async function fullSync(ctx: MirrorContext, hooks: FullSyncHooks = {}): Promise<FullSyncResult> {

@@ -24,7 +24,7 @@ function mirrorStatusMatches(live: Record<string, unknown> | undefined, desired:
 /**
  * Makes the mirror match the engine, writing only what differs: create
  * (Container spec.state=unknown, the only spec the engine ever writes),
- * re-assert the finalizer (S2) with an apply that leaves spec alone, and
+ * re-assert the finalizer (docs/design-rules.md#finalizer-reasserted) with an apply that leaves spec alone, and
  * server-side apply the status. `live` undefined = unknown (read it),
  * null = known absent (full sync already listed).
  */

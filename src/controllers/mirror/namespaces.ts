@@ -23,7 +23,7 @@ export function ensureApiNamespace(client: KubeClient, namespace: string): Promi
   return ensureExists(client, NAMESPACE, namespace);
 }
 
-/** ContainerNamespace `moby`: metadata only, no finalizer; re-created whenever it is found missing (I3). */
+/** ContainerNamespace `moby`: metadata only, no finalizer; re-created whenever it is found missing (docs/design-rules.md#moby-namespace-recreated). */
 export function ensureMobyNamespace(client: KubeClient, namespace: string): Promise<boolean> {
   return ensureExists(client, CONTAINER_NAMESPACE, MOBY_NAMESPACE, namespace);
 }

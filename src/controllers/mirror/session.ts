@@ -10,7 +10,7 @@ import { EventStream, engineNow } from './watcher.js';
 
 export interface EngineHooks extends FullSyncHooks {
   /**
-   * Test seam (SPEC §10 fault injection): runs inside the event handler
+   * Test seam for fault injection through a real path (docs/testing.md): runs inside the event handler
    * before routing; throwing there kills the watcher like a handler bug would.
    */
   onEvent?(event: DockerEvent): void;

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../base/log.js';
 import type { DockerEvent } from './routing.js';
 
-/** The engine's own clock (S1): events are filtered against it, not the host's. */
+/** The engine's own clock (docs/design-rules.md#events-since-engine-clock): events are filtered against it, not the host's. */
 export async function engineNow(docker: Docker): Promise<number> {
   const info = (await docker.info()) as { SystemTime?: string };
   const ms = info.SystemTime ? Date.parse(info.SystemTime) : NaN;
@@ -22,7 +22,7 @@ export interface EventStreamOptions {
   log: Logger;
 }
 
-/** The Docker event stream, kept open until closed; any failure ends it through onDeath (I1). */
+/** The Docker event stream, kept open until closed; any failure ends it through onDeath (docs/design-rules.md#watcher-death-requeues). */
 export class EventStream {
   private stream?: Readable;
   private closed = false;

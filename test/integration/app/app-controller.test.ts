@@ -156,7 +156,7 @@ describe('App controller with the native driver and a real dockerd', () => {
     expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
   });
 
-  it('concurrent writers of App status never surface a 409 (S3)', async () => {
+  it('concurrent writers of App status never surface a 409', async () => {
     forceWrites = true;
     let generation = 0;
     try {

@@ -83,7 +83,7 @@ describe('engine mirror: self-healing', () => {
     expect(await find(CONTAINER, vanishing)).toBeUndefined();
   });
 
-  it('recovers from an exception inside an event handler with no other trigger (I1)', async () => {
+  it('recovers from an exception inside an event handler with no other trigger', async () => {
     const rec = recordReasons();
     try {
       seams.throwOnContainerName = 'trigger';
@@ -115,7 +115,7 @@ describe('engine mirror: self-healing', () => {
     expect(after.metadata.uid).toBe(before.metadata.uid);
   });
 
-  it('mirrors a container created while the watcher is down, and does pending spec work after (I4)', async () => {
+  it('mirrors a container created while the watcher is down, and does pending spec work after', async () => {
     const keep = (await h.docker('ps', '-aq', '--no-trunc', '--filter', 'name=^survivor$')).trim();
     seams.holdReconnect = true;
     await h.dockerd.kill('SIGKILL');

@@ -63,7 +63,7 @@ describe('engine mirror: API-side deletes and spec.state', () => {
     expect(await engineHas('image', 'inspect', dangling)).toBe(false);
   });
 
-  it('deleting a Volume mirror removes the volume; one with empty status.name just goes (S7)', async () => {
+  it('deleting a Volume mirror removes the volume; one with empty status.name just goes', async () => {
     await h.docker('volume', 'create', 'My_Vol_Ume');
     const name = volumeMirrorName('My_Vol_Ume');
     await present(VOLUME, name, { name: 'My_Vol_Ume' });
@@ -81,7 +81,7 @@ describe('engine mirror: API-side deletes and spec.state', () => {
     await gone(VOLUME, 'skeleton');
   });
 
-  it('keeps an in-use Image mirror Terminating, retrying, without starving other kinds (I2); it goes once the container is removed', async () => {
+  it('keeps an in-use Image mirror Terminating, retrying, without starving other kinds; it goes once the container is removed', async () => {
     const helper = await h.docker('create', 'busybox', 'true');
     await h.docker('commit', helper, 'inuse:1');
     await h.docker('rm', helper);

@@ -107,7 +107,7 @@ describe('engine mirror: full sync and engine events', () => {
     await gone(VOLUME, name);
   });
 
-  it('re-asserts a finalizer a user removed on the next sync of that object (S2)', async () => {
+  it('re-asserts a finalizer a user removed on the next sync of that object', async () => {
     await h.client.patch(CONTAINER, preId, { metadata: { finalizers: null } }, { type: 'merge', namespace: NS });
     expect(finalizersOf(await find(CONTAINER, preId))).toEqual([]);
     await h.docker('rename', 'pre', 'pre2');
@@ -115,7 +115,7 @@ describe('engine mirror: full sync and engine events', () => {
     await vi.waitFor(async () => expect(finalizersOf(await find(CONTAINER, preId))).toEqual([MIRROR_FINALIZER]), WAIT);
   });
 
-  it('re-creates the moby ContainerNamespace a user deleted (I3)', async () => {
+  it('re-creates the moby ContainerNamespace a user deleted', async () => {
     const before = await h.client.get(CONTAINER_NAMESPACE, 'moby', NS);
     await h.client.delete(CONTAINER_NAMESPACE, 'moby', { namespace: NS });
     await vi.waitFor(async () => {
@@ -134,7 +134,7 @@ describe('engine mirror: full sync and engine events', () => {
     expect((await find(VOLUME, vol))?.spec ?? {}).toEqual({});
   });
 
-  it('never surfaces a 409 while the App controller writes status concurrently (S3)', async () => {
+  it('never surfaces a 409 while the App controller writes status concurrently', async () => {
     const generation = (await h.app()).metadata.generation;
     const writes = Array.from({ length: 20 }, (_, i) =>
       applyAppConditions(

@@ -167,7 +167,7 @@ describe('serverSideApply reset fields', () => {
   });
 });
 
-describe('serverSideApply with the real App CRD (S3)', () => {
+describe('serverSideApply with the real App CRD', () => {
   it('merges the condition writes of the app and engine controllers', async () => {
     const crd = parse(await readFile(`${crdDir}/app.yaml`, 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: JSONSchemaProps } }[] } };
     const appSchema = crd.spec.versions[0].schema.openAPIV3Schema;

@@ -27,7 +27,7 @@ const stopped = { running: false };
 describe('computeSettled', () => {
   it.each([
     ['running moby, both terminal', running, 3, [cond('Running', 'True', 'Started', 3), cond('ContainerEngineReady', 'True', 'Connected', 3)], 'True', 'Settled'],
-    ['running containerd, NotApplicable is terminal (S5)', containerd, 2, [cond('Running', 'True', 'Started', 2), cond('ContainerEngineReady', 'True', 'NotApplicable', 2)], 'True', 'Settled'],
+    ['running containerd, NotApplicable is terminal', containerd, 2, [cond('Running', 'True', 'Started', 2), cond('ContainerEngineReady', 'True', 'NotApplicable', 2)], 'True', 'Settled'],
     ['containerd must not settle on Connected', containerd, 2, [cond('Running', 'True', 'Started', 2), cond('ContainerEngineReady', 'True', 'Connected', 2)], 'False', 'Connected'],
     ['moby must not settle on NotApplicable', running, 2, [cond('Running', 'True', 'Started', 2), cond('ContainerEngineReady', 'True', 'NotApplicable', 2)], 'False', 'NotApplicable'],
     ['stopped, both stopped', stopped, 5, [cond('Running', 'False', 'Stopped', 5), cond('ContainerEngineReady', 'False', 'Stopped', 5)], 'True', 'Settled'],

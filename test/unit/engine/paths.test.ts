@@ -17,7 +17,7 @@ describe('resolveInstance', () => {
 });
 
 describe('instancePaths', () => {
-  it('derives every socket from the instance, not a fixed .rd2 (S4)', () => {
+  it('derives every socket from the instance, not a fixed .rd2', () => {
     const p = instancePaths('7', { env: {}, platform: 'linux', home: '/home/u' });
     expect(p.dir).toBe('/home/u/.local/share/rancher-desktop-7');
     expect(p.shortDir).toBe('/home/u/.rd7');

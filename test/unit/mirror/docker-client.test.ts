@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_API_VERSION, negotiateApiVersion } from '../../../src/controllers/mirror/docker-client.js';
 
-describe('Docker API version negotiation (S8)', () => {
+describe('Docker API version negotiation', () => {
   it.each([
     [{ ApiVersion: '1.41', MinAPIVersion: '1.12' }, '1.41'],
     [{ ApiVersion: '1.40', MinAPIVersion: '1.12' }, '1.40'],

@@ -3,7 +3,7 @@ import { belongsToInstance, catchesSignal, withDescendants, type ProcessInfo } f
 
 const proc = (pid: number, argv: string[], environ: string[] = [], ppid = 1): ProcessInfo => ({ pid, ppid, argv, environ });
 
-describe('instance process matching (S9)', () => {
+describe('instance process matching', () => {
   it.each([
     [proc(1, ['sleep', '1'], ['RDD_INSTANCE=bats']), true],
     [proc(2, ['sleep', '1'], ['RDD_INSTANCE=bats-app']), false],
