@@ -13,6 +13,7 @@ import {
   type RequestObject,
 } from '../../../src/controllers/requests/kinds.js';
 import { PendingRequests } from '../../../src/controllers/requests/pending.js';
+import { REQUEST_LABEL } from '../../../src/controllers/requests/perform.js';
 import { requestAdmission } from '../../../src/controllers/requests/request-admission.js';
 import { createRequestController } from '../../../src/controllers/requests/request-controller.js';
 import { createLogger } from '../../../src/base/log.js';
@@ -187,6 +188,18 @@ describe('ContainerCreateRequest', () => {
       return res.text();
     }, WAIT);
     expect(body).toBe('hello from rdd\n');
+  });
+
+  it('after a crash, finds the container it already made instead of making another', async () => {
+    // With the controller stopped, stand in for a run that created the container and died before recording it.
+    await controller!.stop();
+    const req = await create(CONTAINER_CREATE_REQUEST, 'replayed', { name: 'replayed', image: busybox(), args: ['sleep', '3600'] });
+    const id = await h.docker('create', '--name', 'replayed', '--label', `${REQUEST_LABEL}=${req.metadata.uid}`, busybox(), 'sleep', '3600');
+    await startRequestController();
+    const done = await finished(CONTAINER_CREATE_REQUEST, 'replayed');
+    expect(conditionOf(done)).toMatchObject({ type: 'Complete', reason: 'Succeeded' });
+    expect(done.status?.result?.id).toBe(id);
+    expect(await h.docker('inspect', '--format', '{{.State.Status}}', 'replayed')).toBe('running');
   });
 
   it('fails with CreateFailed for a name in use', async () => {
