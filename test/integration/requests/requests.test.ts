@@ -236,5 +236,15 @@ describe('kubectl get', () => {
     expect(creates).toMatch(/web-again\s+web\s+\S+busybox:latest\s+Failed\s+CreateFailed/);
     const tags = (await kubectl('get', 'imagetagrequests')).stdout;
     expect(tags).toMatch(/tag-a\s+\S+busybox:latest\s+mine\/busy:v1\s+Complete/);
+    // The "requests" category lists every kind.
+    const all = (await kubectl('get', 'requests', '-o', 'name')).stdout.split('\n');
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'volumecreaterequest.containers.rancherdesktop.io/vol-a',
+        'imagepullrequest.containers.rancherdesktop.io/pull-ok',
+        'imagetagrequest.containers.rancherdesktop.io/tag-a',
+        'containercreaterequest.containers.rancherdesktop.io/web',
+      ]),
+    );
   });
 });
