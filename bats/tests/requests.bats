@@ -80,3 +80,32 @@ YAML
   run -0 rdd_docker inspect --format '{{.State.Status}}' act
   assert_output running
 }
+
+stop_began() { # NAME SINCE: docker sent the container its stop signal
+  [[ -n "$(rdd_docker events --since "$2" --until "$(date +%s)" --filter "container=$1" --filter event=kill)" ]]
+}
+
+pid_gone() { # PID: gone, or a zombie nobody reaped yet
+  ! kill -0 "$1" 2>/dev/null || [[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" == Z ]]
+}
+
+action_done() { # CID ACTION: recorded as Succeeded and the annotation removed
+  no_action "$1" && [[ "$(rdd ctl get -n "$NS" "container/$1" -o 'jsonpath={.status.lastAction.action}/{.status.lastAction.result}')" == "$2/Succeeded" ]]
+}
+
+@test "an action cut short by a daemon kill is carried out once the daemon is back" {
+  local cid since pid
+  # sleep as PID 1 ignores SIGTERM: the stop waits out its grace period, time enough to kill the daemon mid-action.
+  cid="$(rdd_docker run -d --name slow busybox sleep 3600)"
+  rdd ctl wait --for=jsonpath='{.status.status}'=running -n "$NS" "container/$cid" --timeout=30s
+  since="$(date +%s)"
+  rdd ctl annotate -n "$NS" "container/$cid" containers.rancherdesktop.io/action=stop
+  wait_until 30 stop_began slow "$since"
+  pid="$(rdd svc status -o json | jq -r .pid)"
+  kill -KILL "$pid"
+  wait_until 10 pid_gone "$pid"
+  run -0 rdd svc start
+  wait_until 120 action_done "$cid" stop
+  run -0 rdd_docker inspect --format '{{.State.Status}}' slow
+  assert_output exited
+}
