@@ -202,6 +202,21 @@ describe('ContainerCreateRequest', () => {
     expect(await h.docker('inspect', '--format', '{{.State.Status}}', 'replayed')).toBe('running');
   });
 
+  it('fails with StartFailed when the host port is taken, and links the container it created', async () => {
+    const port = Number((await h.docker('port', 'web', '8080/tcp')).split(':')[1]);
+    await create(CONTAINER_CREATE_REQUEST, 'clash', {
+      name: 'clash',
+      image: busybox(),
+      args: ['sleep', '3600'],
+      ports: [{ containerPort: 8080, hostPort: port, hostIP: '127.0.0.1' }],
+    });
+    const done = await finished(CONTAINER_CREATE_REQUEST, 'clash');
+    expect(conditionOf(done)).toMatchObject({ type: 'Failed', reason: 'StartFailed' });
+    expect(conditionOf(done).message).toMatch(/already allocated|address already in use/);
+    const id = await h.docker('inspect', '--format', '{{.Id}}', 'clash');
+    expect(done.status?.result).toEqual({ kind: 'Container', name: id, id });
+  });
+
   it('fails with CreateFailed for a name in use', async () => {
     await create(CONTAINER_CREATE_REQUEST, 'web-again', { name: 'web', image: busybox(), state: 'created' });
     const done = await finished(CONTAINER_CREATE_REQUEST, 'web-again');
