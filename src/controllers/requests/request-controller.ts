@@ -54,6 +54,7 @@ class RequestController implements Controller {
   private readonly ownsAppInformer: boolean;
   private readonly informers = new Map<ResourceRef, Informer<RequestObject>>();
   private docker?: Docker;
+  private unsubscribeApp?: () => void;
 
   constructor(private readonly deps: RequestControllerDeps) {
     this.log = deps.log.child(this.name);
@@ -83,7 +84,7 @@ class RequestController implements Controller {
   }
 
   async start(): Promise<void> {
-    this.app.on(() => {
+    this.unsubscribeApp = this.app.on(() => {
       if (connectedNamespace(this.app.get(APP_NAME)) === undefined) {
         this.docker = undefined;
         return;
@@ -99,6 +100,8 @@ class RequestController implements Controller {
   }
 
   async stop(): Promise<void> {
+    // The App informer may be shared and outlive this controller.
+    this.unsubscribeApp?.();
     await Promise.all([...this.informers.values(), ...(this.ownsAppInformer ? [this.app] : [])].map((i) => i.stop()));
     await this.queue.stop();
   }
