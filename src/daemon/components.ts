@@ -5,10 +5,16 @@ import { mirrorAdmission } from '../controllers/mirror/mirror-admission.js';
 import { createAppController } from '../controllers/app/app-controller.js';
 import type { Controller, ControllerDeps } from '../controllers/controller.js';
 import { createEngineController } from '../controllers/mirror/engine-controller.js';
+import { PendingRequests } from '../controllers/requests/pending.js';
+import { requestAdmission } from '../controllers/requests/request-admission.js';
+import { createRequestController } from '../controllers/requests/request-controller.js';
+
+/** Pending requests, as the request controller sees them, for the admission hooks: one daemon per process. */
+const pending = new PendingRequests();
 
 /** What the daemon plugs into its API server: admission hooks per kind. */
 export function daemonAdmission(): AdmissionHook[] {
-  return [appAdmission, ...mirrorAdmission];
+  return [appAdmission, ...mirrorAdmission, ...requestAdmission(pending)];
 }
 
 /**
@@ -18,5 +24,10 @@ export function daemonAdmission(): AdmissionHook[] {
 export function daemonControllers(deps: ControllerDeps): Controller[] {
   const app = appInformer(deps.client, deps.log.child('app-informer'));
   const informer: Controller = { name: 'app-informer', start: () => app.start(), stop: () => app.stop() };
-  return [informer, createAppController({ ...deps, app }), createEngineController({ ...deps, app })];
+  return [
+    informer,
+    createAppController({ ...deps, app }),
+    createEngineController({ ...deps, app }),
+    createRequestController({ ...deps, app, pending }),
+  ];
 }

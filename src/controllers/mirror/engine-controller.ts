@@ -14,6 +14,7 @@ import { ensureApiNamespace, ensureMobyNamespace } from './namespaces.js';
 import type { EngineKey } from './routing.js';
 import { EngineSession, type EngineHooks } from './session.js';
 import { driveContainerState, pendingGeneration } from './spec-state.js';
+import { carryOutAction, pendingAction } from './actions.js';
 import type { Controller, ControllerDeps, ReconcileResult } from '../controller.js';
 import { defaultBackoff, type BackoffFn } from '../../base/backoff.js';
 import { WorkQueue } from '../work-queue.js';
@@ -58,9 +59,9 @@ function appInput(type: InformerEventType, app: AppObject): string {
   return JSON.stringify([app.metadata.generation, app.spec?.running, app.spec?.containerEngine?.name, app.spec?.namespace, running?.status]);
 }
 
-/** Mirror work the engine owes: a delete to forward, or a spec.state generation not yet acted on. */
+/** Mirror work the engine owes: a delete to forward, a spec.state generation not yet acted on, or an action annotation. */
 function needsWork(ref: ResourceRef, obj: KubeObject): boolean {
-  return isBeingDeleted(obj) || (ref === CONTAINER && pendingGeneration(obj) !== undefined);
+  return isBeingDeleted(obj) || (ref === CONTAINER && (pendingGeneration(obj) !== undefined || pendingAction(obj) !== undefined));
 }
 
 /**
@@ -284,7 +285,12 @@ class EngineController implements Controller {
     const obj = await this.deps.client.find(ref, name, namespace);
     if (!obj) return;
     if (isBeingDeleted(obj)) await finalizeMirror(session.ctx, ref, obj);
-    else if (ref === CONTAINER) await driveContainerState(session.ctx, obj, this.deps.stopTimeoutSeconds ?? 10);
+    else if (ref === CONTAINER) {
+      const stopTimeout = this.deps.stopTimeoutSeconds ?? 10;
+      await driveContainerState(session.ctx, obj, stopTimeout);
+      // After spec.state (re-read: its status write may be newer), so an action written after a spec.state change wins.
+      if (pendingAction(obj)) await carryOutAction(session.ctx, (await this.deps.client.find(ref, name, namespace)) ?? obj, stopTimeout);
+    }
   }
 
   private async setReady(status: 'True' | 'False', reason: string, message: string, generation: number): Promise<void> {

@@ -31,7 +31,7 @@ export function pendingGeneration(mirror: KubeObject): number | undefined {
 
 type Driver = (container: Docker.Container, state: Docker.ContainerInspectInfo['State'], stopTimeoutSeconds: number) => Promise<void>;
 
-const DRIVERS: Record<Exclude<ContainerState, 'unknown'>, Driver> = {
+export const DRIVERS: Record<Exclude<ContainerState, 'unknown'>, Driver> = {
   running: async (c, s) => {
     if (s.Paused) await c.unpause();
     else if (!s.Running) await c.start();
@@ -62,7 +62,7 @@ async function recordAction(ctx: MirrorContext, mirror: KubeObject, action: Last
     mirror.metadata.name!,
     {
       status: {
-        lastAction: { ...action, error: action.error ?? null },
+        lastAction: { ...action, action: null, error: action.error ?? null },
         ...(generation === undefined ? {} : { observedGeneration: generation }),
       },
     },

@@ -5,6 +5,7 @@ import { mirrorAdmission } from '../../../src/controllers/mirror/mirror-admissio
 import { applyAppConditions } from '../../../src/controllers/app-conditions.js';
 import { APP_CONTROLLER_MANAGER, type AppObject } from '../../../src/kube/app.js';
 import type { Controller } from '../../../src/controllers/controller.js';
+import type { AdmissionHook } from '../../../src/kube/admission.js';
 import { createEngineController, type EngineControllerDeps } from '../../../src/controllers/mirror/engine-controller.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import { APP, APP_NAME, apiVersionOf, type ResourceRef } from '../../../src/kube/resources.js';
@@ -37,6 +38,8 @@ export function mirrorProbes(harness: () => MirrorHarness) {
 
 export interface MirrorHarness {
   api: TestApiServer;
+  /** The loopback registry, also dockerd's registry mirror. */
+  registry: TestRegistry;
   client: KubeClient;
   dockerd: TestDockerd;
   controller: Controller;
@@ -55,6 +58,8 @@ export interface MirrorHarness {
 export interface HarnessOptions extends Partial<Pick<EngineControllerDeps, 'hooks' | 'backoff'>> {
   /** Start with no App (so tests can prepare the engine before the controller acts). */
   noApp?: boolean;
+  /** The API server's admission hooks; default: the mirror's. */
+  admission?: AdmissionHook[];
 }
 
 /** Fast retries so backoff-driven recovery is observable within a test. */
@@ -70,7 +75,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<MirrorHar
     cleanups.push(() => registry.stop());
     const dockerd = await startDockerd({ registryMirror: registry.host });
     cleanups.push(() => dockerd.stop());
-    const api = await startTestApiServer({ admission: mirrorAdmission });
+    const api = await startTestApiServer({ admission: opts.admission ?? mirrorAdmission });
     cleanups.push(() => api.stop());
     const home = await mkdtemp('/tmp/rdd-mt.');
     cleanups.push(() => rm(home, { recursive: true, force: true }));
@@ -91,6 +96,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<MirrorHar
     const app = () => client.get<AppObject>(APP, APP_NAME);
     const h: MirrorHarness = {
       api,
+      registry,
       client,
       dockerd,
       controller,
