@@ -13,15 +13,6 @@ teardown_file() {
   rdd_cleanup
 }
 
-# Live processes of this instance (anchored markers); an exited daemon nobody
-# reaped yet (it is detached from its starter) is a zombie and does not count.
-live_instance_pids() {
-  local pid
-  while read -r pid _; do
-    [[ -n "$pid" && "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" =~ ^[^Z]$ ]] && printf '%s\n' "$pid"
-  done < <(rdd_instance_processes list "$RDD_INSTANCE")
-}
-
 @test "svc start --timeout=1ms then svc delete at once: the starting daemon is stopped, nothing is re-created" {
   for round in 1 2 3 4 5; do
     run rdd svc start --timeout=1ms
@@ -32,7 +23,7 @@ live_instance_pids() {
     assert_success
     assert_line "rdd service for instance $RDD_INSTANCE deleted"
     # No daemon is left to write anything, and it wrote nothing after the delete.
-    run live_instance_pids
+    run rdd_live_instance_pids "$RDD_INSTANCE"
     assert_output ''
     assert [ ! -e "$(rdd_service_dir)" ]
     assert [ ! -e "$(rdd_short_dir)" ]
@@ -53,7 +44,7 @@ live_instance_pids() {
   assert_line --regexp "^daemon: +running \(pid $pid,"
 
   rdd svc delete
-  run live_instance_pids
+  run rdd_live_instance_pids "$RDD_INSTANCE"
   assert_output ''
 }
 
