@@ -25,7 +25,14 @@ export interface RunOptions {
  */
 export async function runDaemon(paths: InstancePaths, options: RunOptions): Promise<number> {
   const lock = acquirePidFile(paths);
-  const { log, close } = openDaemonLog(paths, options);
+  let daemonLog;
+  try {
+    daemonLog = openDaemonLog(paths, options);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const { log, close } = daemonLog;
   log.info('rdd daemon starting', { instance: paths.instance, pid: process.pid, node: process.version });
 
   const onReport = () => {

@@ -265,7 +265,12 @@ export class NativeDriver implements VmDriver {
       await this.stopManagedContainerd(signal);
       if (this.isRoot) await killOrphanedContainers(this.paths, this.log);
       // dockerd keeps its bridge and firewall rules after it exits; the next start makes them again.
-      if (this.isRoot) await removeBridge(this.paths.shortDir);
+      // The engine is stopped either way: a failed cleanup is worth a warning, not a failed stop.
+      if (this.isRoot) {
+        await removeBridge(this.paths.shortDir).catch((err: unknown) =>
+          this.log.warn('engine bridge or its firewall rules not removed', { error: errorMessage(err) }),
+        );
+      }
     }
     // dockerd leaves its data-root bind mount behind even on a clean exit.
     if (this.isRoot) for (const dir of layout.dataDirs) await unmountUnder(dir);
