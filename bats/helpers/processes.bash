@@ -15,12 +15,23 @@ rdd_kill_instance_processes() {
 }
 
 # rdd_remove_leftovers HOME SHORT_DIR: unmounts what a killed engine left under
-# HOME and deletes the engine's bridge (named like bridge.ts does).
+# HOME and deletes the engine's bridge and its iptables rules (bridge.ts).
 rdd_remove_leftovers() {
-  local home="$1" short_dir="$2" mount bridge
+  local home="$1" short_dir="$2" mount
   while read -r mount; do
     umount -l "$mount" 2>/dev/null || true
   done < <(awk -v prefix="$home/" 'index($5, prefix) == 1 { print $5 }' /proc/self/mountinfo 2>/dev/null | sort -r)
-  bridge="rdd$(printf '%s' "$short_dir" | sha256sum | cut -c1-10)"
-  if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge" 2>/dev/null || true; fi
+  node --input-type=module -e 'const { removeBridge } = await import(process.argv[1]); await removeBridge(process.argv[2]);' \
+    "$RDD_ROOT/dist/vm/native/bridge.js" "$short_dir" 2>/dev/null || true
+}
+
+# rdd_live_instance_pids INSTANCE: its live processes, one PID per line. An
+# exited daemon nobody reaped yet (it is detached from its starter) is a
+# zombie and does not count.
+rdd_live_instance_pids() {
+  local pid
+  while read -r pid _; do
+    [[ -n "$pid" && "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" =~ ^[^Z]$ ]] && printf '%s\n' "$pid"
+  done < <(rdd_instance_processes list "$1")
+  return 0
 }

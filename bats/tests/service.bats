@@ -18,13 +18,17 @@ daemon_pid() {
   rdd svc status -o json | jq -r '.pid // empty'
 }
 
-# Gone, or a zombie nobody reaped yet (the daemon is detached from its starter).
 daemon_ready() {
   [[ "$(rdd svc status -o json | jq -r .ready)" == true ]]
 }
 
+# Gone, or a zombie nobody reaped yet (the daemon is detached from its starter).
 pid_gone() {
-  ! kill -0 "$1" 2>/dev/null || [[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" == Z ]]
+  local state
+  kill -0 "$1" 2>/dev/null || return 0
+  # Reaped between the two looks: gone too.
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+  [[ -z "$state" || "$state" == Z ]]
 }
 
 @test "svc paths: keys, a single key, json and eval-able shell" {

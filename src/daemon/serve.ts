@@ -9,7 +9,7 @@ import { readServiceConfig, writeServiceConfig } from '../service/config.js';
 import { createService } from '../service/create.js';
 import { readServiceCredentials, type ServiceCredentials } from '../service/credentials-files.js';
 import { writeInstanceKubeconfig } from '../service/kubeconfig.js';
-import { acquirePidFile } from '../service/pidfile.js';
+import { acquirePidFile, type PidFileLock } from '../service/pidfile.js';
 import { daemonAdmission, daemonControllers } from './components.js';
 import { daemonCrdDir } from './crd-dir.js';
 
@@ -67,10 +67,11 @@ async function stopAll(controllers: Controller[], log: Logger): Promise<void> {
 
 /**
  * The daemon of one instance: pidfile lock, API server, admission, controllers.
- * Runs in this process; `run-daemon.ts` adds signals and the log file around it.
+ * Runs in this process; `run-daemon.ts` adds signals and the log file around
+ * it, and takes the lock itself before it writes its log (`lock`); it is
+ * released when the daemon stops or fails to start.
  */
-export async function startDaemon(paths: InstancePaths, log: Logger): Promise<Daemon> {
-  const lock = acquirePidFile(paths);
+export async function startDaemon(paths: InstancePaths, log: Logger, lock: PidFileLock = acquirePidFile(paths)): Promise<Daemon> {
   const started: Controller[] = [];
   let server: ApiServer | undefined;
   try {

@@ -4,7 +4,7 @@ import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
 import { RddError, errorMessage } from '../base/errors.js';
 import { startService } from './lifecycle.js';
-import { readPidRecord } from './pidfile.js';
+import { acquirePidFile, DaemonRunningError, readPidRecord, ServiceMissingError, type PidFileLock } from './pidfile.js';
 import { isProcessAlive, processCommandLine } from './process-info.js';
 import { stopService, type StopOptions } from './stop.js';
 
@@ -42,42 +42,75 @@ function removeLogs(paths: InstancePaths): void {
 }
 
 /**
+ * Takes the daemon's pidfile lock for this process, stopping any daemon that
+ * started meanwhile (a `svc start` racing the delete): while the dirs are
+ * removed no daemon can start, and one that tries finds them gone and exits
+ * having written nothing. Undefined when the service dir does not exist.
+ */
+async function lockOutDaemons(paths: InstancePaths, log: Logger, options: StopOptions): Promise<PidFileLock | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return acquirePidFile(paths);
+    } catch (err) {
+      if (err instanceof ServiceMissingError) return undefined;
+      if (!(err instanceof DaemonRunningError) || attempt >= 3) throw err;
+      log.info('a daemon started during the delete; stopping it', { pid: err.pid });
+      await stopService(paths, log, options);
+    }
+  }
+}
+
+/**
  * `svc delete`: stops the daemon (its graceful shutdown stops the engine),
- * then removes exactly the service dir, the short dir and the logs.
+ * then, holding the daemon's lock, removes exactly the service dir, the short
+ * dir and the logs.
  */
 export async function deleteService(paths: InstancePaths, log: Logger, options: StopOptions): Promise<{ stoppedPid?: number }> {
   const { pid } = await stopService(paths, log, options);
-  const engine = runningEnginePid(paths);
-  if (engine !== undefined) {
-    // Left behind by a daemon that died: a new daemon adopts it, and its graceful stop stops it.
-    log.info('engine still running without a daemon; starting the daemon to stop it', { pid: engine });
-    options.progress?.update(`stopping the engine of instance ${paths.instance} (pid ${engine})`);
-    try {
-      await startService(paths, log, { timeoutMs: options.timeoutMs, logLevel: log.level });
-      await stopService(paths, log, options);
-    } catch (err) {
-      log.warn('could not start the daemon to stop the engine', { error: errorMessage(err) });
-    }
-    const still = runningEnginePid(paths);
-    if (still !== undefined) {
-      throw new RddError(`engine of instance ${paths.instance} (pid ${still}) is still running; not deleting ${paths.dir}`, {
-        suggestion: `stop it with \`rdd stop\` or \`kill ${still}\`, then run \`rdd svc delete\` again`,
-      });
-    }
+  await stopEngineWithoutDaemon(paths, log, options);
+  const lock = await lockOutDaemons(paths, log, options);
+  try {
+    // A daemon stopped only by SIGTERM may have left its engine behind.
+    assertNoEngine(paths);
+    await removeBridgeQuietly(paths, log);
+    for (const dir of [paths.dir, paths.shortDir]) rmSync(dir, { recursive: true, force: true });
+    removeLogs(paths);
+  } finally {
+    lock?.release();
   }
-  await removeBridgeQuietly(paths, log);
-  for (const dir of [paths.dir, paths.shortDir]) rmSync(dir, { recursive: true, force: true });
-  removeLogs(paths);
   return { stoppedPid: pid };
 }
 
-/** The instance's Linux bridge is named after the short dir about to vanish; nobody else would remove it. */
+/** An engine left by a daemon that died: a new daemon adopts it, and its graceful stop stops it. */
+async function stopEngineWithoutDaemon(paths: InstancePaths, log: Logger, options: StopOptions): Promise<void> {
+  const engine = runningEnginePid(paths);
+  if (engine === undefined) return;
+  log.info('engine still running without a daemon; starting the daemon to stop it', { pid: engine });
+  options.progress?.update(`stopping the engine of instance ${paths.instance} (pid ${engine})`);
+  try {
+    await startService(paths, log, { timeoutMs: options.timeoutMs, logLevel: log.level });
+    await stopService(paths, log, options);
+  } catch (err) {
+    log.warn('could not start the daemon to stop the engine', { error: errorMessage(err) });
+  }
+}
+
+function assertNoEngine(paths: InstancePaths): void {
+  const still = runningEnginePid(paths);
+  if (still !== undefined) {
+    throw new RddError(`engine of instance ${paths.instance} (pid ${still}) is still running; not deleting ${paths.dir}`, {
+      suggestion: `stop it with \`rdd stop\` or \`kill ${still}\`, then run \`rdd svc delete\` again`,
+    });
+  }
+}
+
+/** The instance's Linux bridge and its firewall rules are named after the short dir about to vanish; nobody else would remove them. */
 async function removeBridgeQuietly(paths: InstancePaths, log: Logger): Promise<void> {
   if (process.platform !== 'linux') return;
   try {
     const { removeBridge } = await import('../vm/native/bridge.js');
     await removeBridge(paths.shortDir);
   } catch (err) {
-    log.debug('bridge not removed', { error: errorMessage(err) });
+    log.warn('bridge or its firewall rules not removed', { error: errorMessage(err) });
   }
 }

@@ -5,7 +5,7 @@ import type { InstancePaths } from '../base/paths.js';
 import { createService } from './create.js';
 import { runningDaemon } from './pidfile.js';
 import { spawnDaemon, type SpawnOptions } from './spawn-daemon.js';
-import { waitUntilReady } from './wait-ready.js';
+import { waitUntilLocked, waitUntilReady } from './wait-ready.js';
 
 export interface StartOptions extends SpawnOptions {
   /** Wait for /readyz; 0 waits forever. */
@@ -45,6 +45,7 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
   options.progress?.update(`starting the rdd daemon for instance ${paths.instance}`);
   const child = spawnDaemon(paths, options);
   log.debug('daemon spawned', { instance: paths.instance, pid: child.pid });
+  await waitUntilLocked(paths, child);
   const url = wait ? await waitUntilReady(paths, { ...options, child }) : undefined;
   // When two starts race, the other one's daemon may hold the lock: report that one.
   const pid = runningDaemon(paths)?.pid ?? child.pid ?? 0;

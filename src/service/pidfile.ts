@@ -66,6 +66,17 @@ export class DaemonRunningError extends RddError {
   }
 }
 
+/** The service dir is gone (never created, or `svc delete` removed it): there is nothing to lock, nor to serve. */
+export class ServiceMissingError extends RddError {
+  constructor(paths: Pick<InstancePaths, 'dir' | 'instance'>, cause: unknown) {
+    super(`rdd service for instance ${paths.instance} does not exist (no ${paths.dir})`, {
+      cause,
+      suggestion: `create it with \`rdd --instance ${paths.instance} svc create\` or \`rdd --instance ${paths.instance} svc start\``,
+    });
+    this.name = 'ServiceMissingError';
+  }
+}
+
 export interface PidFileLock {
   /** Removes the pidfile if it still names this process. */
   release(): void;
@@ -74,23 +85,31 @@ export interface PidFileLock {
 /**
  * Takes the one-daemon-per-instance lock: the pidfile is created exclusively,
  * so of two daemons racing only one wins. A pidfile whose process is gone (or
- * is a different process under a reused PID) is stale and replaced.
+ * is a different process under a reused PID) is stale and replaced. The
+ * service dir is never created here: a lock in a dir `svc delete` just removed
+ * would let a late daemon bring the instance back.
  */
-export function acquirePidFile(paths: Pick<InstancePaths, 'pidFile' | 'instance'>, pid = process.pid): PidFileLock {
+export function acquirePidFile(paths: Pick<InstancePaths, 'pidFile' | 'instance' | 'dir'>, pid = process.pid): PidFileLock {
   const own: PidRecord = { pid, start: processStartToken(pid) };
   // Written whole first, then hard-linked into place: link() fails with EEXIST
   // like O_EXCL, and a racing reader never sees a half-written pidfile.
   const draft = `${paths.pidFile}.${pid}.tmp`;
-  writeFileSync(draft, formatPidRecord(own), { mode: 0o644 });
+  try {
+    writeFileSync(draft, formatPidRecord(own), { mode: 0o644 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceMissingError(paths, err);
+    throw new RddError(`cannot write pidfile ${draft}`, { cause: err });
+  }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(draft, paths.pidFile);
         return { release: () => removeIfHeldBy(paths.pidFile, own) };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new RddError(`cannot create pidfile ${paths.pidFile}`, { cause: err });
-        }
+        const code = (err as NodeJS.ErrnoException).code;
+        // The dir went between the draft and the link: `svc delete` removed it.
+        if (code === 'ENOENT') throw new ServiceMissingError(paths, err);
+        if (code !== 'EEXIST') throw new RddError(`cannot create pidfile ${paths.pidFile}`, { cause: err });
       }
       const holder = readPidRecord(paths.pidFile);
       if (holder && isRecordedProcessAlive(holder)) throw new DaemonRunningError(paths.instance, holder.pid);

@@ -5,7 +5,7 @@ import type { InstancePaths } from '../base/paths.js';
 import { RddError, TimeoutError } from '../base/errors.js';
 import { formatDuration } from '../base/duration.js';
 import { daemonLogFile } from './log-file.js';
-import { runningDaemon } from './pidfile.js';
+import { readPidRecord, runningDaemon } from './pidfile.js';
 import { probeReady } from './readiness.js';
 
 export interface WaitReadyOptions {
@@ -17,6 +17,43 @@ export interface WaitReadyOptions {
 }
 
 const POLL_MS = 200;
+const LOCK_POLL_MS = 20;
+/** Node's start-up on a loaded 2-core machine takes well under a second; this only bounds a wedged one. */
+const LOCK_WAIT_MS = 30_000;
+
+/** Why the daemon this process spawned is gone, if it is gone and no other daemon took its place. */
+function earlyExit(paths: InstancePaths, child: ChildProcess | undefined): RddError | undefined {
+  if (!child || (child.exitCode === null && child.signalCode === null)) return undefined;
+  // A child that lost the pidfile race to another daemon exits; the winner is still worth waiting for.
+  if (runningDaemon(paths)) return undefined;
+  const how = child.exitCode !== null ? `exited with code ${child.exitCode}` : `was killed by ${child.signalCode}`;
+  return new RddError(`rdd daemon for instance ${paths.instance} ${how} before its API was ready`, {
+    suggestion: `see ${daemonLogFile(paths)}`,
+  });
+}
+
+/**
+ * Waits until the daemon just spawned holds its pidfile lock, or is gone.
+ * From then on `svc status` sees it and `svc stop`/`svc delete` stop it, so
+ * this is not cut short by `--wait=false` or a short `--timeout`: a `svc start`
+ * that returned before would let an immediate `svc delete` miss the daemon.
+ */
+export async function waitUntilLocked(paths: InstancePaths, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    if (readPidRecord(paths.pidFile)?.pid === child.pid) return;
+    const exit = earlyExit(paths, child);
+    if (exit) throw exit;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (Date.now() >= deadline) {
+      throw new TimeoutError(
+        `rdd daemon for instance ${paths.instance} (pid ${child.pid}) did not take its lock ${paths.pidFile} within ${formatDuration(LOCK_WAIT_MS)}`,
+        { suggestion: `see ${daemonLogFile(paths)}` },
+      );
+    }
+    await sleep(LOCK_POLL_MS);
+  }
+}
 
 /** Polls the daemon's /readyz (authenticated) until it answers 200; returns the API URL. */
 export async function waitUntilReady(paths: InstancePaths, options: WaitReadyOptions): Promise<string> {
@@ -26,19 +63,8 @@ export async function waitUntilReady(paths: InstancePaths, options: WaitReadyOpt
     const probe = await probeReady(paths);
     if (probe.ready && probe.url) return probe.url;
     options.progress?.update(`waiting for the rdd daemon of instance ${paths.instance} (${probe.detail})`);
-    const child = options.child;
-    // A child that lost the pidfile race to another daemon exits; the winner is still worth waiting for.
-    if (child && child.exitCode !== null && !runningDaemon(paths)) {
-      throw new RddError(
-        `rdd daemon for instance ${paths.instance} exited with code ${child.exitCode} before its API was ready`,
-        { suggestion: `see ${logFile}` },
-      );
-    }
-    if (child && child.signalCode !== null && !runningDaemon(paths)) {
-      throw new RddError(`rdd daemon for instance ${paths.instance} was killed by ${child.signalCode} before its API was ready`, {
-        suggestion: `see ${logFile}`,
-      });
-    }
+    const exit = earlyExit(paths, options.child);
+    if (exit) throw exit;
     if (Date.now() >= deadline) {
       throw new TimeoutError(
         `rdd daemon for instance ${paths.instance} not ready after ${formatDuration(options.timeoutMs)} (${probe.detail})`,

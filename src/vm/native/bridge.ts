@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
+import { errorMessage } from '../../base/errors.js';
+import { silentLogger, type Logger } from '../../base/log.js';
+import { FAMILIES, bridgeSubnets, deleteRules, orphanedBridges, rulesOfBridge, savedRules, type SavedRule } from './bridge-rules.js';
 
 /**
  * Each native engine gets its own Linux bridge so that several instances
@@ -13,7 +16,7 @@ export function bridgeName(shortDir: string): string {
 
 interface IpAddr {
   ifname: string;
-  addr_info?: { family: string; local: string; prefixlen: number }[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
 /** The /24s in 10.200.0.0/16 .. 10.254.0.0/16 range that no interface uses yet. */
@@ -34,9 +37,58 @@ async function addresses(): Promise<IpAddr[]> {
   return JSON.parse(stdout) as IpAddr[];
 }
 
-/** Creates the bridge with a free /24 if it does not exist; returns its name. Needs root (CAP_NET_ADMIN). */
-export async function ensureBridge(shortDir: string): Promise<string> {
+/** The global addresses of a link, as `address/prefix`. */
+function cidrsOf(link: IpAddr | undefined): string[] {
+  return (link?.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
+}
+
+/**
+ * Deletes the firewall rules of these bridges (see bridge-rules.ts). Another
+ * dockerd may change the rules between our read and our delete, which fails
+ * the whole table's transaction: then read again, a few times.
+ */
+async function removeRulesOf(bridges: readonly string[], links: readonly IpAddr[]): Promise<void> {
+  if (bridges.length === 0) return;
+  for (const family of FAMILIES) {
+    for (let attempt = 1; ; attempt++) {
+      const rules = await savedRules(family);
+      const doomed = bridges.flatMap((bridge): SavedRule[] => {
+        const link = links.find((l) => l.ifname === bridge);
+        const others = links.filter((l) => l !== link).flatMap((l) => (l.addr_info ?? []).map((a) => a.local));
+        return rulesOfBridge(rules, bridge, bridgeSubnets(rules, bridge, cidrsOf(link), others));
+      });
+      try {
+        await deleteRules(family, doomed);
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw new Error(`cannot remove the ${family} rules of bridge ${bridges.join(', ')}: ${errorMessage(err)}`, { cause: err });
+      }
+    }
+  }
+}
+
+/**
+ * Rules naming an rdd bridge that no longer exists: left by an instance
+ * deleted before rdd removed them, or by a killed engine whose bridge was
+ * removed by hand. A stale `-s <subnet> ! -o <gone bridge> -j MASQUERADE`
+ * would also masquerade traffic inside a new bridge that reuses the subnet.
+ */
+async function removeOrphanedRules(): Promise<void> {
+  const rules: SavedRule[] = [];
+  for (const family of FAMILIES) rules.push(...(await savedRules(family)));
+  // Links are read after the rules: a bridge made meanwhile (then its rules) is seen as live.
+  const links = await addresses();
+  await removeRulesOf(orphanedBridges(rules, links.map((l) => l.ifname)), links);
+}
+
+/**
+ * Creates the bridge with a free /24 if it does not exist; returns its name.
+ * Clears rules of rdd bridges that are gone first. Needs root (CAP_NET_ADMIN).
+ */
+export async function ensureBridge(shortDir: string, log: Logger = silentLogger): Promise<string> {
   const name = bridgeName(shortDir);
+  // Someone else's leftovers must not keep this engine from starting.
+  await removeOrphanedRules().catch((err: unknown) => log.warn('rules of removed rdd bridges not cleared', { error: errorMessage(err) }));
   const links = await addresses();
   const existing = links.find((l) => l.ifname === name);
   if (existing?.addr_info?.some((a) => a.family === 'inet')) return name;
@@ -47,9 +99,13 @@ export async function ensureBridge(shortDir: string): Promise<string> {
   return name;
 }
 
-/** Removes the bridge if present. */
+/**
+ * Removes the bridge, if present, and every firewall rule dockerd made for it
+ * (also when the link itself is already gone). Call only when its engine is stopped.
+ */
 export async function removeBridge(shortDir: string): Promise<void> {
   const name = bridgeName(shortDir);
   const links = await addresses();
+  await removeRulesOf([name], links);
   if (links.some((l) => l.ifname === name)) await execa('ip', ['link', 'delete', name]);
 }

@@ -119,7 +119,6 @@ export class NativeDriver implements VmDriver {
       }
       const c = containerdPaths(this.paths);
       await rm(c.config, { force: true });
-      if (this.isRoot) await removeBridge(this.paths.shortDir);
     });
   }
 
@@ -190,7 +189,7 @@ export class NativeDriver implements VmDriver {
     if (!dockerd) throw this.error('dockerd is not installed: install docker.io (Debian/Ubuntu) or docker-ce');
     const withDaemonJson = existsSync(this.paths.daemonJson);
     const config = withDaemonJson ? this.checkDaemonJson() : {};
-    const bridge = rootless ? undefined : await ensureBridge(this.paths.shortDir);
+    const bridge = rootless ? undefined : await ensureBridge(this.paths.shortDir, this.log);
     // Containers outlive an engine crash; a user's own daemon.json setting wins (dockerd refuses both).
     const liveRestore = !rootless && !('live-restore' in config);
     const args = dockerdArgs(this.paths, { bridge, withDaemonJson, liveRestore });
@@ -273,6 +272,13 @@ export class NativeDriver implements VmDriver {
     if (layout.engine === 'moby') {
       await this.stopManagedContainerd(signal);
       if (this.isRoot) await killOrphanedContainers(this.paths, this.log);
+      // dockerd keeps its bridge and firewall rules after it exits; the next start makes them again.
+      // The engine is stopped either way: a failed cleanup is worth a warning, not a failed stop.
+      if (this.isRoot) {
+        await removeBridge(this.paths.shortDir).catch((err: unknown) =>
+          this.log.warn('engine bridge or its firewall rules not removed', { error: errorMessage(err) }),
+        );
+      }
     }
     // dockerd leaves its data-root bind mount behind even on a clean exit.
     if (this.isRoot) for (const dir of layout.dataDirs) await unmountUnder(dir);

@@ -7,17 +7,18 @@ import {
   acquirePidFile,
   DaemonRunningError,
   formatPidRecord,
+  ServiceMissingError,
   readPidRecord,
   runningDaemon,
 } from '../../../src/service/pidfile.js';
 import { processStartToken } from '../../../src/service/process-info.js';
 
 let dir: string;
-let paths: { pidFile: string; instance: string };
+let paths: { pidFile: string; instance: string; dir: string };
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'rdd-pid-'));
-  paths = { pidFile: path.join(dir, 'rdd.pid'), instance: 't' };
+  paths = { pidFile: path.join(dir, 'rdd.pid'), instance: 't', dir };
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -73,5 +74,12 @@ describe('acquirePidFile', () => {
     writeFileSync(paths.pidFile, formatPidRecord({ pid: 1, start: processStartToken(1) }));
     lock.release();
     expect(readPidRecord(paths.pidFile)?.pid).toBe(1);
+  });
+
+  it('never creates the service dir: a missing one means the service was deleted', () => {
+    const gone = { ...paths, dir: path.join(dir, 'gone'), pidFile: path.join(dir, 'gone', 'rdd.pid') };
+    expect(() => acquirePidFile(gone)).toThrow(ServiceMissingError);
+    expect(() => acquirePidFile(gone)).toThrow(`rdd service for instance t does not exist (no ${gone.dir})`);
+    expect(existsSync(gone.dir)).toBe(false);
   });
 });
