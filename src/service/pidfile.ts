@@ -81,8 +81,9 @@ export function acquirePidFile(paths: Pick<InstancePaths, 'pidFile' | 'instance'
   // Written whole first, then hard-linked into place: link() fails with EEXIST
   // like O_EXCL, and a racing reader never sees a half-written pidfile.
   const draft = `${paths.pidFile}.${pid}.tmp`;
-  writeFileSync(draft, formatPidRecord(own), { mode: 0o644 });
   try {
+    // Inside the try: a write that fails half-way (a full disk) still leaves no draft behind.
+    writeDraft(draft, own);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(draft, paths.pidFile);
@@ -100,6 +101,14 @@ export function acquirePidFile(paths: Pick<InstancePaths, 'pidFile' | 'instance'
     rmSync(draft, { force: true });
   }
   throw new RddError(`cannot take the daemon lock ${paths.pidFile}: another daemon keeps replacing it`);
+}
+
+function writeDraft(draft: string, record: PidRecord): void {
+  try {
+    writeFileSync(draft, formatPidRecord(record), { mode: 0o644 });
+  } catch (err) {
+    throw new RddError(`cannot write the pidfile draft ${draft}`, { cause: err });
+  }
 }
 
 /** Unlinks the pidfile only if it still holds `record`, so a newer daemon's lock survives. */
