@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crdDir } from '../../../src/base/assets.js';
+import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
+import { startApiServer } from '../../../src/apiserver/server.js';
+import type { ApiServer } from '../../../src/apiserver/types.js';
+import { openDaemonLog, type DaemonLog } from '../../../src/daemon/daemon-log.js';
+import { generateTlsMaterial, generateToken } from '../../../src/service/credentials.js';
+import { acquirePidFile } from '../../../src/service/pidfile.js';
+import type { TlsMaterial } from '../../../src/kube/tls.js';
+import { rawRequest, type RawResponse, type TestApiServer } from '../../support/apiserver.js';
+
+/** The service dir lives on a tmpfs this small; the writes below fill it within a few seconds. */
+const TMPFS_SIZE = '20m';
+/** Far more than 20 MB of 200 KB namespaces: the loop ends by filling the disk, not by running out of tries. */
+const MAX_WRITES = 400;
+const PAD = 'x'.repeat(200 * 1024);
+
+let mountPoint: string;
+let paths: InstancePaths;
+let daemonLog: DaemonLog;
+let server: ApiServer;
+let api: TestApiServer;
+let tls: TlsMaterial;
+let written = 0;
+
+function createNamespace(name: string): Promise<RawResponse> {
+  const body = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations: { pad: PAD } } });
+  return rawRequest(api, 'POST', '/api/v1/namespaces', { body, headers: { 'Content-Type': 'application/json' } });
+}
+
+/** Fills what is left of the tmpfs with a file; returns its path. */
+function fillTheRest(file: string): string {
+  const fd = openSync(file, 'w');
+  const chunk = Buffer.alloc(1024 * 1024);
+  try {
+    for (let i = 0; i < 64; i++) writeSync(fd, chunk);
+    throw new Error(`the ${TMPFS_SIZE} tmpfs did not fill up`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+describe('fault: a full disk does not kill the daemon', () => {
+  beforeAll(async () => {
+    mountPoint = mkdtempSync(path.join(tmpdir(), 'rdd-diskfull.'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE}`, 'tmpfs', mountPoint], { timeout: 10_000 });
+    paths = instancePaths('diskfull', { env: { XDG_DATA_HOME: mountPoint }, home: mountPoint, platform: 'linux' });
+    mkdirSync(paths.dir, { recursive: true });
+    // What the "user" frees later: files unrelated to rdd taking room on the same disk.
+    writeFileSync(path.join(mountPoint, 'ballast'), Buffer.alloc(4 * 1024 * 1024));
+    daemonLog = openDaemonLog(paths, { level: 'info', format: 'text', echo: false });
+    tls = await generateTlsMaterial();
+    const token = generateToken();
+    server = await startApiServer({ port: 0, databasePath: paths.database, crdDir, tls, token, log: daemonLog.log });
+    api = { server, token, tls } as TestApiServer;
+  });
+  afterAll(async () => {
+    await server?.close();
+    daemonLog?.close();
+    if (mountPoint) {
+      execFileSync('umount', [mountPoint], { timeout: 10_000 });
+      rmdirSync(mountPoint);
+    }
+  });
+
+  it('writes that find no space answer 507 InsufficientStorage naming the store, never a dropped connection', async () => {
+    let full: RawResponse | undefined;
+    for (let i = 0; i < MAX_WRITES && !full; i++) {
+      const res = await createNamespace(`fill-${i}`);
+      if (res.status === 201) written++;
+      else full = res;
+    }
+    expect(written).toBeGreaterThan(0);
+    expect(full?.status).toBe(507);
+    expect(full?.json).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      code: 507,
+      reason: 'InsufficientStorage',
+      message: expect.stringContaining(`no space left for the object store ${paths.database}`),
+    });
+  });
+
+  it('with the disk completely full: writes answer 507, reads work, logging and the pidfile fail without leftovers', async () => {
+    const filler = fillTheRest(path.join(paths.dir, 'filler'));
+    try {
+      const refused = await createNamespace('while-full');
+      expect(refused.status).toBe(507);
+      const list = await rawRequest(api, 'GET', '/api/v1/namespaces');
+      expect(list.status).toBe(200);
+      expect((list.json as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(written);
+
+      // More than the one page tmpfs may still have half-empty at the end of the log file.
+      for (let i = 0; i < 100; i++) daemonLog.log.error(`line ${i} the full disk cannot take`, { pad: 'y'.repeat(80) });
+      expect(() => acquirePidFile(paths, process.pid)).toThrow(/cannot write the pidfile draft/);
+      expect(readdirSync(paths.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      rmSync(filler);
+    }
+  });
+
+  it('recovers by itself once space is freed, and the log says how many lines it lost', async () => {
+    rmSync(path.join(mountPoint, 'ballast'));
+    const res = await createNamespace('after-space-is-back');
+    expect(res.status).toBe(201);
+    daemonLog.log.info('space is back');
+    const text = readFileSync(daemonLog.file, 'utf8');
+    const lines = text.split('\n');
+    const notice = lines.findIndex((l) => /WARN {2}\d+ log line\(s\) dropped: the log could not be written \(ENOSPC\)/.test(l));
+    expect(notice).toBeGreaterThan(-1);
+    expect(lines.slice(notice + 1).some((l) => l.includes('space is back'))).toBe(true);
+    const lock = acquirePidFile(paths, process.pid);
+    lock.release();
+  });
+});
