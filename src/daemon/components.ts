@@ -5,6 +5,7 @@ import { mirrorAdmission } from '../controllers/mirror/mirror-admission.js';
 import { createAppController } from '../controllers/app/app-controller.js';
 import type { Controller, ControllerDeps } from '../controllers/controller.js';
 import { createEngineController } from '../controllers/mirror/engine-controller.js';
+import { createStoreHealthController } from '../controllers/store-health.js';
 
 /** What the daemon plugs into its API server: admission hooks per kind. */
 export function daemonAdmission(): AdmissionHook[] {
@@ -18,5 +19,5 @@ export function daemonAdmission(): AdmissionHook[] {
 export function daemonControllers(deps: ControllerDeps): Controller[] {
   const app = appInformer(deps.client, deps.log.child('app-informer'));
   const informer: Controller = { name: 'app-informer', start: () => app.start(), stop: () => app.stop() };
-  return [informer, createAppController({ ...deps, app }), createEngineController({ ...deps, app })];
+  return [informer, createStoreHealthController({ ...deps, app }), createAppController({ ...deps, app }), createEngineController({ ...deps, app })];
 }
