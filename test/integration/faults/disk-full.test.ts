@@ -10,6 +10,7 @@ import type { ApiServer } from '../../../src/apiserver/types.js';
 import { openDaemonLog, type DaemonLog } from '../../../src/daemon/daemon-log.js';
 import { generateTlsMaterial, generateToken } from '../../../src/service/credentials.js';
 import { acquirePidFile } from '../../../src/service/pidfile.js';
+import { writePrivateFile } from '../../../src/service/private-file.js';
 import type { TlsMaterial } from '../../../src/kube/tls.js';
 import { rawRequest, type RawResponse, type TestApiServer } from '../../support/apiserver.js';
 
@@ -100,6 +101,7 @@ describe('fault: a full disk does not kill the daemon', () => {
       // More than the one page tmpfs may still have half-empty at the end of the log file.
       for (let i = 0; i < 100; i++) daemonLog.log.error(`line ${i} the full disk cannot take`, { pad: 'y'.repeat(80) });
       expect(() => acquirePidFile(paths, process.pid)).toThrow(/cannot write the pidfile draft/);
+      expect(() => writePrivateFile(paths.config, JSON.stringify({ port: 1, pad: PAD }))).toThrow(/ENOSPC/);
       expect(readdirSync(paths.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     } finally {
       rmSync(filler);
