@@ -3,7 +3,9 @@ import path from 'node:path';
 import { errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
-import { CLI_MANAGER, type AppObject } from '../kube/app.js';
+import { CLI_MANAGER, STORE_HEALTHY, type AppObject } from '../kube/app.js';
+import type { ConditionInput } from '../kube/conditions.js';
+import { applyAppConditions } from './app-conditions.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
 import { APP, APP_NAME, apiVersionOf } from '../kube/resources.js';
@@ -14,11 +16,51 @@ export function appBackupFile(paths: Pick<InstancePaths, 'database'>): string {
   return path.join(path.dirname(paths.database), 'rdd.app-backup.json');
 }
 
+/** Field manager of the StoreHealthy condition. */
+export const STORE_HEALTH_MANAGER = 'rdd-store-health';
+
+/** How often the store's health is read; a full disk shows on the App within this time of a write being refused. */
+const POLL_MS = 5_000;
+
 export interface StoreHealthDeps {
   client: KubeClient;
   paths: Pick<InstancePaths, 'database'>;
   log: Logger;
   app: Informer<AppObject>;
+  pollMs?: number;
+}
+
+/** The wire form of `GET /healthz/store` (the API server's StoreHealthReport). */
+interface StoreProblem {
+  reason: string;
+  message: string;
+  since: string;
+  until?: string;
+  refusedWrites: number;
+}
+interface StoreHealthAnswer {
+  healthy: boolean;
+  problem?: StoreProblem;
+  lastProblem?: StoreProblem;
+}
+
+/** While writes fail for space, how soon the next poll looks whether they succeed again. */
+const RECHECK_MS = 1_000;
+
+/** A problem that the next successful write ends; damage lasts until a restart. */
+const PASSING_REASONS = ['DiskFull', 'IOError'];
+
+function storeCondition(health: StoreHealthAnswer, generation: number | undefined): ConditionInput {
+  const base = { type: STORE_HEALTHY, observedGeneration: generation };
+  const { problem, lastProblem } = health;
+  if (problem) {
+    return { ...base, status: 'False', reason: problem.reason, message: `since ${problem.since}, ${problem.refusedWrites} write(s) refused: ${problem.message}` };
+  }
+  if (lastProblem) {
+    const what = `from ${lastProblem.since} to ${lastProblem.until}, ${lastProblem.refusedWrites} write(s) were refused (${lastProblem.reason}): ${lastProblem.message}`;
+    return { ...base, status: 'True', reason: 'Recovered', message: `writes to the object store succeed again; ${what}` };
+  }
+  return { ...base, status: 'True', reason: 'Healthy', message: 'writes to the object store succeed' };
 }
 
 /** The part of the App worth keeping: what the user asked for. */
@@ -27,7 +69,8 @@ function backupOf(app: AppObject): AppObject {
 }
 
 /**
- * Keeps `rdd.app-backup.json` equal to the App's spec, and brings the App
+ * Shows the store's health on the App (StoreHealthy, read from /healthz/store)
+ * and keeps `rdd.app-backup.json` equal to the App's spec, and brings the App
  * back from it when the daemon starts on a new store (the damaged one was
  * moved aside; docs/control-plane.md#damaged-store). A deleted App takes its
  * backup with it, so a deletion is never undone.
@@ -37,6 +80,32 @@ export function createStoreHealthController(deps: StoreHealthDeps): Controller {
   const file = appBackupFile(deps.paths);
   let saved: string | undefined;
   let unsubscribe = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  let stopped = false;
+
+  // The condition write is itself a write: while the disk is full it is refused
+  // like the others, and the first one that lands after space is freed ends
+  // the problem; the next poll, soon after, then says Recovered.
+  const poll = async (): Promise<number> => {
+    const health = await deps.client.request<StoreHealthAnswer>('GET', '/healthz/store');
+    const app = deps.app.get(APP_NAME);
+    if (!app) return deps.pollMs ?? POLL_MS;
+    await applyAppConditions(deps.client, STORE_HEALTH_MANAGER, [storeCondition(health, app.metadata.generation)], log, app);
+    const interval = deps.pollMs ?? POLL_MS;
+    return health.problem && PASSING_REASONS.includes(health.problem.reason) ? Math.min(RECHECK_MS, interval) : interval;
+  };
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      polling = poll().then(schedule, (err: unknown) => {
+        log.debug('store health not written; trying again', { error: err });
+        schedule(deps.pollMs ?? POLL_MS);
+      });
+    }, ms);
+    timer.unref();
+  };
 
   const save = (app: AppObject) => {
     const text = JSON.stringify(backupOf(app), null, 2) + '\n';
@@ -80,10 +149,13 @@ export function createStoreHealthController(deps: StoreHealthDeps): Controller {
       });
       const current = deps.app.get(APP_NAME);
       if (current && !current.metadata.deletionTimestamp) save(current);
+      schedule(0);
     },
-    stop() {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
       unsubscribe();
-      return Promise.resolve();
+      await polling;
     },
   };
 }

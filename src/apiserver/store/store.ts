@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { KubeObject } from '../../kube/types.js';
-import { asStorageError, openStoreDatabase } from './open.js';
+import { StoreHealth } from './health.js';
+import { asStorageError, openStoreDatabase, StorageError } from './open.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export type { StoreEvent } from './watch-hub.js';
@@ -72,6 +73,8 @@ export class RevisionMismatch extends Error {
  */
 export class Store {
   readonly hub = new WatchHub();
+  /** What the writes found: served at /healthz/store, shown as the App's StoreHealthy condition. */
+  readonly health = new StoreHealth();
   private readonly db: Database.Database;
   private readonly file: string;
   private readonly retain: number;
@@ -218,6 +221,7 @@ export class Store {
     build: (prev: KubeObject | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject },
   ): KubeObject {
     const event = this.storageGuard(() => this.commit(key, expectedRev, build));
+    this.health.writeSucceeded();
     this.rev = event.revision;
     this.hub.publish(event);
     if (++this.writesSinceCompaction >= Math.max(1, Math.floor(this.retain / 10))) {
@@ -229,12 +233,14 @@ export class Store {
     return event.object;
   }
 
-  /** SQLite's storage failures as StorageErrors naming the file; anything else as it is. */
+  /** SQLite's storage failures as StorageErrors naming the file, and noted in `health`; anything else as it is. */
   private storageGuard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      throw asStorageError(err, this.file);
+      const storage = asStorageError(err, this.file);
+      if (storage instanceof StorageError) this.health.writeFailed(storage);
+      throw storage;
     }
   }
 
