@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -22,6 +21,7 @@ import type { Informer } from '../../../src/kube/informer.js';
 import { APP, APP_NAME, apiVersionOf } from '../../../src/kube/resources.js';
 import type { Condition } from '../../../src/kube/types.js';
 import { rawRequest, type RawResponse, type TestApiServer } from '../../support/apiserver.js';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
 
 /** The service dir lives on a tmpfs this small; the writes below fill it within a few seconds. */
 const TMPFS_SIZE = '20m';
@@ -52,25 +52,9 @@ function createNamespace(name: string): Promise<RawResponse> {
   return rawRequest(api, 'POST', '/api/v1/namespaces', { body, headers: { 'Content-Type': 'application/json' } });
 }
 
-/** Fills what is left of the tmpfs with a file; returns its path. */
-function fillTheRest(file: string): string {
-  const fd = openSync(file, 'w');
-  const chunk = Buffer.alloc(1024 * 1024);
-  try {
-    for (let i = 0; i < 64; i++) writeSync(fd, chunk);
-    throw new Error(`the ${TMPFS_SIZE} tmpfs did not fill up`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
-  return file;
-}
-
 describe('fault: a full disk does not kill the daemon', () => {
   beforeAll(async () => {
-    mountPoint = mkdtempSync(path.join(tmpdir(), 'rdd-diskfull.'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE}`, 'tmpfs', mountPoint], { timeout: 10_000 });
+    mountPoint = mountTmpfs('rdd-diskfull.', TMPFS_SIZE);
     paths = instancePaths('diskfull', { env: { XDG_DATA_HOME: mountPoint }, home: mountPoint, platform: 'linux' });
     mkdirSync(paths.dir, { recursive: true });
     // What the "user" frees later: files unrelated to rdd taking room on the same disk.
@@ -98,10 +82,7 @@ describe('fault: a full disk does not kill the daemon', () => {
     if (kubeconfigDir) rmSync(kubeconfigDir, { recursive: true, force: true });
     await server?.close();
     daemonLog?.close();
-    if (mountPoint) {
-      execFileSync('umount', [mountPoint], { timeout: 10_000 });
-      rmdirSync(mountPoint);
-    }
+    if (mountPoint) await unmountTmpfs(mountPoint);
   });
 
   it('writes that find no space answer 507 InsufficientStorage naming the store, never a dropped connection', async () => {
@@ -123,7 +104,8 @@ describe('fault: a full disk does not kill the daemon', () => {
   });
 
   it('with the disk completely full: writes answer 507, reads work, logging and the pidfile fail without leftovers', async () => {
-    const filler = fillTheRest(path.join(paths.dir, 'filler'));
+    const filler = path.join(paths.dir, 'filler');
+    fillDisk(filler);
     try {
       const refused = await createNamespace('while-full');
       expect(refused.status).toBe(507);
