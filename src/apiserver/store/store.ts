@@ -244,11 +244,14 @@ export class Store {
     }
   }
 
+  /** For upkeep (compaction, checkpoints) that the next round retries: only damage is worth remembering. */
   private ignoreStorageFailure(fn: () => unknown): void {
     try {
       fn();
     } catch (err) {
-      if (asStorageError(err, this.file) === err) throw err;
+      const storage = asStorageError(err, this.file);
+      if (!(storage instanceof StorageError)) throw err;
+      if (storage.kind === 'damaged') this.health.writeFailed(storage);
     }
   }
 
