@@ -36,7 +36,7 @@ interface StoreProblem {
   message: string;
   since: string;
   until?: string;
-  refusedWrites: number;
+  refused: number;
 }
 interface StoreHealthAnswer {
   healthy: boolean;
@@ -54,10 +54,10 @@ function storeCondition(health: StoreHealthAnswer, generation: number | undefine
   const base = { type: STORE_HEALTHY, observedGeneration: generation };
   const { problem, lastProblem } = health;
   if (problem) {
-    return { ...base, status: 'False', reason: problem.reason, message: `since ${problem.since}, ${problem.refusedWrites} write(s) refused: ${problem.message}` };
+    return { ...base, status: 'False', reason: problem.reason, message: `since ${problem.since}, ${problem.refused} request(s) refused: ${problem.message}` };
   }
   if (lastProblem) {
-    const what = `from ${lastProblem.since} to ${lastProblem.until}, ${lastProblem.refusedWrites} write(s) were refused (${lastProblem.reason}): ${lastProblem.message}`;
+    const what = `from ${lastProblem.since} to ${lastProblem.until}, ${lastProblem.refused} request(s) were refused (${lastProblem.reason}): ${lastProblem.message}`;
     return { ...base, status: 'True', reason: 'Recovered', message: `writes to the object store succeed again; ${what}` };
   }
   return { ...base, status: 'True', reason: 'Healthy', message: 'writes to the object store succeed' };

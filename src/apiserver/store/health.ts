@@ -4,15 +4,16 @@ import type { StorageError } from './open.js';
 export const StoreHealthReason = { Healthy: 'Healthy', DiskFull: 'DiskFull', Damaged: 'Damaged', IOError: 'IOError' } as const;
 export type StoreHealthReason = (typeof StoreHealthReason)[keyof typeof StoreHealthReason];
 
-/** A stretch of refused writes. */
+/** A stretch of refused requests. */
 export interface StoreProblem {
   reason: Exclude<StoreHealthReason, 'Healthy'>;
   message: string;
-  /** When the first write was refused (ISO time). */
+  /** When the first request was refused (ISO time). */
   since: string;
   /** When a write succeeded again; absent while it lasts. */
   until?: string;
-  refusedWrites: number;
+  /** Requests the store refused: writes for lack of space, any request that met damage. */
+  refused: number;
 }
 
 /** What `GET /healthz/store` answers. */
@@ -27,7 +28,7 @@ export interface StoreHealthReport {
 const REASON_OF: Record<StorageError['kind'], StoreProblem['reason']> = { full: 'DiskFull', damaged: 'Damaged', io: 'IOError' };
 
 /**
- * The store's health as its writes find it, kept in memory: a full disk
+ * The store's health as its requests find it, kept in memory: a full disk
  * cannot record its own fullness. Lack of space and I/O errors end with the
  * next write that succeeds; damage lasts until the daemon restarts (the start
  * checks the file and refuses it).
@@ -36,12 +37,12 @@ export class StoreHealth {
   private problem?: StoreProblem;
   private lastProblem?: StoreProblem;
 
-  writeFailed(err: StorageError): void {
+  failed(err: StorageError): void {
     const reason = REASON_OF[err.kind];
     if (this.problem?.reason !== reason && this.problem?.reason !== 'Damaged') {
-      this.problem = { reason, message: err.message, since: new Date().toISOString(), refusedWrites: 0 };
+      this.problem = { reason, message: err.message, since: new Date().toISOString(), refused: 0 };
     }
-    if (this.problem) this.problem.refusedWrites++;
+    if (this.problem) this.problem.refused++;
   }
 
   writeSucceeded(): void {

@@ -233,14 +233,23 @@ export class Store {
     return event.object;
   }
 
-  /** SQLite's storage failures as StorageErrors naming the file, and noted in `health`; anything else as it is. */
+  /**
+   * A failure met while serving (reads are not wrapped one by one): SQLite's
+   * storage failures become StorageErrors naming this store and are noted in
+   * `health`; anything else is returned as it is.
+   */
+  storageFailure(err: unknown): unknown {
+    if (err instanceof StorageError) return err;
+    const storage = asStorageError(err, this.file);
+    if (storage instanceof StorageError) this.health.failed(storage);
+    return storage;
+  }
+
   private storageGuard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      const storage = asStorageError(err, this.file);
-      if (storage instanceof StorageError) this.health.writeFailed(storage);
-      throw storage;
+      throw this.storageFailure(err);
     }
   }
 
@@ -251,7 +260,7 @@ export class Store {
     } catch (err) {
       const storage = asStorageError(err, this.file);
       if (!(storage instanceof StorageError)) throw err;
-      if (storage.kind === 'damaged') this.health.writeFailed(storage);
+      if (storage.kind === 'damaged') this.health.failed(storage);
     }
   }
 

@@ -123,7 +123,7 @@ describe('fault: a full disk does not kill the daemon', () => {
       const health = await client.request<StoreHealthReport>('GET', '/healthz/store');
       const seen = health.problem ?? health.lastProblem;
       expect(seen).toMatchObject({ reason: 'DiskFull', message: expect.stringContaining(paths.database) });
-      expect(seen!.refusedWrites).toBeGreaterThanOrEqual(1);
+      expect(seen!.refused).toBeGreaterThanOrEqual(1);
     } finally {
       rmSync(filler);
     }
@@ -146,6 +146,6 @@ describe('fault: a full disk does not kill the daemon', () => {
       expect(condition).toMatchObject({ status: 'True', reason: 'Recovered' });
       return condition!;
     }, WAIT);
-    expect(recovered.message).toMatch(/write\(s\) were refused \(DiskFull\): no space left for the object store/);
+    expect(recovered.message).toMatch(/request\(s\) were refused \(DiskFull\): no space left for the object store/);
   });
 });

@@ -10,6 +10,7 @@ import { StoreDamagedError } from '../../../src/apiserver/store/open.js';
 import { Store } from '../../../src/apiserver/store/store.js';
 import { generateTlsMaterial, generateToken } from '../../../src/service/credentials.js';
 import type { KubeObject } from '../../../src/kube/types.js';
+import { rawRequest, type RawResponse, type TestApiServer } from '../../support/apiserver.js';
 
 let dir: string;
 let file: string;
@@ -54,9 +55,9 @@ async function recover(err: StoreDamagedError): Promise<void> {
 }
 
 /** A store of some hundred pages, written through the real store, closed cleanly (its WAL checkpointed away). */
-function fillStore(): void {
+function fillStore(count = 400): void {
   const store = new Store({ path: file });
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < count; i++) {
     const obj: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}`, annotations: { pad: 'x'.repeat(2000) } } };
     store.put({ resource: '/namespaces', namespace: '', name: `ns-${i}` }, obj, 0);
   }
@@ -73,7 +74,7 @@ function overwrite(offset: number, bytes: Buffer): void {
   }
 }
 
-describe('fault: store corruption is detected at start', () => {
+describe('fault: store corruption is detected, at start and while serving', () => {
   it('a new store starts, and a clean store opens again', async () => {
     const first = await start();
     await first.close();
@@ -112,5 +113,29 @@ describe('fault: store corruption is detected at start', () => {
     rmSync(file);
     const err = await refusedStart();
     expect(err.message).toContain(`${file}-wal remains`);
+  });
+
+  it('damage found while serving: requests answer 500 StorageReadError naming the store, and /healthz/store says Damaged', async () => {
+    // Far larger than SQLite's page cache, so the damaged pages are read from the file again.
+    fillStore(8000);
+    const tsTls = await tls;
+    const token = generateToken();
+    const server = await startApiServer({ port: 0, databasePath: file, crdDir, tls: tsTls, token });
+    const api = { server, token, tls: tsTls } as TestApiServer;
+    try {
+      const size = statSync(file).size;
+      overwrite(Math.floor(size / 3 / 4096) * 4096, randomBytes(size / 3));
+      // Deletes read the object, then write: whichever meets a damaged page first refuses.
+      let refused: RawResponse | undefined;
+      for (let i = 0; i < 8000 && !refused; i += 7) {
+        const res = await rawRequest(api, 'DELETE', `/api/v1/namespaces/ns-${i}`);
+        if (res.status >= 500) refused = res;
+      }
+      expect(refused?.json).toMatchObject({ code: 500, reason: 'StorageReadError', message: expect.stringContaining(`the object store ${file} is damaged`) });
+      const health = await rawRequest(api, 'GET', '/healthz/store');
+      expect(health.json).toMatchObject({ healthy: false, problem: { reason: 'Damaged' } });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -37,20 +37,20 @@ describe('StoreHealth', () => {
   it('a full disk lasts until a write succeeds, which records it as the last problem', () => {
     const health = new StoreHealth();
     expect(health.report()).toEqual({ healthy: true });
-    health.writeFailed(full());
-    health.writeFailed(full());
-    expect(health.report()).toMatchObject({ healthy: false, problem: { reason: 'DiskFull', refusedWrites: 2 } });
+    health.failed(full());
+    health.failed(full());
+    expect(health.report()).toMatchObject({ healthy: false, problem: { reason: 'DiskFull', refused: 2 } });
     health.writeSucceeded();
     const report = health.report();
-    expect(report).toMatchObject({ healthy: true, lastProblem: { reason: 'DiskFull', refusedWrites: 2 } });
+    expect(report).toMatchObject({ healthy: true, lastProblem: { reason: 'DiskFull', refused: 2 } });
     expect(report.lastProblem?.until).toBeDefined();
   });
 
   it('damage outlasts successful writes and a later full disk', () => {
     const health = new StoreHealth();
-    health.writeFailed(new StorageError('damaged', FILE, new Error('database disk image is malformed')));
+    health.failed(new StorageError('damaged', FILE, new Error('database disk image is malformed')));
     health.writeSucceeded();
-    health.writeFailed(full());
-    expect(health.report()).toMatchObject({ healthy: false, problem: { reason: 'Damaged', refusedWrites: 2 } });
+    health.failed(full());
+    expect(health.report()).toMatchObject({ healthy: false, problem: { reason: 'Damaged', refused: 2 } });
   });
 });
