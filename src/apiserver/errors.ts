@@ -1,4 +1,5 @@
 import type { Status, StatusCause } from '../kube/types.js';
+import { asStorageError, StorageError } from './store/open.js';
 
 /** Identifies the object an error is about, as metav1.StatusDetails does. */
 export interface ErrorTarget {
@@ -114,9 +115,25 @@ export const entityTooLarge = (limit: number): StatusError =>
 export const pathNotFound = (path: string): StatusError =>
   new StatusError(404, 'NotFound', `the server could not find the requested resource (${path})`, {});
 
+/**
+ * A storage failure as kube-style Status. No space is 507 InsufficientStorage
+ * (kube-apiserver answers etcd's "database space exceeded" with a plain 500;
+ * 507 lets a client tell "free disk space" from a server bug). A damaged store
+ * is 500 with kube's StorageReadError reason. See docs/control-plane.md#storage-errors.
+ */
+function storageStatus(err: StorageError): StatusError {
+  if (err.kind === 'full') return new StatusError(507, 'InsufficientStorage', err.message);
+  if (err.kind === 'damaged') return new StatusError(500, 'StorageReadError', err.message);
+  return new StatusError(500, 'InternalError', `Internal error occurred: ${err.message}`);
+}
+
 /** Turns anything thrown while serving into a Status; the boolean says whether it was a server bug. */
 export function toStatusError(err: unknown): { error: StatusError; internal: boolean } {
   if (err instanceof StatusError) return { error: err, internal: false };
+  // Reads are not wrapped by the store; their damage codes still say what they are.
+  const storage = err instanceof StorageError ? err : asStorageError(err);
+  // Logged like a bug: the log is where the time and the request of the failure are kept.
+  if (storage instanceof StorageError) return { error: storageStatus(storage), internal: true };
   const message = err instanceof Error ? err.message : String(err);
   return { error: new StatusError(500, 'InternalError', `Internal error occurred: ${message}`), internal: true };
 }

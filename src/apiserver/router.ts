@@ -51,6 +51,10 @@ function serveStatic(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     '/apis': () => groupList(ctx.registry),
     '/openapi/v3': () => openapiIndex(ctx.registry),
   };
+  if (path === '/healthz/store') {
+    sendJson(res, 200, ctx.store.health.report());
+    return true;
+  }
   if (['/healthz', '/readyz', '/livez'].includes(path)) {
     sendText(res, 'ok');
     return true;

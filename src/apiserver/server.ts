@@ -82,7 +82,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!authorized(req, expected)) throw unauthorized();
       await route(ctx, req, res, new URL(req.url ?? '/', 'https://localhost'));
     } catch (err) {
-      const { error, internal } = toStatusError(err);
+      const { error, internal } = toStatusError(store.storageFailure(err));
       if (internal) log.error('request failed', { method: req.method, url: req.url, error: err });
       sendStatus(res, error);
       // Drain whatever body is left so the connection stays usable.

@@ -54,19 +54,33 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const threshold = LOG_LEVELS.indexOf(level);
 
-  const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
-    if (LOG_LEVELS.indexOf(lvl) < threshold) return;
+  const render = (lvl: LogLevel, msg: string, fields: LogFields): string => {
     const time = new Date().toISOString();
-    if (format === 'json') {
-      write(JSON.stringify({ time, level: lvl, component: options.component, msg, ...serialisable(fields) }));
-      return;
-    }
+    if (format === 'json') return JSON.stringify({ time, level: lvl, component: options.component, msg, ...serialisable(fields) });
     const comp = options.component ? ` [${options.component}]` : '';
     const kv = Object.entries(fields)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => ` ${k}=${renderValue(v)}`)
       .join('');
-    write(`${time} ${lvl.toUpperCase().padEnd(5)}${comp} ${msg}${kv}`);
+    return `${time} ${lvl.toUpperCase().padEnd(5)}${comp} ${msg}${kv}`;
+  };
+
+  // Logging never throws: a caller in a catch block or a crash handler must
+  // not die of a full disk or a field that cannot be rendered. A writer that
+  // can lose lines (the daemon log file) counts them itself.
+  const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
+    if (LOG_LEVELS.indexOf(lvl) < threshold) return;
+    let line: string;
+    try {
+      line = render(lvl, msg, fields);
+    } catch (err) {
+      line = render(lvl, msg, { unrenderable: err instanceof Error ? err.message : String(err) });
+    }
+    try {
+      write(line);
+    } catch {
+      // Nowhere left to report it.
+    }
   };
 
   return {

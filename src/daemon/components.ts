@@ -11,6 +11,7 @@ import { createRequestController } from '../controllers/requests/request-control
 
 /** Pending requests, as the request controller sees them, for the admission hooks: one daemon per process. */
 const pending = new PendingRequests();
+import { createStoreHealthController } from '../controllers/store-health.js';
 
 /** What the daemon plugs into its API server: admission hooks per kind. */
 export function daemonAdmission(): AdmissionHook[] {
@@ -26,6 +27,7 @@ export function daemonControllers(deps: ControllerDeps): Controller[] {
   const informer: Controller = { name: 'app-informer', start: () => app.start(), stop: () => app.stop() };
   return [
     informer,
+    createStoreHealthController({ ...deps, app }),
     createAppController({ ...deps, app }),
     createEngineController({ ...deps, app }),
     createRequestController({ ...deps, app, pending }),

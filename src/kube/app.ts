@@ -41,6 +41,8 @@ export const CLI_MANAGER = 'rdd-set';
 export const RUNNING = 'Running';
 export const CONTAINER_ENGINE_READY = 'ContainerEngineReady';
 export const SETTLED = 'Settled';
+/** Whether the object store takes writes (written by the store-health controller; not part of Settled). */
+export const STORE_HEALTHY = 'StoreHealthy';
 
 /** Reasons of the Running condition (docs/app-api.md). */
 export const RunningReason = {

@@ -95,12 +95,8 @@ export function acquirePidFile(paths: Pick<InstancePaths, 'pidFile' | 'instance'
   // like O_EXCL, and a racing reader never sees a half-written pidfile.
   const draft = `${paths.pidFile}.${pid}.tmp`;
   try {
-    writeFileSync(draft, formatPidRecord(own), { mode: 0o644 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceMissingError(paths, err);
-    throw new RddError(`cannot write pidfile ${draft}`, { cause: err });
-  }
-  try {
+    // Inside the try: a write that fails half-way (a full disk) still leaves no draft behind.
+    writeDraft(paths, draft, own);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(draft, paths.pidFile);
@@ -119,6 +115,16 @@ export function acquirePidFile(paths: Pick<InstancePaths, 'pidFile' | 'instance'
     rmSync(draft, { force: true });
   }
   throw new RddError(`cannot take the daemon lock ${paths.pidFile}: another daemon keeps replacing it`);
+}
+
+function writeDraft(paths: Pick<InstancePaths, 'pidFile' | 'instance' | 'dir'>, draft: string, record: PidRecord): void {
+  try {
+    writeFileSync(draft, formatPidRecord(record), { mode: 0o644 });
+  } catch (err) {
+    // The lock never creates the service dir: a missing one means the service was never created (or deleted).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceMissingError(paths, err);
+    throw new RddError(`cannot write the pidfile draft ${draft}`, { cause: err });
+  }
 }
 
 /** Unlinks the pidfile only if it still holds `record`, so a newer daemon's lock survives. */

@@ -1,5 +1,7 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { KubeObject } from '../../kube/types.js';
+import { StoreHealth } from './health.js';
+import { asStorageError, openStoreDatabase, StorageError } from './open.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export type { StoreEvent } from './watch-hub.js';
@@ -81,7 +83,10 @@ export class RevisionMismatch extends Error {
  */
 export class Store {
   readonly hub = new WatchHub();
+  /** What the writes found: served at /healthz/store, shown as the App's StoreHealthy condition. */
+  readonly health = new StoreHealth();
   private readonly db: Database.Database;
+  private readonly file: string;
   private readonly retain: number;
   private rev: number;
   private compacted: number;
@@ -91,18 +96,9 @@ export class Store {
   private readonly stmts;
 
   constructor(opts: StoreOptions) {
-    this.db = new Database(opts.path);
-    // The API server is the database's only user: an exclusive lock skips the
-    // per-transaction file locking and WAL shared-memory index (a third less
-    // CPU per write) and makes a second server on the same file fail fast.
-    this.db.pragma('locking_mode = EXCLUSIVE');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // SQLite's automatic checkpoint runs inside the commit that crosses the
-    // threshold and stalls it (and the watch events behind it) for tens of
-    // milliseconds; scheduleCheckpoint() runs it after the write's events are out.
-    this.db.pragma('wal_autocheckpoint = 0');
-    this.db.exec(SCHEMA);
+    this.file = opts.path;
+    // Checked at open: a damaged file stops the start, naming itself and the way out.
+    this.db = openStoreDatabase(opts.path, SCHEMA);
     this.retain = opts.retainRevisions ?? 10_000;
     this.stmts = {
       get: this.db.prepare<[string, string, string], { value: string; rev: number }>(
@@ -253,7 +249,8 @@ export class Store {
     setImmediate(() => {
       this.checkpointScheduled = false;
       this.writesSinceCheckpoint = 0;
-      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+      // A checkpoint that fails (a full disk) is retried by the next one; the WAL keeps the data meanwhile.
+      if (this.db.open) this.ignoreStorageFailure(() => this.db.pragma('wal_checkpoint(PASSIVE)'));
     }).unref();
   }
 
@@ -262,7 +259,56 @@ export class Store {
     expectedRev: number,
     build: (prev: KubeObject | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject },
   ): KubeObject {
-    const event = this.db.transaction((): StoreEvent => {
+    const event = this.storageGuard(() => this.commit(key, expectedRev, build));
+    this.health.writeSucceeded();
+    this.rev = event.revision;
+    this.hub.publish(event);
+    if (++this.writesSinceCompaction >= Math.max(1, Math.floor(this.retain / 10))) {
+      this.writesSinceCompaction = 0;
+      // The write is done; a compaction that fails for space is tried again after the next writes.
+      this.ignoreStorageFailure(() => this.compact());
+    }
+    if (++this.writesSinceCheckpoint >= CHECKPOINT_EVERY_WRITES) this.scheduleCheckpoint();
+    return event.object;
+  }
+
+  /**
+   * A failure met while serving (reads are not wrapped one by one): SQLite's
+   * storage failures become StorageErrors naming this store and are noted in
+   * `health`; anything else is returned as it is.
+   */
+  storageFailure(err: unknown): unknown {
+    if (err instanceof StorageError) return err;
+    const storage = asStorageError(err, this.file);
+    if (storage instanceof StorageError) this.health.failed(storage);
+    return storage;
+  }
+
+  private storageGuard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.storageFailure(err);
+    }
+  }
+
+  /** For upkeep (compaction, checkpoints) that the next round retries: only damage is worth remembering. */
+  private ignoreStorageFailure(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (err) {
+      const storage = asStorageError(err, this.file);
+      if (!(storage instanceof StorageError)) throw err;
+      if (storage.kind === 'damaged') this.health.failed(storage);
+    }
+  }
+
+  private commit(
+    key: ObjectKey,
+    expectedRev: number,
+    build: (prev: KubeObject | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject },
+  ): StoreEvent {
+    return this.db.transaction((): StoreEvent => {
       const row = this.stmts.get.get(key.resource, key.namespace, key.name);
       if ((row?.rev ?? 0) !== expectedRev) throw new RevisionMismatch(key);
       const prev = row ? (JSON.parse(row.value) as KubeObject) : undefined;
@@ -272,16 +318,9 @@ export class Store {
       this.stmts.insertLog.run(rev, type, key.resource, key.namespace, key.name, json, row?.value ?? null);
       if (type === 'DELETED') this.stmts.remove.run(key.resource, key.namespace, key.name);
       else this.stmts.upsert.run(key.resource, key.namespace, key.name, rev, json);
-      this.rev = rev;
+      // this.rev moves only once the commit succeeded (in write()).
       return { type, ...key, revision: rev, object: value, previous: prev };
     })();
-    this.hub.publish(event);
-    if (++this.writesSinceCompaction >= Math.max(1, Math.floor(this.retain / 10))) {
-      this.writesSinceCompaction = 0;
-      this.compact();
-    }
-    if (++this.writesSinceCheckpoint >= CHECKPOINT_EVERY_WRITES) this.scheduleCheckpoint();
-    return event.object;
   }
 }
 
