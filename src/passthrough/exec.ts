@@ -97,9 +97,13 @@ export async function prepareExec(docker: Docker, id: string, query: URLSearchPa
         exitCodeOf(exec).then(
           (code) => {
             sink.write(Channel.error, Buffer.from(JSON.stringify(exitStatus(req.command, code))));
+            sink.end();
             ws.close(1000);
           },
-          () => ws.close(1011, 'could not read the exit code from the engine'),
+          () => {
+            sink.end();
+            ws.close(1011, 'could not read the exit code from the engine');
+          },
         );
       });
       engine.on('error', () => undefined);

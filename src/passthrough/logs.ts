@@ -38,7 +38,7 @@ export async function prepareLogs(docker: Docker, id: string, query: URLSearchPa
       if (tty) source.on('data', (chunk: Buffer) => sink.write(Channel.stdout, chunk));
       else docker.modem.demuxStream(source, channelWriter(sink, Channel.stdout), channelWriter(sink, Channel.stderr));
       source.on('end', () => {
-        sink.flush();
+        sink.end();
         ws.close(1000);
       });
       source.on('error', () => ws.close(1011, 'the engine ended the log stream with an error'));

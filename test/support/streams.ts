@@ -11,7 +11,6 @@ import { BEARER_SUBPROTOCOL } from '../../src/kube/passthrough.js';
 import { createEnginePassthrough } from '../../src/passthrough/engine.js';
 import { startTestApiServer, type TestApiServer } from './apiserver.js';
 import { startDockerd, type TestDockerd } from './dockerd.js';
-import { startRegistry } from './registry.js';
 
 export interface StreamStack {
   api: TestApiServer;
@@ -20,20 +19,38 @@ export interface StreamStack {
   stop(): Promise<void>;
 }
 
-export async function startStreamStack(): Promise<StreamStack> {
+/**
+ * `hostBusybox` builds busybox:latest from the host's busybox-static instead
+ * of pulling it from the offline registry, for scripts compiled outside
+ * vitest (which cannot load the registry's helper, nor find the CRDs: they
+ * pass `crdDir`).
+ */
+export async function startStreamStack(opts: { hostBusybox?: boolean; crdDir?: string } = {}): Promise<StreamStack> {
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    const registry = await startRegistry();
-    cleanups.push(() => registry.stop());
-    const dockerd = await startDockerd({ registryMirror: registry.host });
+    let registryMirror: string | undefined;
+    if (!opts.hostBusybox) {
+      const { startRegistry } = await import('./registry.js');
+      const registry = await startRegistry();
+      cleanups.push(() => registry.stop());
+      registryMirror = registry.host;
+    }
+    const dockerd = await startDockerd({ registryMirror });
     cleanups.push(() => dockerd.stop());
-    const api = await startTestApiServer({ passthrough: createEnginePassthrough({ socketPath: dockerd.socketPath, log: silentLogger }) });
+    const api = await startTestApiServer({ crdDir: opts.crdDir, passthrough: createEnginePassthrough({ socketPath: dockerd.socketPath, log: silentLogger }) });
     cleanups.push(() => api.stop());
     const docker = async (...args: string[]) => (await execa('docker', ['-H', `unix://${dockerd.socketPath}`, ...args])).stdout.trim();
-    await docker('pull', 'busybox');
+    if (opts.hostBusybox) {
+      await execa('sh', ['-c', `tar -C / -c bin/busybox | docker -H unix://${dockerd.socketPath} import - busybox:raw`]);
+      await docker('run', '--name', 'busybox-applets', 'busybox:raw', '/bin/busybox', '--install', '-s', '/bin');
+      await docker('commit', 'busybox-applets', 'busybox:latest');
+      await docker('rm', 'busybox-applets');
+    } else {
+      await docker('pull', 'busybox');
+    }
     return { api, dockerd, docker, stop };
   } catch (err) {
     await stop();
