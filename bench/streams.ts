@@ -43,6 +43,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
   return { ms: performance.now() - start, value };
 }
 
+/** Reads a log stream to its end and prints how many bytes of log it carried (channel bytes not counted). */
+const LOG_CLIENT = `
+import WebSocket from 'ws';
+const [url, protocol] = process.argv.slice(1);
+const ws = new WebSocket(url, protocol ? [protocol] : [], { ca: process.env.BENCH_CA, headers: { Authorization: 'Bearer ' + process.env.BENCH_TOKEN } });
+let bytes = 0;
+ws.on('message', (data) => (bytes += data.length - (protocol ? 1 : 0)));
+ws.on('close', () => console.log(bytes));
+ws.on('error', (err) => { console.error(err.message); process.exit(1); });
+`;
+
 type Reader = () => Promise<number>;
 
 /** Best (highest) bytes/s of each reader over several rounds, interleaved so that load changes hit all alike. */
@@ -63,14 +74,12 @@ async function logThroughput(stack: StreamStack, mb: number, runs: number) {
   const line = `${'x'.repeat(99)}`;
   const id = await stack.docker('run', '-d', 'busybox', 'sh', '-c', `yes ${line} | head -c ${mb * 1_000_000}`);
   await stack.docker('wait', id);
+  // The reading client is a process of its own, as the docker CLI is (and as a GUI would be).
   const through = (protocols: string[]) => async () => {
-    const ws = await openStream(stack.api, `/passthrough/engine/logs/${id}?follow=false`, { protocols });
-    let bytes = 0;
-    // Channel framing adds one byte per message; count only the log's bytes.
-    const header = protocols.length ? 1 : 0;
-    ws.on('message', (data: Buffer) => (bytes += data.length - header));
-    await collect(ws);
-    return bytes;
+    const { stdout } = await execa('node', ['--input-type=module', '-e', LOG_CLIENT, `${stack.api.server.url.replace(/^https/, 'wss')}/passthrough/engine/logs/${id}?follow=false`, ...protocols], {
+      env: { BENCH_CA: stack.api.tls.caCert, BENCH_TOKEN: stack.api.token },
+    });
+    return Number(stdout.trim());
   };
   const best = await bestThroughputs(runs, {
     docker: async () => Number((await execa('sh', ['-c', `docker -H unix://${stack.dockerd.socketPath} logs ${id} | wc -c`])).stdout.trim()),

@@ -13,17 +13,19 @@ const HIGH_WATER = 1024 * 1024;
 
 /**
  * Sends engine output to a WebSocket as it arrives, pausing the engine stream
- * while the client is slow. What arrives within one turn of the event loop
- * (the engine writes one HTTP chunk per log line, and one socket read holds
- * hundreds) goes out as one message per run of a channel: one message per
- * line made the stream half as fast as `docker logs` (docs/performance.md).
+ * while the client is slow. The engine writes one HTTP chunk per log line;
+ * one message per line made the stream half as fast as `docker logs`
+ * (docs/performance.md). So what arrives while the previous message is still
+ * being written, or within the same turn of the event loop, goes out as one
+ * message per run of a channel; nothing waits for more to come.
  * With `channels`, every message is binary with the channel byte in front;
  * without, messages are UTF-8 text and the streams are merged.
  */
 export class OutputSink {
   private readonly decoders = new Map<number, StringDecoder>();
-  private pending: { channel: number; parts: Buffer[] }[] = [];
+  private pending: { channel: number; parts: (Buffer | string)[] }[] = [];
   private scheduled = false;
+  private inFlight = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -32,19 +34,24 @@ export class OutputSink {
   ) {}
 
   write(channel: number, chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    const last = this.pending.at(-1);
-    if (last && (last.channel === channel || !this.channels)) last.parts.push(chunk);
-    else this.pending.push({ channel, parts: [chunk] });
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    if (this.channels) this.queue(channel, chunk);
+    else this.queue(Channel.stdout, this.decoder(channel).write(chunk));
   }
 
-  /** Sends everything held, including an incomplete character the text decoder kept back. */
+  /** Sends everything held, including an incomplete character a text decoder kept back. */
   end(): void {
+    if (!this.channels) for (const decoder of this.decoders.values()) this.queue(Channel.stdout, decoder.end());
     this.flush();
-    for (const decoder of this.decoders.values()) this.sendText(decoder.end());
+  }
+
+  private queue(channel: number, part: Buffer | string): void {
+    if (part.length === 0) return;
+    const last = this.pending.at(-1);
+    if (last?.channel === channel) last.parts.push(part);
+    else this.pending.push({ channel, parts: [part] });
+    if (this.scheduled || this.inFlight > 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
@@ -53,9 +60,7 @@ export class OutputSink {
     this.pending = [];
     if (this.ws.readyState !== this.ws.OPEN) return;
     for (const { channel, parts } of runs) {
-      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-      if (this.channels) this.send(Buffer.concat([Buffer.from([channel]), data]));
-      else this.sendText(this.decoder(channel).write(data));
+      this.send(this.channels ? Buffer.concat([Buffer.from([channel]), ...(parts as Buffer[])]) : parts.join(''));
     }
   }
 
@@ -65,12 +70,11 @@ export class OutputSink {
     return decoder;
   }
 
-  private sendText(text: string): void {
-    if (text && this.ws.readyState === this.ws.OPEN) this.send(text);
-  }
-
   private send(data: Buffer | string): void {
+    this.inFlight++;
     this.ws.send(data, () => {
+      this.inFlight--;
+      if (this.inFlight === 0 && this.pending.length) this.flush();
       if (this.source.isPaused() && this.ws.bufferedAmount < HIGH_WATER) this.source.resume();
     });
     if (this.ws.bufferedAmount >= HIGH_WATER) this.source.pause();
