@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
-import { rawRequest } from '../../support/apiserver.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { createEnginePassthrough } from '../../../src/passthrough/engine.js';
+import { rawRequest, startTestApiServer } from '../../support/apiserver.js';
 import { collect, frame, openStream, startStreamStack, textOf, type StreamResult, type StreamStack } from '../../support/streams.js';
 
 const V5 = 'v5.channel.k8s.io';
@@ -78,6 +80,20 @@ describe('log stream', () => {
     const { closeCode } = await result;
     expect(closeCode).toBe(1000);
     expect(seen.join('')).toBe('start\ndone\n');
+  });
+
+  it('ends open streams with 1001 when the API server shuts down', async () => {
+    const id = await stack.docker('run', '-d', 'busybox', 'sh', '-c', 'echo up; sleep 3600');
+    const api = await startTestApiServer({ passthrough: createEnginePassthrough({ socketPath: stack.dockerd.socketPath, log: silentLogger }) });
+    try {
+      const ws = await openStream(api, `/passthrough/engine/logs/${id}`);
+      const result = collect(ws);
+      await api.stop();
+      expect((await result).closeCode).toBe(1001);
+    } finally {
+      await api.stop();
+      await stack.docker('rm', '-f', id);
+    }
   });
 
   it('answers 404 for an unknown container before the upgrade', async () => {
