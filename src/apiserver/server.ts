@@ -3,13 +3,15 @@ import { setMaxListeners } from 'node:events';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { silentLogger } from '../base/log.js';
+import { bearerToken, rejectUpgrade } from '../kube/passthrough.js';
 import type { ServerContext } from './context.js';
 import { bootstrap, crdAdmission, purgeCustomResources } from './crds.js';
 import { NamespaceLifecycle } from './deletion.js';
 import { EventTtl } from './events.js';
 import { GarbageCollector } from './gc.js';
-import { toStatusError, unauthorized } from './errors.js';
+import { pathNotFound, toStatusError, unauthorized } from './errors.js';
 import { sendStatus } from './http.js';
 import { CRDS, Registry } from './registry.js';
 import { route } from './router.js';
@@ -20,10 +22,7 @@ const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
 const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 function authorized(req: IncomingMessage, expected: Buffer): boolean {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match) return false;
-  const given = Buffer.from(match[1].trim());
+  const given = Buffer.from(bearerToken(req) ?? '');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
@@ -76,11 +75,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
 
   const expected = Buffer.from(opts.token);
+  const passthrough = opts.passthrough;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
     try {
       if (!authorized(req, expected)) throw unauthorized();
-      await route(ctx, req, res, new URL(req.url ?? '/', 'https://localhost'));
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      if (passthrough && url.pathname.startsWith(passthrough.prefix)) await passthrough.handleRequest(req, res, url);
+      else await route(ctx, req, res, url);
     } catch (err) {
       const { error, internal } = toStatusError(store.storageFailure(err));
       if (internal) log.error('request failed', { method: req.method, url: req.url, error: err });
@@ -92,6 +94,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   };
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => void handle(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    if (!authorized(req, expected)) rejectUpgrade(socket, unauthorized().toStatus());
+    else if (passthrough && url.pathname.startsWith(passthrough.prefix)) passthrough.handleUpgrade(req, socket, head, url);
+    else rejectUpgrade(socket, pathNotFound(url.pathname).toStatus());
+  });
   server.on('clientError', (err, socket) => {
     log.debug('client error', { error: err });
     socket.destroy();
@@ -120,6 +128,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close() {
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();
+        passthrough?.close();
         ctx.namespaces.stop();
         ctx.gc.stop();
         eventTtl.stop();

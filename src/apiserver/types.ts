@@ -1,5 +1,6 @@
 import type { Logger } from '../base/log.js';
 import type { AdmissionHook } from '../kube/admission.js';
+import type { Passthrough } from '../kube/passthrough.js';
 import type { TlsMaterial } from '../kube/tls.js';
 
 export interface ApiServerOptions {
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   log?: Logger;
   /** Request body limit in bytes; default 3 MiB like kube-apiserver. */
   maxBodyBytes?: number;
+  /** Endpoints under a path prefix served by someone else (the engine's streams), after authentication. */
+  passthrough?: Passthrough;
   /** Revisions the log keeps for watch resumption (older ones answer 410); default 10,000. */
   retainRevisions?: number;
   /** Events are deleted this long after their last change; default one hour, as in kube. */

@@ -10,6 +10,7 @@ import { createService } from '../service/create.js';
 import { readServiceCredentials, type ServiceCredentials } from '../service/credentials-files.js';
 import { writeInstanceKubeconfig } from '../service/kubeconfig.js';
 import { acquirePidFile, type PidFileLock } from '../service/pidfile.js';
+import { createEnginePassthrough } from '../passthrough/engine.js';
 import { daemonAdmission, daemonControllers } from './components.js';
 import { daemonCrdDir } from './crd-dir.js';
 
@@ -38,6 +39,7 @@ async function listen(paths: InstancePaths, credentials: ServiceCredentials, log
     tls: credentials.tls,
     token: credentials.token,
     admission: daemonAdmission(),
+    passthrough: createEnginePassthrough({ socketPath: paths.dockerSocket, log }),
     log,
   };
   let server: ApiServer;

@@ -7,6 +7,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AdmissionHook } from '../../src/kube/admission.js';
+import type { Passthrough } from '../../src/kube/passthrough.js';
 import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../src/service/credentials.js';
 import { startApiServer } from '../../src/apiserver/server.js';
 import type { ApiServer } from '../../src/apiserver/types.js';
@@ -24,6 +25,7 @@ export interface TestApiServerOptions {
   maxBodyBytes?: number;
   eventTtlSeconds?: number;
   log?: Logger;
+  passthrough?: Passthrough;
 }
 
 export interface TestApiServer {
@@ -59,6 +61,7 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       maxBodyBytes: opts.maxBodyBytes,
       eventTtlSeconds: opts.eventTtlSeconds,
       log: opts.log,
+      passthrough: opts.passthrough,
     });
   let server: ApiServer;
   try {
