@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME } from '../../../src/kube/resources.js';
+import { CONTAINER, IMAGE, VOLUME } from '../../../src/kube/resources.js';
 import { imageMirrorName, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
 import { fastBackoff, mirrorProbes, NS, startHarness, WAIT, type MirrorHarness } from './harness.js';
 
@@ -39,8 +39,7 @@ async function disconnect(): Promise<void> {
 
 function reconnect(): Promise<unknown> {
   seams.holdReconnect = false;
-  // Any App event wakes the controller out of its (held) backoff.
-  return h.client.patch(APP, APP_NAME, { metadata: { annotations: { poke: String(Date.now()) } } }, { type: 'merge' });
+  return h.reportEngineBack();
 }
 
 describe('engine mirror: full sync after a disconnect', () => {

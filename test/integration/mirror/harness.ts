@@ -52,6 +52,12 @@ export interface MirrorHarness {
   setSpec(spec: Record<string, unknown>): Promise<void>;
   /** Stands in for the App controller: Running=True/False written with its field manager (a real seam). */
   setRunning(running: boolean): Promise<void>;
+  /**
+   * What the App controller reports when a crashed engine is back: Running
+   * False, then True. That is new input for the engine controller, so it ends
+   * a reconnect backoff (an unrelated App event does not).
+   */
+  reportEngineBack(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +129,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<MirrorHar
           ],
           log,
         );
+      },
+      async reportEngineBack() {
+        await h.setRunning(false);
+        await h.setRunning(true);
       },
       stop,
     };

@@ -131,8 +131,7 @@ describe('engine mirror: self-healing', () => {
     await h.client.patch(APP, APP_NAME, { metadata: { annotations: { poke: String(Date.now()) } } }, { type: 'merge' });
     expect(await find(CONTAINER, whileDown)).toBeUndefined();
     // ...the App controller reporting the engine back is new input, and does.
-    await h.setRunning(false);
-    await h.setRunning(true);
+    await h.reportEngineBack();
     await connected();
     await present(whileDown);
     await vi.waitFor(async () => expect((await find(CONTAINER, keep))?.status).toMatchObject({ status: 'running', lastAction: { state: 'running', result: 'Succeeded' } }), WAIT);
