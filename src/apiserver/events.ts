@@ -163,7 +163,7 @@ export class EventTtl {
       if (this.sweeping) return;
       this.sweeping = true;
       this.sweep()
-        .catch((err: unknown) => this.log.warn('event expiry failed', { err }))
+        .catch((err: unknown) => this.log.warn('event expiry failed', { error: err }))
         .finally(() => (this.sweeping = false));
     };
     tick();

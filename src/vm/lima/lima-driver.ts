@@ -212,7 +212,7 @@ export class LimaDriver implements VmDriver {
       this.log.warn('Lima VM changed state on its own', { state });
       for (const listener of this.listeners) listener(state);
     } catch (err) {
-      this.log.debug('polling the Lima VM failed', { err });
+      this.log.debug('polling the Lima VM failed', { error: err });
     }
   }
 }

@@ -19,9 +19,10 @@ import { rejectionOf } from '../../support/rejection.js';
  * wait (waitForSettled) must fail promptly on them, never run into its deadline.
  */
 class ScriptedDriver implements VmDriver {
-  readonly name = 'native' as const;
+  constructor(readonly name: 'native' | 'lima' = 'native') {}
   phase: DriverState = { phase: 'absent' };
   startError?: string;
+  stopError?: string;
   /** Whether startError is a failure a retry may heal (a timeout) rather than a terminal one. */
   retryable = false;
   /** Starts of an engine that was not running (start on a running one adopts it and is a no-op). */
@@ -37,10 +38,11 @@ class ScriptedDriver implements VmDriver {
       await this.slowStart.gate;
     }
     if (this.phase.phase !== 'running') this.starts++;
-    if (this.startError) throw new DriverError(this.startError, 'native', { retryable: this.retryable });
+    if (this.startError) throw new DriverError(this.startError, this.name, { retryable: this.retryable });
     this.phase = { phase: 'running', engine: 'moby' };
   }
   async stop(): Promise<void> {
+    if (this.stopError) throw new DriverError(this.stopError, this.name, { retryable: true });
     this.phase = { phase: 'stopped' };
   }
   async remove(): Promise<void> {
@@ -68,6 +70,7 @@ type TestServer = Awaited<ReturnType<typeof startTestApiServer>>;
 let server: TestServer;
 let controller: AppController;
 const driver = new ScriptedDriver();
+const lima = new ScriptedDriver('lima');
 const paths = instancePaths('ifail', { env: { HOME: '/nonexistent-home' } });
 const progress: string[] = [];
 const wait = (generation: number, timeoutMs = 60_000) =>
@@ -101,7 +104,7 @@ beforeAll(async () => {
   server = await startTestApiServer({ admission: [appAdmission] });
   controller = createAppController(
     { client: server.client, paths, log: silentLogger },
-    { createDriver: async () => driver, dockerConfigDir: '/nonexistent-home/.docker', backoff: () => 60_000 },
+    { createDriver: async (choice) => (choice === 'lima' ? lima : driver), dockerConfigDir: '/nonexistent-home/.docker', backoff: () => 60_000 },
   );
   await controller.start();
 });
@@ -219,5 +222,41 @@ describe('rdd set against the real API server, with a scripted driver', () => {
     const err = await rejection(wait(app.metadata.generation ?? 0, 1500));
     expect(err.exitCode).toBe(ExitCode.Timeout);
     expect(err.message).toMatch(/timed out after 1500ms waiting for App "app" to settle at generation \d+ \(last: .*ContainerEngineReady/);
+  });
+
+  it('a stop that fails says StopFailed with the cause, and a new generation retries it', async () => {
+    await applied({ running: true, vm: { cpus: 10 } });
+    await runningIs({ status: 'True', reason: 'Started' });
+    driver.stopError = 'dockerd (pid 42) did not exit after SIGKILL';
+    try {
+      const stopping = await applied({ running: false });
+      await runningIs({ reason: 'StopFailed', message: 'dockerd (pid 42) did not exit after SIGKILL', observedGeneration: stopping.metadata.generation });
+      expect(driver.phase).toMatchObject({ phase: 'running' });
+    } finally {
+      driver.stopError = undefined;
+    }
+    const again = await applied({ vm: { cpus: 11 } });
+    await runningIs({ status: 'False', reason: 'Stopped', observedGeneration: again.metadata.generation });
+    expect(driver.phase).toEqual({ phase: 'stopped' });
+  });
+
+  it('switching vm.driver stops the engine of the old driver and starts the new one', async () => {
+    await applied({ running: true, vm: { driver: 'native' } });
+    await runningIs({ status: 'True', reason: 'Started', message: 'moby is running (native driver)' });
+    const switched = await applied({ vm: { driver: 'lima' } });
+    await runningIs({ status: 'True', reason: 'Started', message: 'moby is running (lima driver)', observedGeneration: switched.metadata.generation });
+    expect(driver.phase).toEqual({ phase: 'stopped' });
+    expect(lima.phase).toEqual({ phase: 'running', engine: 'moby' });
+    await applied({ vm: { driver: 'native' } });
+    await runningIs({ status: 'True', message: 'moby is running (native driver)' });
+  });
+
+  it('an App removed without its finalizer (by force) does not leave its engine running', async () => {
+    await applied({ running: true });
+    await runningIs({ status: 'True', reason: 'Started' });
+    expect(driver.phase).toMatchObject({ phase: 'running' });
+    await server.client.patch(APP, APP_NAME, { metadata: { finalizers: null } }, { type: 'merge' });
+    await server.client.delete(APP, APP_NAME);
+    await vi.waitFor(() => expect(driver.phase).toEqual({ phase: 'stopped' }), { timeout: 30_000, interval: 50 });
   });
 });

@@ -158,10 +158,11 @@ describe('fault: no backoff, hot restart loop', () => {
     expect((await condition('Running'))?.message).toMatch(/bogus-key/);
     // kubectl describe app / kubectl events say why, as a Warning.
     await vi.waitFor(async () => expect((await events('App', 'EngineStartFailed'))[0]).toMatchObject({ type: 'Warning', message: expect.stringMatching(/bogus-key/) }), WAIT);
-    // Both controllers have reported the failure; from here on nothing may write.
+    // Every writer of the App has reported on this generation; from here on nothing may write.
     await vi.waitFor(async () => {
       expect((await condition('ContainerEngineReady'))?.message).toMatch(/StartFailed/);
       expect(await condition('Settled')).toMatchObject({ status: 'False', reason: 'StartFailed' });
+      expect(await condition('StoreHealthy')).toMatchObject({ observedGeneration: generation });
     }, WAIT);
     const version = (await getApp()).metadata.resourceVersion;
     await holdsFor(5000, async () => {
