@@ -35,6 +35,13 @@ export interface AppObject extends KubeObject {
  */
 export const RETRY_ANNOTATION = 'app.rancherdesktop.io/retry';
 
+/**
+ * How Running's message begins while a driver creates its VM for the first time
+ * (image download, engine install: many minutes), so a waiting client can allow
+ * for it.
+ */
+export const FIRST_START_PREFIX = 'first start, this takes several minutes: ';
+
 /** `rdd set`'s field manager for the App spec. */
 export const CLI_MANAGER = 'rdd-set';
 

@@ -10,7 +10,7 @@ import { loadAppSpecSchema } from './app-schema.js';
 import { bundledAppSpecSchema } from './bundled-schema.js';
 import { applyAppSpec } from './apply-spec.js';
 import { parseAssignments } from './properties.js';
-import { waitForSettled } from './wait-settled.js';
+import { waitForSettled, type WaitSettledOptions } from './wait-settled.js';
 
 export interface SetOptions {
   dryRun: boolean;
@@ -19,6 +19,8 @@ export interface SetOptions {
   timeoutMs: number;
   /** The --timeout text as given, for messages. */
   timeoutText?: string;
+  /** Let a first VM create that keeps reporting progress run past the deadline (see waitForSettled). */
+  firstStart?: WaitSettledOptions['firstStart'];
   /** Create the App (with defaults) when it is missing; default true. `rdd stop` keeps a missing App missing. */
   createMissing?: boolean;
 }
@@ -87,6 +89,7 @@ export async function setApp(ctx: SetContext, assignments: readonly string[] | R
       logDir: ctx.paths.logDir,
       log: ctx.log,
       onProgress: (text) => ctx.progress.update(text),
+      firstStart: opts.firstStart,
     });
     ctx.progress.succeed(`App "${APP_NAME}" settled: ${message}`);
   } catch (err) {

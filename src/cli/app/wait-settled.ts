@@ -1,6 +1,6 @@
 import { RddError, TimeoutError } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
-import { appInformer, FAILED_RUNNING_REASONS, RETRY_ANNOTATION, RUNNING, SETTLED, type AppObject } from '../../kube/app.js';
+import { appInformer, FAILED_RUNNING_REASONS, FIRST_START_PREFIX, RETRY_ANNOTATION, RUNNING, RunningReason, SETTLED, type AppObject } from '../../kube/app.js';
 import type { KubeClient } from '../../kube/client.js';
 import { findCondition } from '../../kube/conditions.js';
 import { APP_NAME } from '../../kube/resources.js';
@@ -15,9 +15,15 @@ export interface WaitSettledOptions {
   logDir: string;
   log: Logger;
   onProgress: (text: string) => void;
+  /**
+   * While a driver creates its VM for the first time and keeps reporting steps,
+   * the deadline moves on: each new step gives `idleMs` more, up to `maxMs` after
+   * the wait began. For the default --timeout only; one the user chose holds.
+   */
+  firstStart?: { idleMs: number; maxMs: number };
 }
 
-type Verdict = { done: true; message: string } | { done: false; waitingFor: string };
+type Verdict = { done: true; message: string } | { done: false; waitingFor: string; firstStart?: boolean };
 
 /**
  * Where the App stands relative to the generation we wait for; throws on a
@@ -38,21 +44,27 @@ export function judge(app: AppObject | undefined, generation: number, logDir: st
   const current = settled?.observedGeneration !== undefined && settled.observedGeneration >= generation;
   if (settled && current && settled.status === 'True' && !retryPending) return { done: true, message: settled.message };
   if (!settled || !current) return { done: false, waitingFor: `waiting for the App controller to observe generation ${generation}` };
-  return { done: false, waitingFor: settled.message };
+  const firstStart = running?.reason === RunningReason.Starting && running.message.startsWith(FIRST_START_PREFIX);
+  return { done: false, waitingFor: settled.message, ...(firstStart ? { firstStart } : {}) };
 }
 
 /** Watches the App (no polling) until Settled=True at `generation`, a failure, or the deadline. */
 export async function waitForSettled(client: KubeClient, opts: WaitSettledOptions): Promise<string> {
   const informer = appInformer(client, opts.log);
+  const began = Date.now();
   let last: string | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let deadline = opts.deadline;
   const outcome = new Promise<string>((resolve, reject) => {
-    if (opts.deadline !== undefined) {
+    const arm = () => {
+      clearTimeout(timer);
+      if (deadline === undefined) return;
       timer = setTimeout(() => {
         const status = last ? ` (last: ${last})` : '';
         reject(new TimeoutError(`timed out after ${opts.timeoutText} waiting for App "${APP_NAME}" to settle at generation ${opts.generation}${status}`));
-      }, Math.max(0, opts.deadline - Date.now()));
-    }
+      }, Math.max(0, deadline - Date.now()));
+    };
+    arm();
     informer.on((type, app) => {
       try {
         const verdict = judge(type === 'DELETED' ? undefined : app, opts.generation, opts.logDir);
@@ -60,6 +72,10 @@ export async function waitForSettled(client: KubeClient, opts: WaitSettledOption
         else if (verdict.waitingFor !== last) {
           last = verdict.waitingFor;
           opts.onProgress(last);
+          if (verdict.firstStart && opts.firstStart && deadline !== undefined) {
+            deadline = Math.max(deadline, Math.min(Date.now() + opts.firstStart.idleMs, began + opts.firstStart.maxMs));
+            arm();
+          }
         }
       } catch (err) {
         reject(err);

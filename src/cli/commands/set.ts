@@ -5,6 +5,9 @@ import { propertyHelp } from '../app/property-help.js';
 import { globals } from './global.js';
 import { timeoutOption, waitOption } from './options.js';
 
+/** While a first VM create keeps reporting steps: 5 more minutes per step, 30 in all (limactl's own limit for it). */
+const FIRST_START_WAIT = { idleMs: 5 * 60_000, maxMs: 30 * 60_000 };
+
 interface SetFlags {
   dryRun: boolean;
   wait: boolean;
@@ -34,6 +37,9 @@ async function run(cmd: Command, assignments: string[] | Record<string, unknown>
     timeoutMs,
     timeoutText: flags.timeout,
     createMissing,
+    // The default 5m cannot cover a first Lima start (an image download and an engine install);
+    // a --timeout the user gave is theirs.
+    ...(cmd.getOptionValueSource('timeout') === 'default' ? { firstStart: FIRST_START_WAIT } : {}),
   });
 }
 

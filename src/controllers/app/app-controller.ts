@@ -6,6 +6,7 @@ import {
   appInformer,
   computeSettled,
   CONTAINER_ENGINE_READY,
+  FIRST_START_PREFIX,
   RETRY_ANNOTATION,
   RUNNING,
   RunningReason,
@@ -260,7 +261,7 @@ export class AppController implements Controller {
     let settled = false;
     const report = (progress: StartProgress) => {
       if (settled) return;
-      const message = progress.firstCreate ? `first start, this takes several minutes: ${progress.message}` : progress.message;
+      const message = progress.firstCreate ? `${FIRST_START_PREFIX}${progress.message}` : progress.message;
       const write = () => {
         lastWrite = Date.now();
         chain = chain

@@ -32,7 +32,11 @@ class ScriptedDriver implements VmDriver {
   /** A start that reports these steps, then waits for `release` (a first Lima create, say). */
   slowStart?: { steps: string[]; gate: Promise<void> };
 
+  /** The progress callback of the start in progress, for steps a test reports later. */
+  report?: (p: StartProgress) => void;
+
   async start(_settings: EngineSettings, _signal?: AbortSignal, onProgress?: (p: StartProgress) => void): Promise<void> {
+    this.report = onProgress;
     if (this.slowStart) {
       for (const message of this.slowStart.steps) onProgress?.({ message, firstCreate: true });
       await this.slowStart.gate;
@@ -73,7 +77,7 @@ const driver = new ScriptedDriver();
 const lima = new ScriptedDriver('lima');
 const paths = instancePaths('ifail', { env: { HOME: '/nonexistent-home' } });
 const progress: string[] = [];
-const wait = (generation: number, timeoutMs = 60_000) =>
+const wait = (generation: number, timeoutMs = 60_000, firstStart?: { idleMs: number; maxMs: number }) =>
   waitForSettled(server.client, {
     generation,
     deadline: Date.now() + timeoutMs,
@@ -81,6 +85,7 @@ const wait = (generation: number, timeoutMs = 60_000) =>
     logDir: '/the/log/dir',
     log: silentLogger,
     onProgress: (text) => progress.push(text),
+    firstStart,
   });
 const runningIs = async (expected: Record<string, unknown>): Promise<AppObject> => {
   let app!: AppObject;
@@ -258,5 +263,35 @@ describe('rdd set against the real API server, with a scripted driver', () => {
     await server.client.patch(APP, APP_NAME, { metadata: { finalizers: null } }, { type: 'merge' });
     await server.client.delete(APP, APP_NAME);
     await vi.waitFor(() => expect(driver.phase).toEqual({ phase: 'stopped' }), { timeout: 30_000, interval: 50 });
+  });
+
+  it('a first start that keeps reporting steps keeps the default wait going past its deadline; one that goes quiet times out', async () => {
+    let release!: () => void;
+    driver.phase = { phase: 'absent' };
+    driver.slowStart = { steps: ['downloading the image'], gate: new Promise<void>((r) => (release = r)) };
+    try {
+      const app = await applied({ running: true, vm: { cpus: 12 } });
+      const generation = app.metadata.generation;
+      await runningIs({ message: 'first start, this takes several minutes: downloading the image', observedGeneration: generation });
+      const began = Date.now();
+      let outcome: unknown;
+      const waiting = wait(generation ?? 0, 1000, { idleMs: 3000, maxMs: 60_000 }).catch((err: unknown) => (outcome = err));
+      // Each step is reported once the previous one shows; progress writes come at most every 2 s.
+      for (const step of ['booting the VM', 'installing docker', 'starting docker']) {
+        driver.report?.({ message: step, firstCreate: true });
+        await runningIs({ message: `first start, this takes several minutes: ${step}`, observedGeneration: generation });
+      }
+      expect(Date.now() - began).toBeGreaterThan(1000);
+      expect(outcome).toBeUndefined();
+      // Quiet from here on: the moved deadline runs out.
+      await waiting;
+      expect(outcome).toBeInstanceOf(RddError);
+      expect((outcome as RddError).exitCode).toBe(ExitCode.Timeout);
+      release();
+      await runningIs({ status: 'True', reason: 'Started', observedGeneration: generation });
+    } finally {
+      release?.();
+      driver.slowStart = undefined;
+    }
   });
 });

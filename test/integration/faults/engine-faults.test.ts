@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('fault: every engine crash wipes all mirrors', () => {
-  it('engine SIGKILL x5 with creates and deletes between kills: uids kept, no DELETE+ADD, containers still running', async () => {
+  it('engine SIGKILL x10 with creates and deletes between kills: uids kept, no DELETE+ADD, containers still running', async () => {
     const running: string[] = [];
     for (let i = 0; i < 3; i++) running.push(await docker('run', '-d', '--name', `crash-${i}`, 'busybox', 'sleep', '3600'));
     await docker('volume', 'create', 'crash-vol');
@@ -99,7 +99,7 @@ describe('fault: every engine crash wipes all mirrors', () => {
     await Promise.all(watchers.map((w) => w.start()));
     try {
       const created: string[] = [];
-      for (let kill = 0; kill < 5; kill++) {
+      for (let kill = 0; kill < 10; kill++) {
         const pid = readPidFile(paths.dockerPidFile)!;
         signalProcess(pid, 'SIGKILL');
         await vi.waitFor(() => expect(readPidFile(paths.dockerPidFile)).not.toBe(pid), WAIT);
