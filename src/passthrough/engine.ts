@@ -7,6 +7,7 @@ import { BEARER_SUBPROTOCOL, offeredSubprotocols, PassthroughError, rejectUpgrad
 import { CHANNEL_PROTOCOLS } from './channels.js';
 import { prepareExec } from './exec.js';
 import { prepareLogs } from './logs.js';
+import { prepareStats } from './stats.js';
 import { badRequest, containerParam } from './params.js';
 import type { PreparedStream } from './stream.js';
 
@@ -37,7 +38,7 @@ function asPassthroughError(err: unknown): PassthroughError {
   return new PassthroughError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
-/** `docker logs` and `docker exec` as WebSockets on the API server's port (docs/containers-api.md). */
+/** `docker logs`, `docker exec` and `docker stats` as WebSockets on the API server's port (docs/containers-api.md). */
 export function createEnginePassthrough(opts: EnginePassthroughOptions): Passthrough {
   const log = opts.log.child('passthrough');
   const docker = new Docker({ socketPath: opts.socketPath });
@@ -52,6 +53,7 @@ export function createEnginePassthrough(opts: EnginePassthroughOptions): Passthr
     const id = containerParam(slash < 0 ? '' : rest.slice(slash + 1));
     if (action === 'logs') return prepareLogs(docker, id, url.searchParams);
     if (action === 'exec') return prepareExec(docker, id, url.searchParams, offeredSubprotocols(req.headers));
+    if (action === 'stats') return prepareStats(docker, id, url.searchParams);
     throw new PassthroughError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
   };
 

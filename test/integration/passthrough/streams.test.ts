@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
 import { silentLogger } from '../../../src/base/log.js';
 import { createEnginePassthrough } from '../../../src/passthrough/engine.js';
+import type { StatsSample } from '../../../src/passthrough/stats.js';
 import { rawRequest, startTestApiServer } from '../../support/apiserver.js';
 import { collect, frame, openStream, startStreamStack, textOf, type StreamResult, type StreamStack } from '../../support/streams.js';
 
@@ -179,6 +180,37 @@ describe('exec stream', () => {
     expect((await refusal(exec('command=true', []))).body).toMatchObject({ code: 400, message: expect.stringContaining(V5) });
     expect((await refusal(openStream(stack.api, '/passthrough/engine/exec/nope?command=true', { protocols: [V5] }))).status).toBe(404);
     expect((await refusal(openStream(stack.api, `/passthrough/engine/exec/${mixed}?command=true`, { protocols: [V5] }))).body).toMatchObject({ code: 409, reason: 'Conflict' });
+  });
+});
+
+describe('stats stream', () => {
+  it('sends a sample a second of what docker stats shows, as JSON; stream=false sends one and closes', async () => {
+    // Busy enough to show CPU, sized enough to show memory.
+    const id = await stack.docker('run', '-d', '--memory', '64m', 'busybox', 'sh', '-c', 'while true; do :; done');
+    try {
+      const ws = await openStream(stack.api, `/passthrough/engine/stats/${id}`);
+      const samples: StatsSample[] = [];
+      ws.on('message', (data: Buffer) => samples.push(JSON.parse(data.toString()) as StatsSample));
+      await vi.waitFor(() => expect(samples.length).toBeGreaterThanOrEqual(3), WAIT);
+      ws.close();
+      const last = samples.at(-1)!;
+      expect(last.cpuPercent).toBeGreaterThan(1);
+      expect(last.memory.limit).toBe(64 * 1024 * 1024);
+      expect(last.memory.usage).toBeGreaterThan(0);
+      expect(last.pids).toBeGreaterThanOrEqual(1);
+      expect(Date.parse(last.read)).toBeGreaterThan(Date.parse(samples[0].read));
+
+      const once = await collect(await openStream(stack.api, `/passthrough/engine/stats/${id}?stream=false`));
+      expect(once.closeCode).toBe(1000);
+      expect(once.messages).toHaveLength(1);
+    } finally {
+      await stack.docker('rm', '-f', id);
+    }
+  });
+
+  it('answers 404 for an unknown container and 400 for a bad stream flag, before the upgrade', async () => {
+    expect((await refusal(openStream(stack.api, '/passthrough/engine/stats/no-such-container'))).status).toBe(404);
+    expect((await refusal(openStream(stack.api, `/passthrough/engine/stats/${mixed}?stream=maybe`))).status).toBe(400);
   });
 });
 
