@@ -21,6 +21,12 @@ app_field() {
   rdd ctl get app app -o "jsonpath=$1"
 }
 
+# What a rejected or dry-run `rdd set` must leave alone: the spec and its generation.
+# (Not the resourceVersion: the controllers keep writing status meanwhile.)
+app_intent() {
+  app_field '{.metadata.generation} {.spec}'
+}
+
 condition() {
   app_field "{.status.conditions[?(@.type==\"$1\")].$2}"
 }
@@ -60,17 +66,17 @@ now_ms() {
 
 @test "an unknown property exits 2, lists the valid ones and changes nothing" {
   local before
-  before="$(app_field '{.metadata.resourceVersion}')"
+  before="$(app_intent)"
   run -2 rdd set no.such=1
   assert_output --partial 'unknown App property "no.such"'
   assert_output --partial 'containerEngine.name (moby|containerd)'
   run -2 rdd set running
-  assert_equal "$(app_field '{.metadata.resourceVersion}')" "$before"
+  assert_equal "$(app_intent)" "$before"
 }
 
 @test "a bad value exits 2 (wrong type or not in the enum) or 3 (the server's message) and changes nothing" {
   local before
-  before="$(app_field '{.metadata.resourceVersion}')"
+  before="$(app_intent)"
   run -2 rdd set containerEngine.name=podman
   assert_output --partial 'expected one of moby, containerd'
   run -2 rdd set vm.cpus=lots
@@ -81,17 +87,17 @@ now_ms() {
   run -3 rdd set vm.memory=0
   # One bad value rejects the whole request: the good one is not persisted either.
   run -3 rdd set vm.memory=6 vm.cpus=0
-  assert_equal "$(app_field '{.metadata.resourceVersion}')" "$before"
+  assert_equal "$(app_intent)" "$before"
   assert_equal "$(app_field '{.spec.vm.memory}')" 4
 }
 
 @test "--dry-run validates on the server and persists nothing" {
   local before
-  before="$(app_field '{.metadata.resourceVersion}')"
+  before="$(app_intent)"
   run -0 rdd set --dry-run vm.cpus=7
   assert_output --partial 'dry run'
   run -3 rdd set --dry-run vm.cpus=0
-  assert_equal "$(app_field '{.metadata.resourceVersion}')" "$before"
+  assert_equal "$(app_intent)" "$before"
   assert_equal "$(app_field '{.spec.vm.cpus}')" 2
 }
 
