@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS, kubectlFor } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { rawRequest } from '../../support/apiserver.js';
+import { kubectlFor, serverForFile } from './fixtures.js';
 
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
-let ts: TestApiServer;
-
-beforeAll(async () => {
-  ts = await startTestApiServer({ crdDir: TEST_CRDS });
-});
-afterAll(async () => {
-  await ts?.stop();
-});
-
-const kubectl = kubectlFor(() => ts);
+const server = serverForFile();
+const kubectl = kubectlFor(server);
 
 interface DiscoveryList {
   kind: string;
@@ -21,16 +13,16 @@ interface DiscoveryList {
 
 describe('aggregated discovery', () => {
   it('answers /apis and /api in apidiscovery.k8s.io/v2 when asked, legacy otherwise', async () => {
-    const apis = await rawRequest(ts, 'GET', '/apis', { headers: { Accept: `${AGGREGATED},application/json` } });
+    const apis = await rawRequest(server(), 'GET', '/apis', { headers: { Accept: `${AGGREGATED},application/json` } });
     expect(apis.headers['content-type']).toBe(AGGREGATED);
     const list = apis.json as DiscoveryList;
     expect(list.kind).toBe('APIGroupDiscoveryList');
     const widgets = list.items.find((g) => g.metadata.name === 'test.rdd.io')?.versions[0].resources.find((r) => r.resource === 'widgets');
     expect(widgets).toMatchObject({ scope: 'Namespaced', verbs: expect.arrayContaining(['watch']) });
-    const core = (await rawRequest(ts, 'GET', '/api', { headers: { Accept: AGGREGATED } })).json as DiscoveryList;
+    const core = (await rawRequest(server(), 'GET', '/api', { headers: { Accept: AGGREGATED } })).json as DiscoveryList;
     expect(core.items).toHaveLength(1);
     expect(core.items[0].versions[0].resources.map((r) => r.resource)).toEqual(expect.arrayContaining(['namespaces', 'configmaps', 'events']));
-    const legacy = await rawRequest(ts, 'GET', '/apis');
+    const legacy = await rawRequest(server(), 'GET', '/apis');
     expect((legacy.json as { kind: string }).kind).toBe('APIGroupList');
   });
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import type { TestApiServer } from '../../support/apiserver.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
 import { fileURLToPath } from 'node:url';
 import type { ResourceRef } from '../../../src/kube/resources.js';
 import type { KubeObject } from '../../../src/kube/types.js';
@@ -24,4 +25,16 @@ export function kubectlFor(ts: () => TestApiServer) {
       timeout: 60_000,
       env: { HOME: ts().dir },
     });
+}
+
+/** One API server with the test CRDs for the whole file: started before its tests, stopped after; call the getter inside a test. */
+export function serverForFile(): () => TestApiServer {
+  let ts: TestApiServer | undefined;
+  beforeAll(async () => {
+    ts = await startTestApiServer({ crdDir: TEST_CRDS });
+  });
+  afterAll(async () => {
+    await ts?.stop();
+  });
+  return () => ts!;
 }

@@ -1,19 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS, WIDGET, kubectlFor } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { WIDGET, kubectlFor, serverForFile } from './fixtures.js';
 
-let ts: TestApiServer;
-
-beforeAll(async () => {
-  ts = await startTestApiServer({ crdDir: TEST_CRDS });
-});
-afterAll(async () => {
-  await ts?.stop();
-});
-
-const kubectl = kubectlFor(() => ts);
+const server = serverForFile();
+const kubectl = kubectlFor(server);
 
 /** Resolves once kubectl, run with -v=6, logs that its watch request was answered. */
 function watchOpened(run: ReturnType<typeof kubectl>): Promise<void> {
@@ -35,7 +26,7 @@ function watchOpened(run: ReturnType<typeof kubectl>): Promise<void> {
 }
 
 async function manifest(name: string, body: string): Promise<string> {
-  const file = path.join(ts.dir, name);
+  const file = path.join(server().dir, name);
   await writeFile(file, body);
   return file;
 }
@@ -95,7 +86,7 @@ describe('kubectl 1.32 against the embedded API server', () => {
     const ssa = await kubectl('apply', '--server-side', '--force-conflicts', '-f', w3);
     expect(ssa.exitCode, ssa.stderr).toBe(0);
     expect(ssa.stdout).toBe('widget.test.rdd.io/k1 serverside-applied');
-    expect((await ts.client.get(WIDGET, 'k1', 'default')).spec?.color).toBe('blue');
+    expect((await server().client.get(WIDGET, 'k1', 'default')).spec?.color).toBe('blue');
 
     const unknown = await kubectl('apply', '-f', await manifest('w4.yaml', widgetYaml('blue', '  bogus: 1\n')));
     expect(unknown.exitCode).toBe(1);
@@ -111,7 +102,7 @@ describe('kubectl 1.32 against the embedded API server', () => {
     // out only after the watch is open, so the watch path is what is tested.
     const waiting = kubectl('-v=6', 'wait', '--for=jsonpath={.status.phase}=Ready', 'widget/k1', '--timeout=30s');
     await watchOpened(waiting);
-    await ts.client.patch(WIDGET, 'k1', { status: { phase: 'Ready' } }, { type: 'merge', namespace: 'default', subresource: 'status' });
+    await server().client.patch(WIDGET, 'k1', { status: { phase: 'Ready' } }, { type: 'merge', namespace: 'default', subresource: 'status' });
     const done = await waiting;
     expect(done.exitCode, done.stderr).toBe(0);
     expect(done.stdout).toBe('widget.test.rdd.io/k1 condition met');
@@ -148,6 +139,6 @@ describe('kubectl 1.32 against the embedded API server', () => {
     expect(gone.exitCode, gone.stderr).toBe(0);
     // kubectl prints "condition met" only when it saw the object before it went; either way it must end 0.
     expect(['', 'widget.test.rdd.io/k2 condition met']).toContain(gone.stdout);
-    expect(await ts.client.find(WIDGET, 'k2', 'default')).toBeUndefined();
+    expect(await server().client.find(WIDGET, 'k2', 'default')).toBeUndefined();
   });
 });

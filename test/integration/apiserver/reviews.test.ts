@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest, startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
-import { TEST_CRDS, kubectlFor } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { rawRequest } from '../../support/apiserver.js';
+import { kubectlFor, serverForFile } from './fixtures.js';
 
-let ts: TestApiServer;
-
-beforeAll(async () => {
-  ts = await startTestApiServer({ crdDir: TEST_CRDS });
-});
-afterAll(async () => {
-  await ts?.stop();
-});
-
-const kubectl = kubectlFor(() => ts);
+const server = serverForFile();
+const kubectl = kubectlFor(server);
 
 describe('authorization and authentication reviews', () => {
   it('kubectl auth can-i says yes to the token holder', async () => {
@@ -35,13 +27,13 @@ describe('authorization and authentication reviews', () => {
   });
 
   it('serves reviews create-only, in discovery, and refuses a malformed one', async () => {
-    const discovery = await rawRequest(ts, 'GET', '/apis/authorization.k8s.io/v1');
+    const discovery = await rawRequest(server(), 'GET', '/apis/authorization.k8s.io/v1');
     expect(discovery.json).toMatchObject({ resources: [{ name: 'selfsubjectaccessreviews', verbs: ['create'] }, { name: 'selfsubjectrulesreviews' }] });
-    const bad = await rawRequest(ts, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    const bad = await rawRequest(server(), 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
       body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {} }),
       headers: { 'Content-Type': 'application/json' },
     });
     expect(bad.status).toBe(422);
-    expect((await rawRequest(ts, 'GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')).status).toBe(405);
+    expect((await rawRequest(server(), 'GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')).status).toBe(405);
   });
 });
