@@ -68,7 +68,8 @@ async function main(): Promise<void> {
 
     const syncLog: Record<string, unknown>[] = [];
     const controller = createEngineController({
-      client: api.client,
+      // In-process, as in the daemon.
+      client: api.server.localClient(),
       paths: { ...instancePaths('bench', { home }), dockerSocket: dockerd.socketPath },
       log: createLogger({ level: 'info', format: 'json', write: (line) => syncLog.push(JSON.parse(line) as Record<string, unknown>) }),
     });

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiReply, ApiRequest } from './http.js';
 import type { KubeObject } from '../kube/types.js';
 import type { Logger } from '../base/log.js';
 import type { AdmissionHook } from '../kube/admission.js';
@@ -26,8 +26,8 @@ export interface ServerContext {
 /** One request against a resource path, after routing. */
 export interface ResourceRequest {
   ctx: ServerContext;
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: ApiRequest;
+  res: ApiReply;
   query: URLSearchParams;
   resource: ResourceInfo;
   version: VersionInfo;

@@ -1,23 +1,48 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Status } from '../kube/types.js';
 import { badRequest, entityTooLarge, type StatusError } from './errors.js';
 
+/**
+ * The parts of a request the handlers use: a Node IncomingMessage, or an
+ * in-process request from a controller in the same process (local.ts).
+ */
+export interface ApiRequest extends AsyncIterable<Buffer | string> {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  socket: { localAddress?: string; localPort?: number };
+  resume(): unknown;
+}
+
+/** The parts of a response the handlers use: a Node ServerResponse, or an in-process one (local.ts). */
+export interface ApiReply {
+  statusCode: number;
+  readonly headersSent: boolean;
+  readonly writableLength: number;
+  writeHead(code: number, headers?: Record<string, string | number>): unknown;
+  flushHeaders(): void;
+  write(chunk: string): boolean;
+  end(chunk?: string): unknown;
+  on(event: 'close' | 'error', listener: () => void): unknown;
+}
+
 /** Reads the whole body, answering 413 (by throwing) past `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBody(req: ApiRequest, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw entityTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
-    size += (chunk as Buffer).length;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
     if (size > limit) throw entityTooLarge(limit);
-    chunks.push(chunk as Buffer);
+    chunks.push(buf);
   }
   return Buffer.concat(chunks);
 }
 
-export function mediaType(req: IncomingMessage): string {
+export function mediaType(req: ApiRequest): string {
   return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
@@ -54,7 +79,7 @@ export function decodeObject(body: Buffer, yaml = false): Record<string, unknown
   return value as Record<string, unknown>;
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ApiReply, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   if (res.headersSent) {
     res.end();
@@ -69,7 +94,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, heade
   res.end(payload);
 }
 
-export function sendStatus(res: ServerResponse, err: StatusError): void {
+export function sendStatus(res: ApiReply, err: StatusError): void {
   const status: Status = err.toStatus();
   sendJson(res, err.code, status);
 }

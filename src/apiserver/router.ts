@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDryRun, type ResourceRequest, type ServerContext } from './context.js';
 import {
   AGGREGATED_DISCOVERY,
@@ -18,7 +17,7 @@ import { handleScale } from './handlers/scale.js';
 import { handleGet, handleList } from './handlers/read.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
-import { sendJson } from './http.js';
+import { sendJson, type ApiReply, type ApiRequest } from './http.js';
 import { groupVersionDocument, openapiIndex } from './openapi.js';
 import { boolParam } from './query.js';
 
@@ -36,13 +35,13 @@ function collectionHandler(method: string, query: URLSearchParams): Handler | un
   return undefined;
 }
 
-function sendText(res: ServerResponse, text: string): void {
+function sendText(res: ApiReply, text: string): void {
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 /** Non-resource GET endpoints: health, version, discovery, OpenAPI. Returns false when the path is not one. */
-function serveStatic(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, segs: string[]): boolean {
+function serveStatic(ctx: ServerContext, req: ApiRequest, res: ApiReply, segs: string[]): boolean {
   const path = '/' + segs.join('/');
   const address = `${req.socket.localAddress}:${req.socket.localPort}`;
   const fixed: Record<string, () => unknown> = {
@@ -114,7 +113,7 @@ function resourcePaths(segs: string[]): ResourcePath[] {
   return out;
 }
 
-export async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function route(ctx: ServerContext, req: ApiRequest, res: ApiReply, url: URL): Promise<void> {
   let segs: string[];
   try {
     segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { silentLogger } from '../base/log.js';
+import { KubeClient } from '../kube/client.js';
 import { bearerToken, rejectUpgrade } from '../kube/passthrough.js';
 import type { ServerContext } from './context.js';
 import { bootstrap, crdAdmission, purgeCustomResources } from './crds.js';
@@ -12,7 +13,8 @@ import { NamespaceLifecycle } from './deletion.js';
 import { EventTtl } from './events.js';
 import { GarbageCollector } from './gc.js';
 import { pathNotFound, toStatusError, unauthorized } from './errors.js';
-import { sendStatus } from './http.js';
+import { sendStatus, type ApiReply, type ApiRequest } from './http.js';
+import { localTransport } from './local.js';
 import { CRDS, Registry } from './registry.js';
 import { route } from './router.js';
 import { Store } from './store/store.js';
@@ -76,13 +78,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const expected = Buffer.from(opts.token);
   const passthrough = opts.passthrough;
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  /** Runs one request's work; any error becomes its metav1.Status answer. */
+  const respond = async (req: ApiRequest, res: ApiReply, work: () => Promise<void>) => {
     const started = Date.now();
     try {
-      if (!authorized(req, expected)) throw unauthorized();
-      const url = new URL(req.url ?? '/', 'https://localhost');
-      if (passthrough && url.pathname.startsWith(passthrough.prefix)) await passthrough.handleRequest(req, res, url);
-      else await route(ctx, req, res, url);
+      await work();
     } catch (err) {
       const { error, internal } = toStatusError(store.storageFailure(err));
       if (internal) log.error('request failed', { method: req.method, url: req.url, error: err });
@@ -93,6 +93,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });
     }
   };
+  const handle = (req: IncomingMessage, res: ServerResponse) =>
+    respond(req, res, async () => {
+      if (!authorized(req, expected)) throw unauthorized();
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      if (passthrough && url.pathname.startsWith(passthrough.prefix)) await passthrough.handleRequest(req, res, url);
+      else await route(ctx, req, res, url);
+    });
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => void handle(req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'https://localhost');
@@ -122,9 +129,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   log.info('API server listening', { url: `https://${host}:${port}` });
 
   let closed: Promise<void> | undefined;
+  const url = `https://${host}:${port}`;
+  // The engine's streams are for HTTPS clients; in-process callers get the API only.
+  const local = localTransport((req, res, target) => respond(req, res, () => route(ctx, req, res, target)), { localAddress: host, localPort: port });
   return {
     port,
-    url: `https://${host}:${port}`,
+    url,
+    localClient: () => new KubeClient(url, local),
     close() {
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();

@@ -1,4 +1,5 @@
 import type { Logger } from '../base/log.js';
+import type { KubeClient } from '../kube/client.js';
 import type { AdmissionHook } from '../kube/admission.js';
 import type { Passthrough } from '../kube/passthrough.js';
 import type { TlsMaterial } from '../kube/tls.js';
@@ -31,6 +32,12 @@ export interface ApiServer {
   readonly port: number;
   /** https://127.0.0.1:<port> */
   readonly url: string;
+  /**
+   * A client that calls this server in-process (no TLS, no HTTP, no token):
+   * for the controllers running beside it in the daemon. Same admission,
+   * validation and watch semantics as an HTTPS client; no passthrough streams.
+   */
+  localClient(): KubeClient;
   /** Stops accepting, ends open watches, closes the store. */
   close(): Promise<void>;
 }

@@ -2,7 +2,6 @@ import { startApiServer } from '../apiserver/server.js';
 import type { ApiServer } from '../apiserver/types.js';
 import type { Controller } from '../controllers/controller.js';
 import { errorMessage } from '../base/errors.js';
-import { KubeClient } from '../kube/client.js';
 import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
 import { readServiceConfig, writeServiceConfig } from '../service/config.js';
@@ -80,7 +79,7 @@ export async function startDaemon(paths: InstancePaths, log: Logger, lock: PidFi
     await createService(paths, log);
     const credentials = readServiceCredentials(paths);
     server = await listen(paths, credentials, log);
-    const deps = { client: KubeClient.fromFile(paths.kubeconfig), paths, log };
+    const deps = { client: server.localClient(), paths, log };
     for (const controller of daemonControllers(deps)) {
       await controller.start();
       started.push(controller);

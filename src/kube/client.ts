@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { Readable } from 'node:stream';
+import { loadKubeconfig, type ClusterAccess } from './kubeconfig.js';
 import { collectionPath, objectPath, type ResourceRef } from './resources.js';
 import type { KubeList, KubeObject, Status, WatchEvent } from './types.js';
 
@@ -56,6 +57,25 @@ export interface WatchOptions extends ListOptions {
   signal?: AbortSignal;
 }
 
+/** A response as the client reads it: the status code and the body as a byte stream. */
+export type ApiResponse = Readable & { statusCode?: number };
+
+export interface TransportRequest {
+  signal?: AbortSignal;
+  body?: string;
+  contentType?: string;
+}
+
+/**
+ * How a KubeClient reaches the server: HTTPS with the kubeconfig's
+ * credentials, or (inside the daemon) a call into the API server in the same
+ * process. Resolves once the response's status and headers are known.
+ */
+export interface Transport {
+  open(method: string, url: URL, req: TransportRequest): Promise<ApiResponse>;
+  close?(): void;
+}
+
 interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
@@ -64,29 +84,22 @@ interface RequestOptions {
 }
 
 /**
- * A small typed client for the rdd control plane, built on client-node's
- * KubeConfig for the server address, CA and bearer token. It speaks the few
- * verbs rdd needs (including the status subresource and server-side apply,
- * which client-node's generic object API does not expose) with plain JSON.
+ * A small typed client for the rdd control plane. It speaks the few verbs rdd
+ * needs (including the status subresource and server-side apply) with plain
+ * JSON, over HTTPS or an in-process transport.
  */
 export class KubeClient {
-  readonly kubeConfig: KubeConfig;
-  private connectionPromise?: Promise<{ agent: https.Agent; headers: Record<string, string> }>;
+  readonly server: string;
+  private readonly transport: Transport;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.kubeConfig = kubeConfig;
+  constructor(server: string, transport: Transport) {
+    this.server = server;
+    this.transport = transport;
   }
 
   static fromFile(kubeconfigPath: string): KubeClient {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath);
-    return new KubeClient(kc);
-  }
-
-  get server(): string {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    return cluster.server;
+    const access = loadKubeconfig(kubeconfigPath);
+    return new KubeClient(access.server, httpsTransport(access));
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ResourceRef, name: string, namespace?: string): Promise<T> {
@@ -183,6 +196,8 @@ export class KubeClient {
       // readline re-emits its input's errors; unhandled, an aborted watch would crash the process.
       lines.on('error', onError);
       res.on('aborted', () => resolve());
+      // An in-process response is destroyed, not aborted, when the signal fires.
+      res.on('close', () => resolve());
     });
   }
 
@@ -209,64 +224,57 @@ export class KubeClient {
     return url;
   }
 
-  private async open(
-    method: string,
-    url: URL,
-    opts: { signal?: AbortSignal; body?: string; contentType?: string },
-  ): Promise<import('node:http').IncomingMessage> {
-    const { agent, headers: authHeaders } = await this.connection();
-    const headers: Record<string, string> = { ...authHeaders, Accept: 'application/json' };
-    if (opts.body !== undefined) {
-      headers['Content-Type'] = opts.contentType ?? 'application/json';
-      headers['Content-Length'] = String(Buffer.byteLength(opts.body));
-    }
-    return new Promise((resolve, reject) => {
-      const req = https.request(url, { method, headers, agent, signal: opts.signal }, resolve);
-      req.on('error', (err) => reject(new Error(`${method} ${url.pathname}: ${err.message}`, { cause: err })));
-      req.end(opts.body);
-    });
-  }
-
-  /**
-   * One keep-alive agent per client: client-node builds a fresh agent (and so
-   * a fresh TLS handshake) for every request, which dominated the cost of a
-   * controller write.
-   */
-  private connection(): Promise<{ agent: https.Agent; headers: Record<string, string> }> {
-    this.connectionPromise ??= (async () => {
-      const opts: https.RequestOptions = { headers: {} };
-      await this.kubeConfig.applyToHTTPSOptions(opts);
-      const agent = new https.Agent({
-        keepAlive: true,
-        ca: opts.ca,
-        cert: opts.cert,
-        key: opts.key,
-        servername: opts.servername,
-        ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
-      });
-      return { agent, headers: { ...(opts.headers as Record<string, string>) } };
-    })();
-    return this.connectionPromise;
+  private open(method: string, url: URL, req: TransportRequest): Promise<ApiResponse> {
+    return this.transport.open(method, url, req);
   }
 
   /** Closes idle keep-alive connections; open watches end when their signal aborts. */
   close(): void {
-    void this.connectionPromise?.then(({ agent }) => agent.destroy());
-    this.connectionPromise = undefined;
+    this.transport.close?.();
   }
+}
+
+/**
+ * HTTPS with one keep-alive agent per client: a fresh agent (and so a fresh
+ * TLS handshake) per request dominated the cost of a controller write.
+ */
+export function httpsTransport(access: ClusterAccess): Transport {
+  const agent = new https.Agent({
+    keepAlive: true,
+    ca: access.ca,
+    cert: access.cert,
+    key: access.key,
+    ...(access.insecureSkipTlsVerify ? { rejectUnauthorized: false } : {}),
+  });
+  const auth: Record<string, string> = access.token ? { Authorization: `Bearer ${access.token}` } : {};
+  return {
+    open(method, url, req) {
+      const headers: Record<string, string> = { ...auth, Accept: 'application/json' };
+      if (req.body !== undefined) {
+        headers['Content-Type'] = req.contentType ?? 'application/json';
+        headers['Content-Length'] = String(Buffer.byteLength(req.body));
+      }
+      return new Promise((resolve, reject) => {
+        const r = https.request(url, { method, headers, agent, signal: req.signal }, resolve);
+        r.on('error', (err) => reject(new Error(`${method} ${url.pathname}: ${err.message}`, { cause: err })));
+        r.end(req.body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
 }
 
 function writeQuery(opts: WriteOptions): Record<string, string | undefined> {
   return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager };
 }
 
-async function readBody(res: import('node:http').IncomingMessage): Promise<string> {
+async function readBody(res: ApiResponse): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function toApiError(method: string, url: URL, res: import('node:http').IncomingMessage): Promise<ApiError> {
+async function toApiError(method: string, url: URL, res: ApiResponse): Promise<ApiError> {
   const status = res.statusCode ?? 0;
   const text = await readBody(res).catch(() => '');
   let body: Status | undefined;
