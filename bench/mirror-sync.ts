@@ -100,8 +100,8 @@ async function main(): Promise<void> {
         mirrors: { containers: mirrors[0], images: mirrors[1], volumes: mirrors[2], total: mirrors[0] + mirrors[1] + mirrors[2] },
         fullSync: {
           ms: syncMs,
-          engineMs: done?.engineMs,
-          writeMs: done?.writeMs,
+          listMs: done?.listMs,
+          inspectAndWriteMs: done?.syncMs,
           cpuMs: Math.round((user + system) / 1000),
           rssBeforeMB: mb(rssBefore),
           rssPeakMB: mb(rssPeak),

@@ -24,7 +24,7 @@ import { startDockerd } from '../test/support/dockerd.js';
 interface SyncResult {
   engine: { containers: number; images: number; baselineMs: number };
   mirrors: { containers: number; images: number; volumes: number; total: number };
-  fullSync: { ms: number; engineMs?: number; writeMs?: number; cpuMs: number; rssBeforeMB: number; rssPeakMB: number };
+  fullSync: { ms: number; listMs?: number; inspectAndWriteMs?: number; cpuMs: number; rssBeforeMB: number; rssPeakMB: number };
   latency?: { samples: number; mirror: { p50: number; p99: number; max: number }; dockerEvents: { p50: number; p99: number; max: number } };
 }
 

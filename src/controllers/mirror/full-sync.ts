@@ -12,7 +12,7 @@ import {
   type VolumeInspect,
 } from './mapping.js';
 import { applyMirror, describe, removeMirror } from './mirror-store.js';
-import { containerMirrorName, imageMirrorName } from './naming.js';
+import { containerMirrorName, imageMirrorName, volumeMirrorName } from './naming.js';
 import type { MirrorContext } from './session-context.js';
 
 /** Parallel engine inspects and API writes; enough to hide latency, few enough for 2 cores. */
@@ -27,23 +27,28 @@ export interface FullSyncResult {
   applied: number;
   pruned: number;
   failed: number;
-  /** Time spent listing + inspecting the engine, and writing mirrors (for the log and the bench). */
-  engineMs?: number;
-  writeMs?: number;
+  /** Time spent listing the engine, and inspecting + writing mirrors (for the log and the bench). */
+  listMs?: number;
+  syncMs?: number;
 }
 
-interface Desired {
-  mirrors: MirrorDesired[];
-  /** Mirrors of items that could not be inspected: left as they are, never pruned (docs/design-rules.md#broken-item-skipped). */
-  keep: Set<string>;
-  failed: number;
+/** How one kind's engine objects become mirrors: the items listed, and per item its desired mirrors. */
+interface KindSource<T> {
+  ref: ResourceRef;
+  items: T[];
+  idOf(item: T): string;
+  /** The desired mirrors of one item (inspecting it when needed); a not-found error means it is gone. */
+  mirrorsOf(item: T): Promise<MirrorDesired[]>;
+  mirrorNameOf(id: string): string;
 }
 
 /**
- * List + inspect everything the engine has (stopped containers too), apply
- * every mirror, prune mirrors with no engine object. A broken item is logged
- * and skipped (docs/design-rules.md#broken-item-skipped); a container that vanished between list and inspect is
- * simply gone.
+ * List everything the engine has (stopped containers too), then per item
+ * inspect it and apply its mirrors at once, so the engine's work and the
+ * API writes overlap; finally prune mirrors with no engine object. A broken
+ * item is logged and skipped, its mirror kept
+ * (docs/design-rules.md#broken-item-skipped); a container that vanished
+ * between list and inspect is simply gone.
  */
 export async function fullSync(ctx: MirrorContext, hooks: FullSyncHooks = {}): Promise<FullSyncResult> {
   const { docker } = ctx;
@@ -54,71 +59,71 @@ export async function fullSync(ctx: MirrorContext, hooks: FullSyncHooks = {}): P
     docker.listVolumes(),
   ]);
   await hooks.afterEngineList?.();
+  const listed = Date.now();
 
-  const [c, i, v] = await Promise.all([
-    inspectAll(ctx, CONTAINER, containers.map((x) => x.Id), async (id) => {
-      const inspect = (await docker.getContainer(id).inspect()) as ContainerInspect;
-      return [containerMirror(inspect)];
-    }, containerMirrorName),
-    inspectAll(ctx, IMAGE, images.map((x) => x.Id), async (id) => {
-      return imageMirrors((await docker.getImage(id).inspect()) as ImageInspect);
-    }, imageMirrorName),
-    Promise.resolve<Desired>({ mirrors: (volumes.Volumes ?? []).map((x) => volumeMirror(x as VolumeInspect)), keep: new Set(), failed: 0 }),
-  ]);
-
-  const inspected = Date.now();
   const results = await Promise.all([
-    reconcileKind(ctx, CONTAINER, c),
-    reconcileKind(ctx, IMAGE, i),
-    reconcileKind(ctx, VOLUME, v),
+    syncKind(ctx, {
+      ref: CONTAINER,
+      items: containers.map((x) => x.Id),
+      idOf: (id) => id,
+      mirrorsOf: async (id) => [containerMirror((await docker.getContainer(id).inspect()) as ContainerInspect)],
+      mirrorNameOf: containerMirrorName,
+    }),
+    syncKind(ctx, {
+      ref: IMAGE,
+      items: images.map((x) => x.Id),
+      idOf: (id) => id,
+      mirrorsOf: async (id) => imageMirrors((await docker.getImage(id).inspect()) as ImageInspect),
+      mirrorNameOf: imageMirrorName,
+    }),
+    syncKind(ctx, {
+      ref: VOLUME,
+      items: (volumes.Volumes ?? []) as VolumeInspect[],
+      idOf: (v) => v.Name,
+      mirrorsOf: async (v) => [volumeMirror(v)],
+      mirrorNameOf: volumeMirrorName,
+    }),
   ]);
   const total = results.reduce(
     (sum, r) => ({ applied: sum.applied + r.applied, pruned: sum.pruned + r.pruned, failed: sum.failed + r.failed }),
-    { applied: 0, pruned: 0, failed: c.failed + i.failed },
+    { applied: 0, pruned: 0, failed: 0 },
   );
-  return { ...total, engineMs: inspected - started, writeMs: Date.now() - inspected };
+  return { ...total, listMs: listed - started, syncMs: Date.now() - listed };
 }
 
-async function inspectAll(
-  ctx: MirrorContext,
-  ref: ResourceRef,
-  ids: string[],
-  inspect: (id: string) => Promise<MirrorDesired[]>,
-  mirrorNameOf: (id: string) => string,
-): Promise<Desired> {
-  const settled = await settleAll(ids, PARALLEL, inspect);
-  const desired: Desired = { mirrors: [], keep: new Set(), failed: 0 };
-  settled.forEach((r, n) => {
-    if (r.status === 'fulfilled') {
-      desired.mirrors.push(...r.value);
-    } else if (!isDockerNotFound(r.reason)) {
-      desired.failed++;
-      desired.keep.add(mirrorNameOf(ids[n]));
-      ctx.log.warn(`full sync: cannot inspect ${ref.kind.toLowerCase()} ${ids[n]}, leaving its mirror as is`, {
-        error: dockerMessage(r.reason),
-      });
-    }
-  });
-  return desired;
-}
-
-async function reconcileKind(ctx: MirrorContext, ref: ResourceRef, desired: Desired): Promise<FullSyncResult> {
+async function syncKind<T>(ctx: MirrorContext, source: KindSource<T>): Promise<FullSyncResult> {
+  const { ref } = source;
   const list = await ctx.client.list(ref, { namespace: ctx.namespace });
   const live = new Map<string, KubeObject>(list.items.map((o) => [o.metadata.name!, o]));
   const result: FullSyncResult = { applied: 0, pruned: 0, failed: 0 };
+  const wanted = new Set<string>();
+  /** Mirrors of items that could not be inspected: left as they are, never pruned. */
+  const keep = new Set<string>();
 
-  const applied = await settleAll(desired.mirrors, PARALLEL, (d) => applyMirror(ctx.client, ctx.namespace, d, live.get(d.name) ?? null));
-  applied.forEach((r, n) => {
-    if (r.status === 'fulfilled') {
-      if (r.value !== 'unchanged') result.applied++;
-    } else {
+  await settleAll(source.items, PARALLEL, async (item) => {
+    const id = source.idOf(item);
+    let mirrors: MirrorDesired[];
+    try {
+      mirrors = await source.mirrorsOf(item);
+    } catch (err) {
+      if (isDockerNotFound(err)) return;
       result.failed++;
-      ctx.log.warn(`full sync: ${(r.reason as Error).message}`, { object: describe(ref, desired.mirrors[n].name, ctx.namespace) });
+      keep.add(source.mirrorNameOf(id));
+      ctx.log.warn(`full sync: cannot inspect ${ref.kind.toLowerCase()} ${id}, leaving its mirror as is`, { error: dockerMessage(err) });
+      return;
+    }
+    for (const d of mirrors) {
+      wanted.add(d.name);
+      try {
+        if ((await applyMirror(ctx.client, ctx.namespace, d, live.get(d.name) ?? null)) !== 'unchanged') result.applied++;
+      } catch (err) {
+        result.failed++;
+        ctx.log.warn(`full sync: ${(err as Error).message}`, { object: describe(ref, d.name, ctx.namespace) });
+      }
     }
   });
 
-  const wanted = new Set(desired.mirrors.map((d) => d.name));
-  const stale = [...live.values()].filter((o) => !wanted.has(o.metadata.name!) && !isKept(o, desired.keep));
+  const stale = [...live.values()].filter((o) => !wanted.has(o.metadata.name!) && !isKept(o, keep));
   const pruned = await settleAll(stale, PARALLEL, (o) => removeMirror(ctx.client, ref, o.metadata.name!, ctx.namespace, o));
   pruned.forEach((r, n) => {
     if (r.status === 'fulfilled') result.pruned++;
