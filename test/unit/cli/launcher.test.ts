@@ -81,7 +81,7 @@ function kubectlFromNode(argv: string[], env: NodeJS.ProcessEnv = {}): string[] 
   return ['--kubeconfig', paths.kubeconfig, '--cache-dir', paths.kubectlCacheDir, ...(kubectlArgs(argv, GLOBALS_TAKING_VALUE) ?? [])];
 }
 
-const nodeEntry = `${root}/bin/../dist/bundle/main.js`;
+const nodeEntry = `${root}/bin/../dist/bundle/launch.cjs`;
 
 describe('bin/rdd', () => {
   const straightToKubectl: string[][] = [
