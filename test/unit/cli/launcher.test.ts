@@ -141,12 +141,13 @@ describe('bin/rdd', () => {
   });
 
   it('leaves a daemon that is a zombie to Node, which counts it as gone', async () => {
-    // `true` exits, and its parent, now `sleep`, never reaps it.
-    const parent = spawn('/bin/sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The subshell exits once its parent has become `sleep`, which never reaps it.
+    const script = '(until grep -qx sleep /proc/$$/comm; do :; done) & echo $!; exec sleep 60';
+    const parent = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const [line] = (await once(parent.stdout, 'data')) as [Buffer];
       const zombie = Number(line.toString().trim());
-      await expect.poll(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1][0]).toBe('Z');
+      await expect.poll(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1][0], { timeout: 10_000 }).toBe('Z');
       instance('zombie', `${zombie}\n${processStartToken(zombie)}\n`);
       expect(run(['--instance', 'zombie', 'ctl', 'get']).tool).toBe('node');
     } finally {
