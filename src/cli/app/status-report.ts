@@ -5,7 +5,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, type ResourceRef } from '../../kube/resources.js';
 import type { Condition } from '../../kube/types.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { isServiceRunning } from '../../service/lifecycle.js';
+import { runningDaemon } from '../../service/pidfile.js';
 import { table } from '../output/table.js';
 
 export interface StatusReport {
@@ -32,12 +32,16 @@ export function serviceDown(paths: InstancePaths): RddError {
 
 /** What `rdd status` shows: the App's conditions and how many mirrors its namespace holds. */
 export async function collectStatus(paths: InstancePaths): Promise<StatusReport> {
-  if (!(await isServiceRunning(paths))) throw serviceDown(paths);
+  if (!runningDaemon(paths)) throw serviceDown(paths);
   const { KubeClient } = await import('../../kube/client.js');
   const client = KubeClient.fromFile(paths.kubeconfig);
   const app = await client.find<AppObject>(APP, APP_NAME);
   const namespace = app?.spec?.namespace ?? 'rancher-desktop';
-  const [containers, images, volumes] = await Promise.all([CONTAINER, IMAGE, VOLUME].map((ref) => count(client, ref, namespace)));
+  // One after the other on the connection `find` opened: in parallel, each list
+  // would open a connection of its own, and a TLS handshake costs more than a list.
+  const containers = await count(client, CONTAINER, namespace);
+  const images = await count(client, IMAGE, namespace);
+  const volumes = await count(client, VOLUME, namespace);
   return {
     instance: paths.instance,
     service: 'running',

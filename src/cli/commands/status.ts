@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { runningDaemon } from '../../service/pidfile.js';
 import { globals } from './global.js';
 
 export function register(program: Command): void {
@@ -9,8 +10,7 @@ export function register(program: Command): void {
     .action(async (opts: { output: 'text' | 'json' }, cmd: Command) => {
       const { paths } = globals(cmd);
       const { collectStatus, renderStatus, serviceDown } = await import('../app/status-report.js');
-      const { isServiceRunning } = await import('../../service/lifecycle.js');
-      if (!(await isServiceRunning(paths))) {
+      if (!runningDaemon(paths)) {
         // Scripts reading -o json still get an object to parse; the exit code says "not running" as before.
         if (opts.output === 'json') process.stdout.write(JSON.stringify({ instance: paths.instance, service: 'stopped' }, null, 2) + '\n');
         throw serviceDown(paths);

@@ -10,6 +10,11 @@ export function versionLine(): string {
   return `rdd ${rddVersion()} (node ${process.version})`;
 }
 
+/** `rdd version` or `rdd --version` and nothing else: what src/launch.ts answers without commander. */
+export function asksForVersion(argv: readonly string[]): boolean {
+  return argv.length === 1 && (argv[0] === 'version' || argv[0] === '--version');
+}
+
 export function register(program: Command): void {
   program
     .command('version')
