@@ -47,3 +47,9 @@ bench() {
   bench streams --mb 1 --runs 1 --samples 3
   assert_line --regexp '^(PASS|FAIL) logs 1 MB: passthrough [0-9.]+ MB/s vs docker logs'
 }
+
+@test "cli bench times version, ctl and status against their baselines" {
+  # Runs bin/rdd: CI built it before the suite (npm run build).
+  bench cli --samples 2
+  assert_line --regexp '^(PASS|FAIL) cli: version p50 [0-9.]+ ms = [0-9.]+x node -e 0 .*status p50 [0-9.]+ ms'
+}
