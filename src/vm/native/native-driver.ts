@@ -33,6 +33,8 @@ export interface NativeDriverOptions {
 }
 
 const ENGINES: readonly EngineName[] = ['moby', 'containerd'];
+/** How often a starting engine is pinged at most while its socket refuses connections or is not there yet. */
+const READY_POLL_MS = 200;
 /** docker stop's default grace, which dockerd also gives each container when it shuts down without live-restore. */
 const CONTAINER_STOP_SECONDS = 10;
 
@@ -234,6 +236,9 @@ export class NativeDriver implements VmDriver {
     const deadline = Date.now() + this.readyTimeoutMs;
     for (;;) {
       signal?.throwIfAborted();
+      // The engine binds its socket early and answers once initialized: a ping sent meanwhile is
+      // answered the moment it is ready, so only a ping that failed at once needs a pause before the next.
+      const pinged = Date.now();
       if (await pingEngine(layout.engine, layout.socket)) return;
       if (!isEngineProcess(layout, pid)) {
         throw this.error(`${layout.programs[0]} exited while starting${await this.logTail(layout)}`);
@@ -245,7 +250,8 @@ export class NativeDriver implements VmDriver {
           { retryable: true },
         );
       }
-      await delay(200, undefined, { signal });
+      const pause = READY_POLL_MS - (Date.now() - pinged);
+      if (pause > 0) await delay(pause, undefined, { signal });
     }
   }
 
