@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { pingDockerSocket } from '../docker-ping.js';
@@ -19,7 +19,9 @@ import { run } from './run.js';
 export async function stopContainers(socketPath: string, graceSeconds: number, log: Logger): Promise<void> {
   // A hung engine gets no graceful round: the SIGTERM/SIGKILL and the orphan cleanup after it do the job.
   if (!(await pingDockerSocket(socketPath))) return;
-  const docker = new Docker({ socketPath, timeout: (graceSeconds + 10) * 1000 });
+  // Loaded here, on the stop path: the start path (and a daemon that never stops an engine) does without it.
+  const { default: DockerClient } = await import('dockerode');
+  const docker = new DockerClient({ socketPath, timeout: (graceSeconds + 10) * 1000 });
   let running: Docker.ContainerInfo[];
   try {
     running = await docker.listContainers();
