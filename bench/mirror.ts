@@ -1,163 +1,146 @@
 /**
- * Mirror benchmark (docs/performance.md). Run from the repository root, as root (it starts its own dockerd):
+ * Mirror benchmark (docs/performance.md), as root (it starts its own dockerd):
  *
- *   npx tsc -p tsconfig.json --outDir .tmp/bench && node .tmp/bench/bench/mirror.js [--containers N] [--volumes N] [--images N] [--samples N]
+ *   scripts/bench.sh mirror [--scale 1000,5000,10000] [--samples 200] [--profile FILE]
  *
- * 1. Full sync: a dockerd with N containers (created, not run), N volumes and
- *    M images; time from the App turning Running to ContainerEngineReady=Connected,
- *    and the RSS of this process (API server + engine controller, i.e. the daemon's work).
- * 2. Event latency with those mirrors in place: for each sample a `docker volume create`;
- *    raw = the event reaching a plain `docker events` stream, mirror = the Volume
- *    mirror with its status reaching an API watcher, both from the event's own timestamp.
- * Prints one JSON object, then a one-line summary.
+ * For each scale N (ascending), the private dockerd is grown to N containers
+ * (created, not run), N volumes and N/10 images, and a fresh sync process
+ * (bench/mirror-sync.ts: API server + engine controller, as in the daemon)
+ * times the engine's own list+inspect of them (the baseline) and then a full
+ * sync from nothing. At the largest scale it also measures event→mirror
+ * latency beside raw `docker events`. Prints one JSON object per scale, a
+ * summary line per scale, and a verdict line with PASS/FAIL per goal.
  */
 import { execa } from 'execa';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { mirrorAdmission } from '../src/controllers/mirror/mirror-admission.js';
-import { applyAppConditions } from '../src/controllers/app-conditions.js';
-import { APP_CONTROLLER_MANAGER } from '../src/kube/app.js';
-import { createEngineController } from '../src/controllers/mirror/engine-controller.js';
-import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../src/kube/resources.js';
-import type { KubeObject } from '../src/kube/types.js';
-import { createLogger, silentLogger } from '../src/base/log.js';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type Docker from 'dockerode';
 import { settleAll } from '../src/controllers/mirror/concurrency.js';
 import { connectDocker } from '../src/controllers/mirror/docker-client.js';
-import { instancePaths } from '../src/base/paths.js';
-import { startTestApiServer } from '../test/support/apiserver.js';
 import { startDockerd } from '../test/support/dockerd.js';
 
-const NS = 'rancher-desktop';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+interface SyncResult {
+  engine: { containers: number; images: number; baselineMs: number };
+  mirrors: { containers: number; images: number; volumes: number; total: number };
+  fullSync: { ms: number; engineMs?: number; writeMs?: number; cpuMs: number; rssBeforeMB: number; rssPeakMB: number };
+  latency?: { samples: number; mirror: { p50: number; p99: number; max: number }; dockerEvents: { p50: number; p99: number; max: number } };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const round = (n: number) => Math.round(n * 10) / 10;
+const GOALS = {
+  /** At 1,000 containers + 1,000 volumes + 100 images. */
+  syncMs: 2500,
+  syncCpuMs: 2000,
+  baselineRatio: 3,
+  /** Per-object sync time and RSS growth, largest scale against smallest: at most this much more. */
+  flatness: 0.25,
+  /** At 10,000 + 10,000 + 1,000. */
+  bigSyncMs: 30_000,
+  bigRssMB: 400,
+  /** Event→mirror p99 over raw `docker events` p99. */
+  latencyOverMs: 20,
+};
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+/** Grows the engine to n containers, n volumes and max(2, n/10) images (names c<i>, Bench_Vol_<i>, bench:img<i>). */
+async function grow(docker: Docker, socketPath: string, have: { n: number; images: number }, n: number): Promise<void> {
+  const images = Math.max(2, Math.round(n / 10));
+  if (have.images === 0) {
+    await execa('sh', ['-c', `tar -C / -c bin/busybox | docker -H unix://${socketPath} import --change 'CMD ["/bin/busybox","true"]' - bench:base`]);
+  }
+  const base = await docker.createContainer({ Image: 'bench:base', Cmd: ['/bin/busybox', 'true'] });
+  const seed = Date.now();
+  await settleAll([...Array(images - Math.max(1, have.images)).keys()].map((i) => i + Math.max(1, have.images) - 1), 8, (i) =>
+    base.commit({ repo: 'bench', tag: `img${i}`, changes: [`LABEL n=${i} seed=${seed}`] }),
+  );
+  await base.remove();
+  const fresh = [...Array(n - have.n).keys()].map((i) => i + have.n);
+  const made = await settleAll(fresh, 16, (i) =>
+    docker.createContainer({ Image: `bench:img${i % (images - 1)}`, name: `c${i}`, Cmd: ['/bin/busybox', 'sleep', '1'] }),
+  );
+  const vols = await settleAll(fresh, 16, (i) => docker.createVolume({ Name: `Bench_Vol_${i}` }));
+  const failed = [...made, ...vols].filter((r) => r.status === 'rejected');
+  if (failed.length) throw new Error(`could not create ${failed.length} engine objects: ${String((failed[0] as PromiseRejectedResult).reason)}`);
+  have.n = n;
+  have.images = images;
+}
+
+async function syncOnce(socketPath: string, samples: number, profile?: string): Promise<SyncResult> {
+  const args = [path.join(here, 'mirror-sync.js'), '--socket', socketPath, '--samples', String(samples), ...(profile ? ['--profile', profile] : [])];
+  const { stdout } = await execa(process.execPath, args, { stderr: 'inherit' });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as SyncResult;
+}
 
 async function main(): Promise<void> {
-  const counts = { containers: arg('containers', 1000), volumes: arg('volumes', 1000), images: arg('images', 100), samples: arg('samples', 200) };
+  const { values } = parseArgs({
+    options: { scale: { type: 'string', default: '1000' }, samples: { type: 'string', default: '200' }, profile: { type: 'string' } },
+  });
+  const scales = values.scale.split(',').map(Number).sort((a, b) => a - b);
+  if (scales.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--scale wants positive integers, e.g. 1000,5000,10000 (got ${values.scale})`);
   const dockerd = await startDockerd();
-  const api = await startTestApiServer({ admission: mirrorAdmission, crdDir: path.resolve('templates/crds'), retainRevisions: 100_000 });
-  const home = await mkdtemp('/tmp/rdd-bench.');
-  const abort = new AbortController();
   try {
     const { docker } = await connectDocker(dockerd.socketPath);
-    const host = ['-H', `unix://${dockerd.socketPath}`];
-
-    // An image from the host's busybox-static, then distinct images committed from it.
-    await execa('sh', ['-c', `tar -C / -c bin/busybox | docker ${host.join(' ')} import --change 'CMD ["/bin/busybox","true"]' - bench:base`]);
-    const base = await docker.createContainer({ Image: 'bench:base', Cmd: ['/bin/busybox', 'true'] });
-    const seed = Date.now();
-    await settleAll([...Array(counts.images - 1).keys()], 8, (i) =>
-      base.commit({ repo: 'bench', tag: `img${i}`, changes: [`LABEL n=${i} seed=${seed}`] }),
-    );
-    await base.remove();
-    const setupStart = Date.now();
-    const created = await settleAll([...Array(counts.containers).keys()], 16, (i) =>
-      docker.createContainer({ Image: `bench:img${i % (counts.images - 1)}`, name: `c${i}`, Cmd: ['/bin/busybox', 'sleep', '1'] }),
-    );
-    const vols = await settleAll([...Array(counts.volumes).keys()], 16, (i) => docker.createVolume({ Name: `Bench_Vol_${i}` }));
-    const failedSetup = [...created, ...vols].filter((r) => r.status === 'rejected').length;
-    const setupMs = Date.now() - setupStart;
-
-    const syncLog: Record<string, unknown>[] = [];
-    const controller = createEngineController({
-      // In-process, as in the daemon.
-      client: api.server.localClient(),
-      paths: { ...instancePaths('bench', { home }), dockerSocket: dockerd.socketPath },
-      log: createLogger({ level: 'info', format: 'json', write: (line) => syncLog.push(JSON.parse(line) as Record<string, unknown>) }),
-    });
-    await controller.start();
-
-    // Full sync: App Running → ContainerEngineReady=Connected.
-    let rssPeak = process.memoryUsage().rss;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
-    const syncStart = Date.now();
-    const syncCpu = process.cpuUsage();
-    const app = await api.client.create(APP, { apiVersion: apiVersionOf(APP), kind: 'App', metadata: { name: APP_NAME }, spec: { running: true } });
-    await applyAppConditions(
-      api.client,
-      APP_CONTROLLER_MANAGER,
-      [{ type: 'Running', status: 'True', reason: 'Started', message: 'bench', observedGeneration: app.metadata.generation }],
-      silentLogger,
-    );
-    for (;;) {
-      const current = await api.client.get(APP, APP_NAME);
-      const ready = (current.status?.conditions as { type: string; reason: string }[] | undefined)?.find((c) => c.type === 'ContainerEngineReady');
-      if (ready?.reason === 'Connected') break;
-      await new Promise((r) => setTimeout(r, 20));
+    const have = { n: 0, images: 0 };
+    const results: (SyncResult & { scale: number; load: number })[] = [];
+    for (const [i, n] of scales.entries()) {
+      await grow(docker, dockerd.socketPath, have, n);
+      const last = i === scales.length - 1;
+      const r = { scale: n, ...(await syncOnce(dockerd.socketPath, last ? Number(values.samples) : 0, last ? values.profile : undefined)), load: round(loadavg()[0]) };
+      results.push(r);
+      console.log(JSON.stringify(r, null, 2));
+      const s = r.fullSync;
+      console.log(
+        `mirror bench ${n}: full sync of ${r.mirrors.containers}/${r.mirrors.images}/${r.mirrors.volumes} containers/images/volumes in ${round(s.ms / 1000, 2)} s ` +
+          `(${round(s.cpuMs / 1000, 2)} s CPU; engine list+inspect alone ${round(r.engine.baselineMs / 1000, 2)} s, ${round(s.ms / r.engine.baselineMs, 2)}×), ` +
+          `${round(s.ms / r.mirrors.total, 3)} ms and ${round(((s.rssPeakMB - s.rssBeforeMB) * 1024) / r.mirrors.total, 1)} KB per object, RSS peak ${s.rssPeakMB} MB; load ${r.load}`,
+      );
     }
-    const syncMs = Date.now() - syncStart;
-    const { user, system } = process.cpuUsage(syncCpu);
-    clearInterval(sampler);
-    const mirrors = (await Promise.all([CONTAINER, IMAGE, VOLUME].map((ref) => api.client.list(ref, { namespace: NS })))).map(
-      (l) => l.items.length,
-    );
-
-    // Event latency with the mirrors in place.
-    const raw = new Map<string, number>();
-    const seen = new Map<string, number>();
-    const events = (await docker.getEvents({ filters: { type: ['volume'], event: ['create'] } })) as unknown as Readable;
-    createInterface({ input: events }).on('line', (line) => {
-      const e = JSON.parse(line) as { Actor: { ID: string } };
-      raw.set(e.Actor.ID, Date.now());
-    });
-    void api.client
-      .watch(VOLUME, { namespace: NS, signal: abort.signal, resourceVersion: (await api.client.list(VOLUME, { namespace: NS })).metadata.resourceVersion }, (ev) => {
-        const name = (ev.object as KubeObject).status?.name as string | undefined;
-        if (name && !seen.has(name)) seen.set(name, Date.now());
-      })
-      .catch(() => undefined);
-    const rawLat: number[] = [];
-    const mirrorLat: number[] = [];
-    for (let i = 0; i < counts.samples; i++) {
-      const name = `lat-${i}`;
-      const t0 = Date.now();
-      await docker.createVolume({ Name: name });
-      while (!seen.has(name) || !raw.has(name)) await new Promise((r) => setImmediate(r));
-      // The event's own timestamp is second-granular in API 1.41's `time`; take the create call's start instead.
-      rawLat.push(raw.get(name)! - t0);
-      mirrorLat.push(seen.get(name)! - t0);
-    }
-    events.destroy();
-    rawLat.sort((a, b) => a - b);
-    mirrorLat.sort((a, b) => a - b);
-
-    const result = {
-      load: round(loadavg()[0]),
-      engine: { containers: counts.containers, volumes: counts.volumes, images: counts.images, setupMs, failedSetup },
-      mirrors: { containers: mirrors[0], images: mirrors[1], volumes: mirrors[2] },
-      fullSync: {
-        ms: syncMs,
-        engineMs: syncLog.find((l) => l.msg === 'full sync done')?.engineMs,
-        writeMs: syncLog.find((l) => l.msg === 'full sync done')?.writeMs,
-        cpuMs: Math.round((user + system) / 1000),
-        rssPeakMB: round(rssPeak / 2 ** 20),
-      },
-      latency: {
-        samples: counts.samples,
-        mirror: { p50: percentile(mirrorLat, 50), p99: percentile(mirrorLat, 99), max: mirrorLat.at(-1) },
-        dockerEvents: { p50: percentile(rawLat, 50), p99: percentile(rawLat, 99), max: rawLat.at(-1) },
-      },
-    };
-    console.log(JSON.stringify(result, null, 2));
-    console.log(
-      `mirror bench: full sync of ${mirrors.join('/')} containers/images/volumes in ${(syncMs / 1000).toFixed(1)} s (${(result.fullSync.cpuMs / 1000).toFixed(1)} s CPU), RSS ${result.fullSync.rssPeakMB} MB; ` +
-        `event→mirror p50 ${result.latency.mirror.p50} ms p99 ${result.latency.mirror.p99} ms (docker events p50 ${result.latency.dockerEvents.p50} ms p99 ${result.latency.dockerEvents.p99} ms); load ${result.load}`,
-    );
-    await controller.stop();
+    console.log(summary(results));
   } finally {
-    abort.abort();
-    await api.stop().catch(() => undefined);
     await dockerd.stop().catch(() => undefined);
-    await rm(home, { recursive: true, force: true });
   }
+}
+
+function summary(results: (SyncResult & { scale: number })[]): string {
+  const parts: string[] = [];
+  const at = (n: number) => results.find((r) => r.scale === n);
+  const k1 = at(1000);
+  if (k1) {
+    const s = k1.fullSync;
+    parts.push(`1k sync ${s.ms} ms (≤${GOALS.syncMs} ${verdict(s.ms <= GOALS.syncMs)})`);
+    parts.push(`CPU ${s.cpuMs} ms (≤${GOALS.syncCpuMs} ${verdict(s.cpuMs <= GOALS.syncCpuMs)})`);
+    const ratio = s.ms / k1.engine.baselineMs;
+    parts.push(`${round(ratio, 2)}× engine (≤${GOALS.baselineRatio}× ${verdict(ratio <= GOALS.baselineRatio)})`);
+  }
+  if (results.length > 1) {
+    const [small, big] = [results[0], results.at(-1)!];
+    const perObj = (r: SyncResult) => r.fullSync.ms / r.mirrors.total;
+    const rssPerObj = (r: SyncResult) => (r.fullSync.rssPeakMB - r.fullSync.rssBeforeMB) / r.mirrors.total;
+    const t = perObj(big) / perObj(small) - 1;
+    const m = rssPerObj(big) / rssPerObj(small) - 1;
+    // Linear growth: the largest scale costs at most 25 % more per object than the smallest (less is fixed costs spreading out).
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${Math.round(x * 100)} %`;
+    parts.push(`time/object ${pct(t)} from ${small.scale} to ${big.scale} (≤+${GOALS.flatness * 100} % ${verdict(t <= GOALS.flatness)})`);
+    parts.push(`RSS/object ${pct(m)} (≤+${GOALS.flatness * 100} % ${verdict(m <= GOALS.flatness)})`);
+  }
+  const k10 = at(10_000);
+  if (k10) {
+    const s = k10.fullSync;
+    parts.push(`10k sync ${round(s.ms / 1000, 1)} s (≤30 s ${verdict(s.ms <= GOALS.bigSyncMs)})`);
+    parts.push(`RSS ${s.rssPeakMB} MB (≤${GOALS.bigRssMB} ${verdict(s.rssPeakMB <= GOALS.bigRssMB)})`);
+  }
+  const lat = results.at(-1)?.latency;
+  if (lat) {
+    const over = lat.mirror.p99 - lat.dockerEvents.p99;
+    parts.push(
+      `event→mirror p99 ${lat.mirror.p99} ms vs docker events ${lat.dockerEvents.p99} ms at ${results.at(-1)!.mirrors.total} mirrors (+${over} ≤${GOALS.latencyOverMs} ${verdict(over <= GOALS.latencyOverMs)})`,
+    );
+  }
+  return `mirror bench verdict: ${parts.join('; ')}`;
 }
 
 main().then(

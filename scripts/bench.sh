@@ -10,7 +10,8 @@ name="${1:?usage: scripts/bench.sh NAME [ARGS...] (NAME is a file in bench/ with
 shift
 [[ -f "bench/$name.ts" ]] || { echo "no such benchmark: bench/$name.ts" >&2; exit 2; }
 out="$ROOT/.tmp/bench"
-npx tsc -p tsconfig.json --outDir "$out"
+# RDD_BENCH_PREBUILT=1: the caller compiled already (bats/tests/bench.bats runs several benches).
+[[ "${RDD_BENCH_PREBUILT:-}" == 1 ]] || npx tsc -p tsconfig.json --outDir "$out"
 # Test support imports the offline registry's plain .mjs, which tsc does not copy;
 # src/base/assets.ts finds templates/ and package.json two levels above itself.
 mkdir -p "$out/scripts"

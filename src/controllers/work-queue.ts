@@ -72,7 +72,7 @@ export class WorkQueue<K> {
   /** Runs the key after `delayMs` unless something runs it earlier. */
   addAfter(key: K, delayMs: number): void {
     const id = this.opts.idOf(key);
-    if (this.stopped || this.timers.has(id)) return;
+    if (this.stopped || this.parked.has(id) || this.timers.has(id)) return;
     this.keys.set(id, key);
     const timer = setTimeout(() => {
       this.timers.delete(id);
@@ -141,6 +141,7 @@ export class WorkQueue<K> {
         this.failures.delete(id);
         this.parked.add(id);
         this.dirty.delete(id);
+        this.clearTimer(id);
         log.warn(`${name}: reconcile of ${id} failed; not retrying until its input changes`, { error: err });
       } else {
         const failures = (this.failures.get(id) ?? 0) + 1;

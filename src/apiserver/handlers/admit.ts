@@ -5,6 +5,7 @@ import { apiVersionOf, isDryRun, keyOf, schemaOf, targetOf, type ResourceRequest
 import { isReleased } from '../deletion.js';
 import { alreadyExists, badRequest, conflict, invalid, StatusError } from '../errors.js';
 import { duplicateFields } from '../duplicate-fields.js';
+import { sendJson } from '../http.js';
 import { validateMetadata } from '../metadata-validation.js';
 import { trackUpdate } from '../patch/managed-fields.js';
 import { applyDefaults } from '../schema/defaults.js';
@@ -147,6 +148,12 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
 function withoutVolatile(obj: KubeObject): unknown {
   const managed = obj.metadata.managedFields?.map(({ time: _t, ...rest }) => rest);
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: managed } };
+}
+
+/** Answers a write once its batch is committed (Store.durable): a client is never told of a write a crash could lose. */
+export async function replyWritten(rr: ResourceRequest, code: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  await rr.ctx.store.durable();
+  sendJson(rr.res, code, body, headers);
 }
 
 /**

@@ -2,12 +2,12 @@ import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, isDryRun, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
 import { deleteObject } from '../deletion.js';
 import { conflict, invalidOptions } from '../errors.js';
-import { decodeObject, readBody, sendJson } from '../http.js';
+import { decodeObject, readBody } from '../http.js';
 import { NAMESPACES } from '../registry.js';
 import { RevisionMismatch } from '../store/store.js';
 import { FOREGROUND_DELETION, type PropagationPolicy } from '../gc.js';
 import { boolParam } from '../query.js';
-import { runHooks } from './admit.js';
+import { replyWritten, runHooks } from './admit.js';
 import { getObject } from './read.js';
 import { selectorPredicate } from '../filters.js';
 
@@ -105,7 +105,7 @@ export async function handleDelete(rr: ResourceRequest): Promise<void> {
   const live = getObject(rr, rr.name ?? '');
   checkPreconditions(rr, live, opts);
   const { body } = await deleteOne(rr, live, dryRunOf(rr, opts), propagationOf(rr, opts));
-  sendJson(rr.res, 200, body);
+  await replyWritten(rr, 200, body);
 }
 
 export async function handleDeleteCollection(rr: ResourceRequest): Promise<void> {
@@ -118,5 +118,5 @@ export async function handleDeleteCollection(rr: ResourceRequest): Promise<void>
     const { object } = await deleteOne(rr, live, dryRunOf(rr, opts), policy);
     deleted.push(present(rr, object));
   }
-  sendJson(rr.res, 200, { apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) }, items: deleted });
+  await replyWritten(rr, 200, { apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) }, items: deleted });
 }

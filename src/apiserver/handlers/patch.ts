@@ -1,12 +1,12 @@
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, keyOf, present, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalidOptions, notFound, StatusError, unsupportedMediaType } from '../errors.js';
-import { decodeBody, decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';
+import { decodeBody, decodeObject, mediaType, readBody, warningHeaders } from '../http.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { PatchError } from '../patch/patch-error.js';
 import { ApplyConflictError, serverSideApply } from '../patch/server-side-apply.js';
-import { admit, checkUnknownFields, persist } from './admit.js';
+import { admit, checkUnknownFields, persist, replyWritten } from './admit.js';
 import { nowTimestamp } from '../timestamp.js';
 import { asObject, fieldManager, prepareUpdate } from './prepare.js';
 import { getObject } from './read.js';
@@ -58,7 +58,8 @@ function conflictError(rr: ResourceRequest, err: ApplyConflictError): StatusErro
 async function applyOnce(rr: ResourceRequest, applied: KubeObject, manager: string): Promise<{ code: number; obj: KubeObject }> {
   const force = boolParam(rr.query, 'force');
   const live = rr.ctx.store.get(keyOf(rr, rr.name ?? ''));
-  const input = { applied: structuredClone(applied), manager, force, schema: schemaOf(rr), subresource: rr.subresource };
+  // serverSideApply copies `applied`, so a retry starts from the same body.
+  const input = { applied, manager, force, schema: schemaOf(rr), subresource: rr.subresource };
   let merged: KubeObject;
   try {
     merged = serverSideApply({ ...input, live, apiVersion: apiVersionOf(rr), now: nowTimestamp() });
@@ -111,7 +112,7 @@ export async function handlePatch(rr: ResourceRequest): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const { code, obj } = await run();
-      sendJson(rr.res, code, present(rr, obj), warningHeaders([...new Set(warnings)]));
+      await replyWritten(rr, code, present(rr, obj), warningHeaders([...new Set(warnings)]));
       return;
     } catch (err) {
       const retriable = err instanceof StatusError && (err.reason === 'Conflict' || err.reason === 'AlreadyExists');

@@ -6,7 +6,7 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { PatchError } from '../patch/patch-error.js';
 import type { ScaleSpec } from '../registry.js';
-import { admit, persist } from './admit.js';
+import { admit, persist, replyWritten } from './admit.js';
 import { fieldManager } from './prepare.js';
 import { getObject } from './read.js';
 
@@ -89,5 +89,5 @@ export async function handleScale(rr: ResourceRequest): Promise<void> {
   const next = structuredClone(live);
   writePath(next, scaleSpec(rr).specReplicasPath, replicas);
   const admitted = await admit(rr, { operation: 'UPDATE', object: next, live, manager: fieldManager(rr) });
-  sendJson(rr.res, 200, toScale(rr, persist(rr, admitted, live)));
+  await replyWritten(rr, 200, toScale(rr, persist(rr, admitted, live)));
 }

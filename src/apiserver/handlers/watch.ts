@@ -108,9 +108,11 @@ export function handleWatch(rr: ResourceRequest): void {
     }
     replay = events.filter(inScope).flatMap((ev) => translate(ev, matches) ?? []);
   }
+  // The replay read writes whose batch is not committed yet; their events, published at the commit, are already sent.
+  const replayedUpTo = store.revision;
   unsubscribe = store.hub.subscribe(rr.resource.storageKey, {
     onEvent: (ev) => {
-      if (!inScope(ev)) return;
+      if (ev.revision <= replayedUpTo || !inScope(ev)) return;
       const out = translate(ev, matches);
       if (out) write(out.type, present(rr, out.object), ev);
     },

@@ -1,9 +1,9 @@
 import type { KubeObject } from '../../kube/types.js';
 import { present, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalid, unsupportedMediaType } from '../errors.js';
-import { decodeObject, mediaType, readBody, sendJson, warningHeaders } from '../http.js';
+import { decodeObject, mediaType, readBody, warningHeaders } from '../http.js';
 import { decodeProtobuf, PROTOBUF_KINDS } from '../protobuf.js';
-import { admit, checkUnknownFields, persist } from './admit.js';
+import { admit, checkUnknownFields, persist, replyWritten } from './admit.js';
 import { asObject, checkNamespaceOpen, fieldManager, prepareCreate, prepareUpdate } from './prepare.js';
 import { getObject } from './read.js';
 
@@ -42,7 +42,7 @@ export async function handleCreate(rr: ResourceRequest): Promise<void> {
   const warnings: string[] = [];
   const obj = await readObject(rr, warnings);
   const created = await createObject(rr, obj, fieldManager(rr));
-  sendJson(rr.res, 201, present(rr, created), warningHeaders(warnings));
+  await replyWritten(rr, 201, present(rr, created), warningHeaders(warnings));
 }
 
 /** PUT: a full replacement that must name the stored resourceVersion. */
@@ -68,5 +68,5 @@ export async function handleUpdate(rr: ResourceRequest): Promise<void> {
   }
   const next = prepareUpdate(rr, live, obj);
   const admitted = await admit(rr, { operation: 'UPDATE', object: next, live, manager: fieldManager(rr) });
-  sendJson(rr.res, 200, present(rr, persist(rr, admitted, live)), warningHeaders(warnings));
+  await replyWritten(rr, 200, present(rr, persist(rr, admitted, live)), warningHeaders(warnings));
 }

@@ -106,8 +106,12 @@ export function serverSideApply(input: ServerSideApplyInput): KubeObject {
 
   const applied = withoutResetFields(input);
   const appliedSet = toFieldSet(stripForTracking(applied), schema);
-  const live = structuredClone(input.live ?? {}) as KubeObject;
-  delete live.metadata?.managedFields;
+  // Read-only below (mergeApplied copies it): a shallow copy is enough to drop managedFields.
+  const live = { ...(input.live ?? {}) } as KubeObject;
+  if (live.metadata) {
+    const { managedFields: _managed, ...metadata } = live.metadata;
+    live.metadata = metadata;
+  }
 
   const merged = mergeApplied(live, applied, schema) as KubeObject;
   managers.set(id, { ...identity, time: previous?.time, set: appliedSet });

@@ -10,27 +10,31 @@ import { fieldSchema, itemElement, shapeOf } from './typed-value.js';
  * Returns a new value; neither input is modified.
  */
 export function mergeApplied(live: unknown, applied: unknown, schema: JSONSchemaProps | undefined): unknown {
+  // One deep copy of live, merged into in place: copying at every level was quadratic in the depth.
+  return mergeInto(structuredClone(live), applied, schema);
+}
+
+/** Merges `applied` into `target` (a private copy, changed in place where its shape allows); returns the result. */
+function mergeInto(target: unknown, applied: unknown, schema: JSONSchemaProps | undefined): unknown {
   const shape = shapeOf(applied, schema);
-  if (shape === 'map' && isObject(live) && shapeOf(live, schema) === 'map') {
-    const out: Record<string, unknown> = structuredClone(live);
+  if (shape === 'map' && isObject(target) && shapeOf(target, schema) === 'map') {
     for (const [key, value] of Object.entries(applied as Record<string, unknown>)) {
-      out[key] = mergeApplied(live[key], value, fieldSchema(schema, key));
+      target[key] = mergeInto(target[key], value, fieldSchema(schema, key));
     }
-    return out;
+    return target;
   }
-  if ((shape === 'listMap' || shape === 'listSet') && Array.isArray(live)) {
-    const out = structuredClone(live);
-    const elements = out.map((item, i) => itemElement(item, i, schema));
+  if ((shape === 'listMap' || shape === 'listSet') && Array.isArray(target)) {
+    const elements = target.map((item, i) => itemElement(item, i, schema));
     (applied as unknown[]).forEach((item, i) => {
       const index = elements.indexOf(itemElement(item, i, schema));
       if (index < 0) {
-        out.push(structuredClone(item));
+        target.push(structuredClone(item));
         elements.push(itemElement(item, i, schema));
       } else if (shape === 'listMap') {
-        out[index] = mergeApplied(out[index], item, schema?.items);
+        target[index] = mergeInto(target[index], item, schema?.items);
       }
     });
-    return out;
+    return target;
   }
   return structuredClone(applied);
 }

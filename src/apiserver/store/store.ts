@@ -67,6 +67,16 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 
 /** Writes between WAL checkpoints: a few MB of WAL, about what SQLite's default (1,000 pages) allows. */
 const CHECKPOINT_EVERY_WRITES = 250;
+/** A batch commits at the end of the event-loop turn, or sooner at this many writes. */
+const MAX_BATCH_WRITES = 256;
+
+/** Writes of one transaction: committed together, then published in order. */
+interface Batch {
+  events: StoreEvent[];
+  committed: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 /** Thrown when a write's expected revision is no longer current. */
 export class RevisionMismatch extends Error {
@@ -93,6 +103,7 @@ export class Store {
   private writesSinceCompaction = 0;
   private writesSinceCheckpoint = 0;
   private checkpointScheduled = false;
+  private batch: Batch | undefined;
   private readonly stmts;
 
   constructor(opts: StoreOptions) {
@@ -127,6 +138,9 @@ export class Store {
       getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       prune: this.db.prepare('DELETE FROM log WHERE rev <= ?'),
+      begin: this.db.prepare('BEGIN'),
+      commit: this.db.prepare('COMMIT'),
+      rollback: this.db.prepare('ROLLBACK'),
     };
     this.compacted = this.stmts.getMeta.get('compacted')?.value ?? 0;
     this.rev = Math.max(this.stmts.maxRev.get()?.rev ?? 0, this.stmts.getMeta.get('revision')?.value ?? 0);
@@ -237,7 +251,17 @@ export class Store {
     this.compacted = upTo;
   }
 
+  /**
+   * Resolves once every write made so far is committed (and its events
+   * published); rejects with the storage error when that commit failed.
+   * Handlers answer a write only after this: nothing acknowledged is lost.
+   */
+  durable(): Promise<void> {
+    return this.batch?.committed ?? Promise.resolve();
+  }
+
   close(): void {
+    this.flush();
     this.hub.closeAll();
     this.db.close();
   }
@@ -248,28 +272,90 @@ export class Store {
     this.checkpointScheduled = true;
     setImmediate(() => {
       this.checkpointScheduled = false;
+      // Not inside an open batch: the next commit schedules it again.
+      if (this.batch) return;
       this.writesSinceCheckpoint = 0;
       // A checkpoint that fails (a full disk) is retried by the next one; the WAL keeps the data meanwhile.
       if (this.db.open) this.ignoreStorageFailure(() => this.db.pragma('wal_checkpoint(PASSIVE)'));
     }).unref();
   }
 
+  /**
+   * Group commit: the write runs (as a savepoint) inside the transaction of
+   * the current batch, which commits at the end of this event-loop turn. Its
+   * watch events go out after that commit, in revision order; until then
+   * only reads on this connection (requests in the same turn) see it. One
+   * commit per batch instead of per write is a quarter of a full sync's
+   * store cost (docs/performance.md).
+   */
   private write(
     key: ObjectKey,
     expectedRev: number,
     build: (prev: KubeObject | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject },
   ): KubeObject {
-    const event = this.storageGuard(() => this.commit(key, expectedRev, build));
-    this.health.writeSucceeded();
+    const batch = this.storageGuard(() => this.openBatch());
+    let event: StoreEvent;
+    try {
+      event = this.storageGuard(() => this.commit(key, expectedRev, build));
+    } catch (err) {
+      // SQLite rolls the whole transaction back on some failures (a full disk): the batch's other writes are gone too.
+      if (!this.db.inTransaction) this.abandon(batch, err);
+      throw err;
+    }
     this.rev = event.revision;
-    this.hub.publish(event);
+    batch.events.push(event);
     if (++this.writesSinceCompaction >= Math.max(1, Math.floor(this.retain / 10))) {
       this.writesSinceCompaction = 0;
-      // The write is done; a compaction that fails for space is tried again after the next writes.
+      // A compaction that fails for space is tried again after the next writes.
       this.ignoreStorageFailure(() => this.compact());
     }
-    if (++this.writesSinceCheckpoint >= CHECKPOINT_EVERY_WRITES) this.scheduleCheckpoint();
+    if (batch.events.length >= MAX_BATCH_WRITES) this.flush();
     return event.object;
+  }
+
+  private openBatch(): Batch {
+    if (this.batch) return this.batch;
+    this.stmts.begin.run();
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const committed = new Promise<void>((res, rej) => ([resolve, reject] = [res, rej]));
+    // Writers outside a request (GC, bootstrap) do not wait: a failed commit is reported through `health`.
+    committed.catch(() => undefined);
+    const batch: Batch = { events: [], committed, resolve, reject };
+    this.batch = batch;
+    setImmediate(() => {
+      if (this.batch === batch) this.flush();
+    });
+    return batch;
+  }
+
+  /** Commits the open batch, then publishes its events and releases the writers waiting in `durable()`. */
+  private flush(): void {
+    const batch = this.batch;
+    if (!batch || !this.db.open) return;
+    this.batch = undefined;
+    try {
+      this.stmts.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) this.ignoreStorageFailure(() => this.stmts.rollback.run());
+      batch.reject(this.storageFailure(err));
+      return;
+    }
+    this.health.writeSucceeded();
+    try {
+      // Subscribers may write: those writes open the next batch.
+      for (const event of batch.events) this.hub.publish(event);
+    } finally {
+      batch.resolve();
+    }
+    this.writesSinceCheckpoint += batch.events.length;
+    if (this.writesSinceCheckpoint >= CHECKPOINT_EVERY_WRITES) this.scheduleCheckpoint();
+  }
+
+  /** The transaction is gone (rolled back by SQLite): every write of the batch failed with it. */
+  private abandon(batch: Batch, err: unknown): void {
+    if (this.batch === batch) this.batch = undefined;
+    batch.reject(this.storageFailure(err));
   }
 
   /**

@@ -30,13 +30,15 @@ describe('Store', () => {
     store.close();
   });
 
-  it('replays the log after a revision and fans live events out with the previous state', () => {
+  it('replays the log after a revision and fans live events out with the previous state', async () => {
     const store = new Store({ path: path.join(dir, 'db') });
     store.put(key('a'), obj('a'), 0);
     store.put(key('a'), obj('a', { spec: { x: 2 } }), 1);
+    await store.durable();
     const live: StoreEvent[] = [];
     const off = store.hub.subscribe('g/things', { onEvent: (e) => live.push(e), onClose: () => {} });
     const deleted = store.delete(key('a'), 2);
+    await store.durable();
     off();
     store.put(key('b'), obj('b'), 0);
     expect(deleted.metadata.resourceVersion).toBe('3');
@@ -44,6 +46,32 @@ describe('Store', () => {
     expect(live).toHaveLength(1);
     expect(live[0]).toMatchObject({ type: 'DELETED', revision: 3, previous: { spec: { x: 2 } } });
     store.close();
+  });
+
+  it('commits the writes of one event-loop turn together and publishes their events after the commit, in order', async () => {
+    const store = new Store({ path: path.join(dir, 'db') });
+    const live: StoreEvent[] = [];
+    store.hub.subscribe('g/things', { onEvent: (e) => live.push(e), onClose: () => {} });
+    store.put(key('a'), obj('a'), 0);
+    store.put(key('b'), obj('b'), 0);
+    expect(() => store.put(key('a'), obj('a'), 0)).toThrow(RevisionMismatch);
+    store.put(key('a'), obj('a', { spec: { x: 1 } }), 1);
+    // Visible to reads at once, but not published (nor durable) before the commit.
+    expect(store.get(key('b'))).toBeDefined();
+    expect(live).toEqual([]);
+    await store.durable();
+    expect(live.map((e) => `${e.type} ${e.name}@${e.revision}`)).toEqual(['ADDED a@1', 'ADDED b@2', 'MODIFIED a@3']);
+    store.close();
+  });
+
+  it('commits what is pending when it closes', () => {
+    const file = path.join(dir, 'db');
+    const store = new Store({ path: file });
+    store.put(key('a'), obj('a'), 0);
+    store.close();
+    const reopened = new Store({ path: file });
+    expect(reopened.get(key('a'))?.metadata.resourceVersion).toBe('1');
+    reopened.close();
   });
 
   it('compacts the log to the retention window and keeps revisions across a reopen', () => {

@@ -154,7 +154,8 @@ describe('WorkQueue', () => {
     await q.idle();
     q.add({ name: 'app' });
     q.addAfter({ name: 'app' }, 1);
-    await new Promise((r) => setImmediate(r));
+    // A timer set later for longer fires after the 1 ms one would have.
+    await new Promise((r) => setTimeout(r, 20));
     await q.idle();
     expect(outcomes).toEqual(['app']);
     fail = false;
