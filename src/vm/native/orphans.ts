@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { pingDockerSocket } from '../docker-ping.js';
+import { loadDockerode } from '../dockerode.js';
 import { processArgv, signalProcess } from './engine-process.js';
 import { run } from './run.js';
 
@@ -19,8 +20,7 @@ import { run } from './run.js';
 export async function stopContainers(socketPath: string, graceSeconds: number, log: Logger): Promise<void> {
   // A hung engine gets no graceful round: the SIGTERM/SIGKILL and the orphan cleanup after it do the job.
   if (!(await pingDockerSocket(socketPath))) return;
-  // Loaded here, on the stop path: the start path (and a daemon that never stops an engine) does without it.
-  const { default: DockerClient } = await import('dockerode');
+  const DockerClient = await loadDockerode();
   const docker = new DockerClient({ socketPath, timeout: (graceSeconds + 10) * 1000 });
   let running: Docker.ContainerInfo[];
   try {
