@@ -18,7 +18,6 @@ import { carryOutAction, pendingAction } from './actions.js';
 import type { Controller, ControllerDeps, ReconcileResult } from '../controller.js';
 import { defaultBackoff, type BackoffFn } from '../../base/backoff.js';
 import { WorkQueue } from '../work-queue.js';
-import { loadDockerode } from '../../vm/dockerode.js';
 
 export interface EngineControllerDeps extends ControllerDeps {
   /** Work-queue and watch retry delays; tests pass a fast one. */
@@ -191,8 +190,6 @@ class EngineController implements Controller {
       // Wanted but down (starting, restarting after a crash, given up): the mirrors stay, with their
       // uids, and intent written meanwhile is carried out after the reconnect.
       this.closeSession();
-      // The Docker client loads while the engine starts, not after it answers.
-      void loadDockerode().catch((err: unknown) => this.log.warn('cannot load the Docker client', { error: err }));
       const waiting = running ? `${running.reason}: ${running.message}` : 'not started yet';
       if (this.lostReason) await this.setReady('False', 'ConnectFailed', `${this.lostReason}; waiting for the engine (${waiting})`, generation);
       else await this.setReady('False', 'Stopped', `waiting for the engine to start (${waiting})`, generation);
