@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { errorMessage } from '../../base/errors.js';
 import { silentLogger, type Logger } from '../../base/log.js';
 import { run } from './run.js';
@@ -34,30 +32,9 @@ export function freeSubnet(used: readonly string[], seed: string): string {
   throw new Error('no free /24 left in 10.200.0.0-10.254.255.0 for an engine bridge');
 }
 
-/** What `ip addr` would say the scope is: the kernel's default for an address added without one. */
-function scopeOf(address: NetworkInterfaceInfo): string {
-  if (address.internal) return 'host';
-  const linkLocal = address.family === 'IPv6' ? address.scopeid !== 0 : address.address.startsWith('169.254.');
-  return linkLocal ? 'link' : 'global';
-}
-
-/**
- * Every link (/sys/class/net) with its addresses (getifaddrs), in the shape of
- * `ip -j addr show`, without spawning `ip`: an engine start waits on this, and
- * a process costs far more than the read.
- */
 async function addresses(): Promise<IpAddr[]> {
-  const byName = networkInterfaces();
-  const names = await readdir('/sys/class/net');
-  return names.map((ifname) => ({
-    ifname,
-    addr_info: (byName[ifname] ?? []).map((a) => ({
-      family: a.family === 'IPv4' ? 'inet' : 'inet6',
-      local: a.address,
-      prefixlen: Number(a.cidr?.split('/')[1] ?? 0),
-      scope: scopeOf(a),
-    })),
-  }));
+  const { stdout } = await run('ip', ['-j', 'addr', 'show']);
+  return JSON.parse(stdout) as IpAddr[];
 }
 
 /** The global addresses of a link, as `address/prefix`. */
