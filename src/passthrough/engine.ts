@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../base/log.js';
+import { loadDockerode } from '../vm/dockerode.js';
 import { BEARER_SUBPROTOCOL, offeredSubprotocols, PassthroughError, rejectUpgrade, type Passthrough } from '../kube/passthrough.js';
 import { CHANNEL_PROTOCOLS } from './channels.js';
 import { prepareExec } from './exec.js';
@@ -41,16 +42,19 @@ function asPassthroughError(err: unknown): PassthroughError {
 /** `docker logs`, `docker exec` and `docker stats` as WebSockets on the API server's port (docs/containers-api.md). */
 export function createEnginePassthrough(opts: EnginePassthroughOptions): Passthrough {
   const log = opts.log.child('passthrough');
-  const docker = new Docker({ socketPath: opts.socketPath });
+  // Made at the first stream, not at daemon start: see loadDockerode.
+  let client: Promise<Docker> | undefined;
+  const dockerClient = () => (client ??= loadDockerode().then((Docker) => new Docker({ socketPath: opts.socketPath })));
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: chooseSubprotocol });
   const open = new Set<WebSocket>();
   let closed = false;
 
-  const prepare = (req: IncomingMessage, url: URL): Promise<PreparedStream> => {
+  const prepare = async (req: IncomingMessage, url: URL): Promise<PreparedStream> => {
     const rest = url.pathname.slice(ENGINE_PREFIX.length);
     const slash = rest.indexOf('/');
     const action = slash < 0 ? rest : rest.slice(0, slash);
     const id = containerParam(slash < 0 ? '' : rest.slice(slash + 1));
+    const docker = await dockerClient();
     if (action === 'logs') return prepareLogs(docker, id, url.searchParams);
     if (action === 'exec') return prepareExec(docker, id, url.searchParams, offeredSubprotocols(req.headers));
     if (action === 'stats') return prepareStats(docker, id, url.searchParams);

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Progress } from '../base/progress.js';
 import type { InstancePaths } from '../base/paths.js';
@@ -55,22 +56,63 @@ export async function waitUntilLocked(paths: InstancePaths, child: ChildProcess)
   }
 }
 
-/** Polls the daemon's /readyz (authenticated) until it answers 200; returns the API URL. */
+/**
+ * Resolves at the next write to the daemon's log, or after `ms`: the daemon
+ * logs each step of its start-up ("API server listening" is the one that
+ * makes /readyz answer), so a probe right after each write is not late, and
+ * the timer covers a quiet log level or a log that is not there yet.
+ */
+function logActivity(file: string): { next(ms: number): Promise<void>; close(): void } {
+  let wake: (() => void) | undefined;
+  // A write during a probe counts for the next wait.
+  let written = false;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(file, { persistent: false }, () => {
+      written = true;
+      wake?.();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = undefined;
+  }
+  return {
+    next: (ms) =>
+      new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          written = false;
+          resolve();
+        };
+        const timer = setTimeout(done, written ? 0 : ms);
+        wake = done;
+      }),
+    close: () => watcher?.close(),
+  };
+}
+
+/** Probes the daemon's /readyz (authenticated) whenever its log moves, at least every POLL_MS, until it answers 200; returns the API URL. */
 export async function waitUntilReady(paths: InstancePaths, options: WaitReadyOptions): Promise<string> {
   const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
   const logFile = daemonLogFile(paths);
-  for (;;) {
-    const probe = await probeReady(paths);
-    if (probe.ready && probe.url) return probe.url;
-    options.progress?.update(`waiting for the rdd daemon of instance ${paths.instance} (${probe.detail})`);
-    const exit = earlyExit(paths, options.child);
-    if (exit) throw exit;
-    if (Date.now() >= deadline) {
-      throw new TimeoutError(
-        `rdd daemon for instance ${paths.instance} not ready after ${formatDuration(options.timeoutMs)} (${probe.detail})`,
-        { suggestion: `see ${logFile}` },
-      );
+  const activity = logActivity(logFile);
+  try {
+    for (;;) {
+      const probe = await probeReady(paths);
+      if (probe.ready && probe.url) return probe.url;
+      options.progress?.update(`waiting for the rdd daemon of instance ${paths.instance} (${probe.detail})`);
+      const exit = earlyExit(paths, options.child);
+      if (exit) throw exit;
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(
+          `rdd daemon for instance ${paths.instance} not ready after ${formatDuration(options.timeoutMs)} (${probe.detail})`,
+          { suggestion: `see ${logFile}` },
+        );
+      }
+      await activity.next(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
     }
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+  } finally {
+    activity.close();
   }
 }

@@ -45,3 +45,12 @@ export async function createDriver(
   const { NativeDriver } = await import('./native/native-driver.js');
   return new NativeDriver(ctx, { lookup: env.lookup });
 }
+
+/**
+ * Imports the module of the driver `choice` resolves to, without making a
+ * driver: a daemon does this while it waits for its first App, so that the
+ * first engine start does not wait for the import.
+ */
+export async function preloadDriver(choice: DriverChoice, env: DriverSelectionEnvironment = {}): Promise<void> {
+  await (resolveDriverChoice(choice, env) === 'lima' ? import('./lima/lima-driver.js') : import('./native/native-driver.js'));
+}

@@ -18,7 +18,7 @@ import type { Informer, InformerEventType } from '../../kube/informer.js';
 import { APP, APP_NAME } from '../../kube/resources.js';
 import type { Condition } from '../../kube/types.js';
 import type { DriverContext, EngineSettings, StartProgress, VmDriver } from '../../vm/driver.js';
-import { createDriver, type DriverChoice } from '../../vm/select-driver.js';
+import { createDriver, preloadDriver, type DriverChoice } from '../../vm/select-driver.js';
 import { applyAppConditions } from '../app-conditions.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
@@ -101,6 +101,7 @@ export class AppController implements Controller {
   private readonly ownsAppInformer: boolean;
   private readonly context: DockerContextTarget;
   private readonly makeDriver: DriverFactory;
+  private readonly preload?: (choice: DriverChoice) => Promise<void>;
   /** Aborts an in-flight driver.start() when the daemon shuts down. */
   private readonly workAbort = new AbortController();
   private active?: ActiveDriver;
@@ -115,6 +116,7 @@ export class AppController implements Controller {
     this.log = deps.log.child(this.name);
     this.events = new EventRecorder(deps.client, { component: `rdd-${this.name}`, onError: (err) => this.log.debug('cannot record an event', { error: err }) });
     this.makeDriver = options.createDriver ?? createDriver;
+    this.preload = options.createDriver ? undefined : preloadDriver;
     this.context = {
       configDir: options.dockerConfigDir ?? dockerConfigDir(options.env),
       name: contextName(deps.paths.instance),
@@ -135,6 +137,9 @@ export class AppController implements Controller {
       this.queue.retry(WORK);
     });
     await this.app.start();
+    // Off the first start's critical path: the driver's modules load while `rdd set` is still writing the App.
+    const choice = this.app.list()[0]?.spec?.vm?.driver ?? 'auto';
+    void this.preload?.(choice).catch((err: unknown) => this.log.debug('driver not preloaded', { error: err }));
     this.queue.add(WORK);
   }
 

@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { loadDockerode } from '../../vm/dockerode.js';
 
 /** The newest Engine API this code was written against (dockerd 20.10). */
 export const CLIENT_API_VERSION = '1.41';
@@ -27,6 +28,7 @@ export function negotiateApiVersion(server: { ApiVersion?: string; MinAPIVersion
  * negotiated: `/version` is asked unversioned, then every call is pinned.
  */
 export async function connectDocker(socketPath: string, timeoutMs = 5000): Promise<{ docker: Docker; apiVersion: string }> {
+  const Docker = await loadDockerode();
   const probe = new Docker({ socketPath, timeout: timeoutMs });
   let version: { ApiVersion?: string; MinAPIVersion?: string };
   try {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { execa } from 'execa';
 import { errorMessage } from '../../base/errors.js';
 import { silentLogger, type Logger } from '../../base/log.js';
+import { run } from './run.js';
 import { FAMILIES, bridgeSubnets, deleteRules, orphanedBridges, rulesOfBridge, savedRules, type SavedRule } from './bridge-rules.js';
 
 /**
@@ -33,7 +33,7 @@ export function freeSubnet(used: readonly string[], seed: string): string {
 }
 
 async function addresses(): Promise<IpAddr[]> {
-  const { stdout } = await execa('ip', ['-j', 'addr', 'show']);
+  const { stdout } = await run('ip', ['-j', 'addr', 'show']);
   return JSON.parse(stdout) as IpAddr[];
 }
 
@@ -72,13 +72,16 @@ async function removeRulesOf(bridges: readonly string[], links: readonly IpAddr[
  * deleted before rdd removed them, or by a killed engine whose bridge was
  * removed by hand. A stale `-s <subnet> ! -o <gone bridge> -j MASQUERADE`
  * would also masquerade traffic inside a new bridge that reuses the subnet.
+ * Returns the links it read.
  */
-async function removeOrphanedRules(): Promise<void> {
-  const rules: SavedRule[] = [];
-  for (const family of FAMILIES) rules.push(...(await savedRules(family)));
+async function removeOrphanedRules(log: Logger): Promise<IpAddr[]> {
+  const rules = (await Promise.all(FAMILIES.map((family) => savedRules(family)))).flat();
   // Links are read after the rules: a bridge made meanwhile (then its rules) is seen as live.
   const links = await addresses();
-  await removeRulesOf(orphanedBridges(rules, links.map((l) => l.ifname)), links);
+  await removeRulesOf(orphanedBridges(rules, links.map((l) => l.ifname)), links).catch((err: unknown) =>
+    log.warn('rules of removed rdd bridges not cleared', { error: errorMessage(err) }),
+  );
+  return links;
 }
 
 /**
@@ -87,15 +90,18 @@ async function removeOrphanedRules(): Promise<void> {
  */
 export async function ensureBridge(shortDir: string, log: Logger = silentLogger): Promise<string> {
   const name = bridgeName(shortDir);
-  // Someone else's leftovers must not keep this engine from starting.
-  await removeOrphanedRules().catch((err: unknown) => log.warn('rules of removed rdd bridges not cleared', { error: errorMessage(err) }));
-  const links = await addresses();
+  // Someone else's leftovers must not keep this engine from starting (their removal only warns).
+  const links = await removeOrphanedRules(log);
   const existing = links.find((l) => l.ifname === name);
   if (existing?.addr_info?.some((a) => a.family === 'inet')) return name;
-  if (!existing) await execa('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
   const used = links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local));
-  await execa('ip', ['addr', 'add', freeSubnet(used, shortDir), 'dev', name]);
-  await execa('ip', ['link', 'set', name, 'up']);
+  // One `ip` process for the three steps: each process costs more than the step (an engine start waits on it).
+  const steps = [
+    ...(existing ? [] : [`link add name ${name} type bridge`]),
+    `addr add ${freeSubnet(used, shortDir)} dev ${name}`,
+    `link set ${name} up`,
+  ];
+  await run('ip', ['-batch', '-'], { input: `${steps.join('\n')}\n` });
   return name;
 }
 
@@ -107,5 +113,5 @@ export async function removeBridge(shortDir: string): Promise<void> {
   const name = bridgeName(shortDir);
   const links = await addresses();
   await removeRulesOf([name], links);
-  if (links.some((l) => l.ifname === name)) await execa('ip', ['link', 'delete', name]);
+  if (links.some((l) => l.ifname === name)) await run('ip', ['link', 'delete', name]);
 }

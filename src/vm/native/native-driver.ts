@@ -13,6 +13,7 @@ import { containerdArgs, containerdConfigToml, daemonJsonConflicts, dockerdArgs 
 import { containerdPaths } from '../engine-paths.js';
 import { engineLayout, type EngineLayout } from './engine-layout.js';
 import { pingEngine } from '../engine-ping.js';
+import { loadDockerode } from '../dockerode.js';
 import { unmountUnder } from './mounts.js';
 import {
   findEngineProcess, isEngineProcess, readPidFile, signalProcess, spawnDetached, tailFile, waitForExit,
@@ -33,6 +34,8 @@ export interface NativeDriverOptions {
 }
 
 const ENGINES: readonly EngineName[] = ['moby', 'containerd'];
+/** How often a starting engine is pinged at most while its socket refuses connections or is not there yet. */
+const READY_POLL_MS = 200;
 /** docker stop's default grace, which dockerd also gives each container when it shuts down without live-restore. */
 const CONTAINER_STOP_SECONDS = 10;
 
@@ -95,6 +98,9 @@ export class NativeDriver implements VmDriver {
       const adopted = findEngineProcess(layout);
       if (adopted !== undefined) this.log.info('adopting running engine', { engine: settings.engine, pid: adopted });
       const pid = adopted ?? (await this.launch(layout));
+      // The engine controller connects with dockerode once dockerd answers: its import (~0.3-0.5 s of
+      // CPU on this thread) runs now, while dockerd starts, and not before the launch, which it would delay.
+      if (layout.engine === 'moby') void loadDockerode().catch((err: unknown) => this.log.warn('cannot load the Docker client', { error: err }));
       await this.waitReady(layout, pid, signal);
       this.supervise({ layout, pid, since: Date.now() });
     });
@@ -234,6 +240,9 @@ export class NativeDriver implements VmDriver {
     const deadline = Date.now() + this.readyTimeoutMs;
     for (;;) {
       signal?.throwIfAborted();
+      // The engine binds its socket early and answers once initialized: a ping sent meanwhile is
+      // answered the moment it is ready, so only a ping that failed at once needs a pause before the next.
+      const pinged = Date.now();
       if (await pingEngine(layout.engine, layout.socket)) return;
       if (!isEngineProcess(layout, pid)) {
         throw this.error(`${layout.programs[0]} exited while starting${await this.logTail(layout)}`);
@@ -245,7 +254,8 @@ export class NativeDriver implements VmDriver {
           { retryable: true },
         );
       }
-      await delay(200, undefined, { signal });
+      const pause = READY_POLL_MS - (Date.now() - pinged);
+      if (pause > 0) await delay(pause, undefined, { signal });
     }
   }
 
