@@ -1,41 +1,11 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { TlsMaterial } from '../kube/tls.js';
-import { issueCertificate, KeyUsage, pem } from './certificate.js';
-
-const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
 
 /** A fresh CA and a server certificate it signed, valid for 127.0.0.1 and localhost; ECDSA P-256 keys. */
 export async function generateTlsMaterial(): Promise<TlsMaterial> {
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + TEN_YEARS_MS);
-  const caKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const ca = issueCertificate({
-    subjectCn: 'rdd-ca',
-    publicKey: caKeys.publicKey,
-    privateKey: caKeys.privateKey,
-    notBefore,
-    notAfter,
-    ca: true,
-    keyUsage: [KeyUsage.keyCertSign, KeyUsage.cRLSign],
-  });
-  const serverKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const server = issueCertificate({
-    subjectCn: 'rdd-apiserver',
-    publicKey: serverKeys.publicKey,
-    issuer: { cn: 'rdd-ca', keyId: ca.keyId, privateKey: caKeys.privateKey },
-    notBefore,
-    notAfter,
-    ca: false,
-    keyUsage: [KeyUsage.digitalSignature, KeyUsage.keyEncipherment],
-    serverAuth: true,
-    altNames: ['127.0.0.1', 'localhost'],
-  });
-  return {
-    caCert: pem('CERTIFICATE', ca.der),
-    cert: pem('CERTIFICATE', server.der),
-    key: serverKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-  };
+  const { issueTlsMaterial } = await import('./certificates.js');
+  return issueTlsMaterial();
 }
 
 /** A random bearer token (256 bits, URL-safe). */
