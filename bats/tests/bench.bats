@@ -53,3 +53,9 @@ bench() {
   bench cli --samples 2
   assert_line --regexp '^(PASS|FAIL) cli: version p50 [0-9.]+ ms = [0-9.]+x node -e 0 .*status p50 [0-9.]+ ms'
 }
+
+@test "start bench times a cold and a warm rdd set running=true" {
+  # Runs bin/rdd with the native driver: CI built it before the suite.
+  bench start --runs 1
+  assert_line --regexp '^start: cold p50 [0-9.]+ ms \(≤2000 (PASS|FAIL)\); warm p50 [0-9.]+ ms \(≤1000 (PASS|FAIL)\)'
+}
