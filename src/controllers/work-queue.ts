@@ -24,6 +24,8 @@ export interface WorkQueueOptions<K> {
  *   must not turn the backoff into a hot loop. `retry` is for a real change of
  *   input (a new generation): it forgets the failures and runs the key now;
  * - a TerminalError parks the key: nothing but `retry` runs it again;
+ * - a `retry` while the key runs is new input the run may not have seen: if
+ *   that run fails, the key runs again at once instead of backing off;
  * - success forgets the failures.
  */
 export class WorkQueue<K> {
@@ -34,6 +36,8 @@ export class WorkQueue<K> {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly parked = new Set<string>();
+  /** Keys whose input changed (`retry`) while they ran. */
+  private readonly renewed = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
   private stopped = false;
@@ -66,6 +70,7 @@ export class WorkQueue<K> {
     this.failures.delete(id);
     this.parked.delete(id);
     this.clearTimer(id);
+    if (this.running.has(id)) this.renewed.add(id);
     this.enqueue(id, key);
   }
 
@@ -134,10 +139,15 @@ export class WorkQueue<K> {
     const { name, log } = this.opts;
     try {
       const result = await this.opts.reconcile(key);
+      this.renewed.delete(id);
       this.failures.delete(id);
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (err) {
-      if (isTerminal(err)) {
+      if (this.renewed.delete(id)) {
+        // It failed on input that has changed since: run it again on the new input now (`dirty` is set).
+        this.failures.delete(id);
+        log.warn(`${name}: reconcile of ${id} failed; its input changed meanwhile, running it again`, { error: err });
+      } else if (isTerminal(err)) {
         this.failures.delete(id);
         this.parked.add(id);
         this.dirty.delete(id);

@@ -164,6 +164,32 @@ describe('WorkQueue', () => {
     await q.stop();
   });
 
+  it('runs a failed key again at once when retry() came while it ran, instead of backing off', async () => {
+    const runs: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const q = new WorkQueue<string>({
+      idOf: (k) => k,
+      name: 't',
+      log: silentLogger,
+      backoff: () => 600_000,
+      reconcile: async () => {
+        runs.push(runs.length);
+        if (runs.length === 1) {
+          await gate;
+          throw new Error('conflict: read a stale object');
+        }
+      },
+    });
+    q.add('app');
+    await vi.waitFor(() => expect(runs).toEqual([0]));
+    // New input arrives while the first run works on the old one, which then fails.
+    q.retry('app');
+    release();
+    await vi.waitFor(() => expect(runs).toEqual([0, 1]), { timeout: 5000 });
+    await q.stop();
+  });
+
   it('runs a key again after a run during which it changed, even while it had failed before', async () => {
     const runs: number[] = [];
     let release!: () => void;
