@@ -1,7 +1,5 @@
 import { randomBytes, webcrypto } from 'node:crypto';
-// tsyringe, under @peculiar/x509, needs the Reflect metadata API.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { stringify } from 'yaml';
 import type { TlsMaterial } from '../kube/tls.js';
 
@@ -18,13 +16,21 @@ function serial(): string {
   return bytes.toString('hex');
 }
 
-async function privateKeyPem(key: CryptoKey): Promise<string> {
+/** @peculiar/x509 costs ~20 MB and ~0.3 s to load; only an instance's first start makes certificates. */
+async function loadX509(): Promise<typeof X509> {
+  // tsyringe, under @peculiar/x509, needs the Reflect metadata API.
+  await import('reflect-metadata');
+  return import('@peculiar/x509');
+}
+
+async function privateKeyPem(x509: typeof X509, key: CryptoKey): Promise<string> {
   const der = await crypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 /** A fresh CA and a server certificate it signed, valid for 127.0.0.1 and localhost. */
 export async function generateTlsMaterial(): Promise<TlsMaterial> {
+  const x509 = await loadX509();
   // x509 types its provider as the DOM Crypto, which Node's webcrypto implements.
   x509.cryptoProvider.set(crypto as never);
   const notBefore = new Date(Date.now() - 60_000);
@@ -70,7 +76,7 @@ export async function generateTlsMaterial(): Promise<TlsMaterial> {
   return {
     caCert: ca.toString('pem'),
     cert: server.toString('pem'),
-    key: await privateKeyPem(serverKeys.privateKey),
+    key: await privateKeyPem(x509, serverKeys.privateKey),
   };
 }
 

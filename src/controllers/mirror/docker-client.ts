@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 
 /** The newest Engine API this code was written against (dockerd 20.10). */
 export const CLIENT_API_VERSION = '1.41';
@@ -27,7 +27,9 @@ export function negotiateApiVersion(server: { ApiVersion?: string; MinAPIVersion
  * negotiated: `/version` is asked unversioned, then every call is pinned.
  */
 export async function connectDocker(socketPath: string, timeoutMs = 5000): Promise<{ docker: Docker; apiVersion: string }> {
-  const probe = new Docker({ socketPath, timeout: timeoutMs });
+  // Loaded with the first connection: a daemon whose engine is not running never needs it.
+  const { default: DockerClient } = await import('dockerode');
+  const probe = new DockerClient({ socketPath, timeout: timeoutMs });
   let version: { ApiVersion?: string; MinAPIVersion?: string };
   try {
     version = await probe.version();
@@ -35,7 +37,7 @@ export async function connectDocker(socketPath: string, timeoutMs = 5000): Promi
     throw new Error(`cannot reach the Docker engine at ${socketPath}: ${(err as Error).message}`, { cause: err });
   }
   const apiVersion = negotiateApiVersion(version);
-  return { docker: new Docker({ socketPath, version: `v${apiVersion}` }), apiVersion };
+  return { docker: new DockerClient({ socketPath, version: `v${apiVersion}` }), apiVersion };
 }
 
 /** docker-modem errors carry the HTTP status as `statusCode`. */

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { execa } from 'execa';
+import { runCommand } from './run-command.js';
 
 /**
  * The firewall rules dockerd writes for an engine bridge (FORWARD, DOCKER,
@@ -117,12 +117,12 @@ export const FAMILIES: readonly IpFamily[] = ['iptables', 'ip6tables'];
 
 /** The current rules of one family; none when the tool is not installed or the kernel has no such tables. */
 export async function savedRules(family: IpFamily): Promise<SavedRule[]> {
-  const result = await execa(`${family}-save`, [], { reject: false });
+  const result = await runCommand(`${family}-save`, [], { reject: false });
   return result.exitCode === 0 ? parseIptablesSave(result.stdout) : [];
 }
 
 /** Deletes the rules in one transaction per table; `-w` waits for a concurrent dockerd's xtables lock. */
 export async function deleteRules(family: IpFamily, rules: readonly SavedRule[]): Promise<void> {
   if (rules.length === 0) return;
-  await execa(`${family}-restore`, ['-w', '--noflush'], { input: deletionScript(rules) });
+  await runCommand(`${family}-restore`, ['-w', '--noflush'], { input: deletionScript(rules) });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { execa } from 'execa';
+import { runCommand } from './run-command.js';
 import { errorMessage } from '../../base/errors.js';
 import { silentLogger, type Logger } from '../../base/log.js';
 import { FAMILIES, bridgeSubnets, deleteRules, orphanedBridges, rulesOfBridge, savedRules, type SavedRule } from './bridge-rules.js';
@@ -33,7 +33,7 @@ export function freeSubnet(used: readonly string[], seed: string): string {
 }
 
 async function addresses(): Promise<IpAddr[]> {
-  const { stdout } = await execa('ip', ['-j', 'addr', 'show']);
+  const { stdout } = await runCommand('ip', ['-j', 'addr', 'show']);
   return JSON.parse(stdout) as IpAddr[];
 }
 
@@ -92,10 +92,10 @@ export async function ensureBridge(shortDir: string, log: Logger = silentLogger)
   const links = await addresses();
   const existing = links.find((l) => l.ifname === name);
   if (existing?.addr_info?.some((a) => a.family === 'inet')) return name;
-  if (!existing) await execa('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
+  if (!existing) await runCommand('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
   const used = links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local));
-  await execa('ip', ['addr', 'add', freeSubnet(used, shortDir), 'dev', name]);
-  await execa('ip', ['link', 'set', name, 'up']);
+  await runCommand('ip', ['addr', 'add', freeSubnet(used, shortDir), 'dev', name]);
+  await runCommand('ip', ['link', 'set', name, 'up']);
   return name;
 }
 
@@ -107,5 +107,5 @@ export async function removeBridge(shortDir: string): Promise<void> {
   const name = bridgeName(shortDir);
   const links = await addresses();
   await removeRulesOf([name], links);
-  if (links.some((l) => l.ifname === name)) await execa('ip', ['link', 'delete', name]);
+  if (links.some((l) => l.ifname === name)) await runCommand('ip', ['link', 'delete', name]);
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runCommand } from './run-command.js';
 
 /** Mount points at or below dir, deepest first, from /proc/self/mountinfo (field 5, octal-escaped). */
 export function mountsUnder(mountinfo: string, dir: string): string[] {
@@ -22,6 +22,6 @@ export function mountsUnder(mountinfo: string, dir: string): string[] {
 export async function unmountUnder(dir: string): Promise<void> {
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
   for (const mountPoint of mountsUnder(mountinfo, dir)) {
-    await execa('umount', ['--lazy', mountPoint]);
+    await runCommand('umount', ['--lazy', mountPoint]);
   }
 }

@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import Docker from 'dockerode';
-import { execa } from 'execa';
+import type Docker from 'dockerode';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { pingDockerSocket } from '../docker-ping.js';
 import { processArgv, signalProcess } from './engine-process.js';
+import { runCommand } from './run-command.js';
 
 /*
  * dockerd runs with live-restore, so containers outlive it: an engine crash or
@@ -19,7 +19,9 @@ import { processArgv, signalProcess } from './engine-process.js';
 export async function stopContainers(socketPath: string, graceSeconds: number, log: Logger): Promise<void> {
   // A hung engine gets no graceful round: the SIGTERM/SIGKILL and the orphan cleanup after it do the job.
   if (!(await pingDockerSocket(socketPath))) return;
-  const docker = new Docker({ socketPath, timeout: (graceSeconds + 10) * 1000 });
+  // Loaded here, on the stop path: the daemon does not need it while the engine runs.
+  const { default: DockerClient } = await import('dockerode');
+  const docker = new DockerClient({ socketPath, timeout: (graceSeconds + 10) * 1000 });
   let running: Docker.ContainerInfo[];
   try {
     running = await docker.listContainers();
@@ -62,7 +64,7 @@ export async function killOrphanedContainers(paths: InstancePaths, log: Logger):
   const root = runcRoot(paths);
   const ids = await readdir(root).catch(() => [] as string[]);
   for (const id of ids) {
-    const { exitCode, stderr } = await execa('runc', ['--root', root, 'delete', '--force', id], { reject: false });
+    const { exitCode, stderr } = await runCommand('runc', ['--root', root, 'delete', '--force', id], { reject: false });
     if (exitCode !== 0) log.warn(`cannot remove orphaned container ${id.slice(0, 12)}`, { error: stderr.trim() });
     else log.info(`removed orphaned container ${id.slice(0, 12)} (its engine is gone)`);
   }
