@@ -2,8 +2,9 @@
  * Idle footprint of the daemon (docs/performance.md: RSS ≤ 80 MB and CPU ≤ 0.2 % over 60 s with
  * the engine running and 100 mirrors). Needs a build (it runs bin/rdd) and root (native driver):
  *
- *   npm run build && scripts/bench.sh idle [--seconds 60] [--objects 100] [--settle 10]
+ *   npm run build && scripts/bench.sh idle [--seconds 60] [--objects 100] [--settle 30]
  *   npm run build && scripts/bench.sh idle --seconds 3 --objects 5 --settle 1     # CI smoke
+ *   scripts/bench.sh idle --rdd /path/to/other/checkout/bin/rdd                   # another build, e.g. before a change
  *
  * One throwaway instance in a temp HOME, its engine pointed at the offline registry:
  *   1. `api`: the daemon with the API server only (`rdd set running=false`);
@@ -30,7 +31,6 @@ const RSS_GOAL_MB = 80;
 const CPU_GOAL_PCT = 0.2;
 const NS = 'rancher-desktop';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const rdd = path.join(root, 'bin', 'rdd');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 /**
  * What the daemon loads, each measured alone: its dependencies (x509 needs its reflect polyfill
@@ -134,8 +134,14 @@ async function mirrors(client: KubeClient): Promise<number> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '60' }, objects: { type: 'string', default: '100' }, settle: { type: 'string', default: '10' } },
+    options: {
+      seconds: { type: 'string', default: '60' },
+      objects: { type: 'string', default: '100' },
+      settle: { type: 'string', default: '30' },
+      rdd: { type: 'string', default: path.join(root, 'bin', 'rdd') },
+    },
   });
+  const rdd = values.rdd;
   const seconds = Number(values.seconds);
   const objects = Number(values.objects);
   const settleMs = Number(values.settle) * 1000;
@@ -165,7 +171,7 @@ async function main(): Promise<void> {
     await delay(settleMs);
     const engine = { mirrors: await mirrors(client), ...(await measure(daemonPid(paths), seconds)) };
 
-    const result = { loadavg1: Math.round(loadavg()[0] * 100) / 100, settleS: settleMs / 1000, api, engine, modules };
+    const result = { rdd, loadavg1: Math.round(loadavg()[0] * 100) / 100, settleS: settleMs / 1000, api, engine, modules };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const ok = (good: boolean) => (good ? 'PASS' : 'FAIL');
     const figures = (m: typeof api) =>
