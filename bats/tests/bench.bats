@@ -59,3 +59,9 @@ bench() {
   bench start --runs 1
   assert_line --regexp '^start: cold p50 [0-9.]+ ms \(≤2000 (PASS|FAIL)\); warm p50 [0-9.]+ ms \(≤1000 (PASS|FAIL)\)'
 }
+
+@test "idle bench measures an idle daemon with and without the engine" {
+  # Runs bin/rdd with the native driver: CI built it before the suite.
+  bench idle --seconds 3 --objects 5 --settle 1
+  assert_line --regexp '^idle: (PASS|FAIL) engine \+ [0-9]+ mirrors: RSS [0-9.]+ MB .*API server only: RSS [0-9.]+ MB'
+}

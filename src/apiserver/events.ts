@@ -146,11 +146,25 @@ export function lastSeen(ev: KubeObject): number {
 /** Expired events deleted between two yields to the event loop. */
 const SWEEP_BATCH = 100;
 
-/** Deletes events not changed for `ttlMs`, on a timer; the store stays bounded however many events are recorded. */
+/** The longest delay setTimeout takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** No sooner than this after a sweep: an event whose deletion failed does not make a hot loop. */
+const MIN_SWEEP_GAP_MS = 1_000;
+
+/**
+ * Deletes events not changed for `ttlMs`; the store stays bounded however many events are
+ * recorded. One timer, set for when the oldest event expires (after a sweep, or when the first
+ * event is recorded): no timer while there are no events, and no listing of events before any
+ * can have expired.
+ */
 export class EventTtl {
   private timer?: NodeJS.Timeout;
+  private due = Infinity;
   private sweeping = false;
   private stopped = false;
+  private unsubscribe = () => {};
+  /** The earliest expiry among the events the last sweep kept. */
+  private nextExpiry = Infinity;
 
   constructor(
     private readonly store: Store,
@@ -159,22 +173,41 @@ export class EventTtl {
   ) {}
 
   start(): void {
-    const tick = () => {
-      if (this.sweeping) return;
-      this.sweeping = true;
-      this.sweep()
-        .catch((err: unknown) => this.log.warn('event expiry failed', { error: err }))
-        .finally(() => (this.sweeping = false));
-    };
-    tick();
-    // Often enough that an expired event lingers at most a minute (or a quarter of a short test TTL).
-    this.timer = setInterval(tick, Math.min(60_000, Math.max(100, this.ttlMs / 4)));
-    this.timer.unref();
+    // A changed event expires later than the timer already set; a new one when no timer is.
+    this.unsubscribe = this.store.hub.subscribe(EVENTS.storageKey, { onEvent: () => this.sweepAt(Date.now() + this.ttlMs), onClose: () => {} });
+    this.run();
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.unsubscribe();
+    clearTimeout(this.timer);
+  }
+
+  private run(): void {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    this.due = Infinity;
+    this.sweep()
+      .catch((err: unknown) => {
+        this.log.warn('event expiry failed', { error: err });
+        this.nextExpiry = Date.now() + Math.min(60_000, this.ttlMs);
+      })
+      .finally(() => {
+        this.sweeping = false;
+        this.sweepAt(this.nextExpiry);
+      });
+  }
+
+  /** Makes sure a sweep runs at `at` (or earlier); 1 ms later, as an event is expired once strictly older than the TTL. */
+  private sweepAt(at: number): void {
+    // During a sweep: an event recorded meanwhile may not be in its listing; the next timer covers it.
+    if (this.sweeping) this.nextExpiry = Math.min(this.nextExpiry, at);
+    if (this.stopped || this.sweeping || !Number.isFinite(at) || at >= this.due) return;
+    clearTimeout(this.timer);
+    this.due = at;
+    this.timer = setTimeout(() => this.run(), Math.min(MAX_TIMER_MS, Math.max(MIN_SWEEP_GAP_MS, at + 1 - Date.now())));
+    this.timer.unref();
   }
 
   /**
@@ -184,16 +217,21 @@ export class EventTtl {
    */
   async sweep(now = Date.now()): Promise<number> {
     let removed = 0;
+    this.nextExpiry = Infinity;
     for (const ev of this.store.list(EVENTS.storageKey).items) {
       if (this.stopped) break;
-      if (now - lastSeen(ev) <= this.ttlMs) continue;
+      if (now - lastSeen(ev) <= this.ttlMs) {
+        this.nextExpiry = Math.min(this.nextExpiry, lastSeen(ev) + this.ttlMs);
+        continue;
+      }
       const key = { resource: EVENTS.storageKey, namespace: ev.metadata.namespace ?? '', name: ev.metadata.name ?? '' };
       try {
         this.store.delete(key, revisionOf(ev));
         removed++;
       } catch (err) {
-        // Changed since listed: it is no longer expired, or the next sweep gets it.
+        // Changed since listed: it is no longer expired, or the next sweep (soon) gets it.
         this.log.debug('event expiry skipped an event that changed', { name: key.name, err });
+        this.nextExpiry = Math.min(this.nextExpiry, now);
       }
       if (removed % SWEEP_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
     }

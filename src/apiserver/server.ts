@@ -136,6 +136,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     url,
     localClient: () => new KubeClient(url, local),
+    storeHealth: store.health,
     close() {
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();

@@ -3,6 +3,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { AdmissionHook } from '../kube/admission.js';
 import type { Passthrough } from '../kube/passthrough.js';
 import type { TlsMaterial } from '../kube/tls.js';
+import type { StoreHealth } from './store/health.js';
 
 export interface ApiServerOptions {
   /** Always loopback; kept as an option only so tests can assert it. Default 127.0.0.1. */
@@ -38,6 +39,8 @@ export interface ApiServer {
    * validation and watch semantics as an HTTPS client; no passthrough streams.
    */
   localClient(): KubeClient;
+  /** The store's health (`/healthz/store`), for the daemon's StoreHealthy condition: read in-process, changes notified. */
+  readonly storeHealth: Pick<StoreHealth, 'report' | 'onChange'>;
   /** Stops accepting, ends open watches, closes the store. */
   close(): Promise<void>;
 }

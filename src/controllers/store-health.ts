@@ -19,18 +19,15 @@ export function appBackupFile(paths: Pick<InstancePaths, 'database'>): string {
 /** Field manager of the StoreHealthy condition. */
 export const STORE_HEALTH_MANAGER = 'rdd-store-health';
 
-/** How often the store's health is read; a full disk shows on the App within this time of a write being refused. */
-const POLL_MS = 5_000;
-
 export interface StoreHealthDeps {
   client: KubeClient;
   paths: Pick<InstancePaths, 'database'>;
   log: Logger;
   app: Informer<AppObject>;
-  pollMs?: number;
+  health: StoreHealthSource;
 }
 
-/** The wire form of `GET /healthz/store` (the API server's StoreHealthReport). */
+/** The form of `GET /healthz/store` (the API server's StoreHealthReport). */
 interface StoreProblem {
   reason: string;
   message: string;
@@ -38,14 +35,27 @@ interface StoreProblem {
   until?: string;
   refused: number;
 }
-interface StoreHealthAnswer {
+export interface StoreHealthAnswer {
   healthy: boolean;
   problem?: StoreProblem;
   lastProblem?: StoreProblem;
 }
 
-/** While writes fail for space, how soon the next poll looks whether they succeed again. */
+/** The API server's store health, in-process: what `/healthz/store` answers, and word when a problem starts or ends. */
+export interface StoreHealthSource {
+  report(): StoreHealthAnswer;
+  onChange(listener: () => void): () => void;
+}
+
+/**
+ * While a problem goes on, how soon the condition is written again: each write shows the refused
+ * count so far, and while writes fail for space, the first one that lands ends the problem.
+ * Damage lasts until a restart, so its count is refreshed less often.
+ */
 const RECHECK_MS = 1_000;
+const DAMAGED_RECHECK_MS = 5_000;
+/** After a condition write that failed (the store refused it, or the App is gone meanwhile). */
+const RETRY_MS = 5_000;
 
 /** A problem that the next successful write ends; damage lasts until a restart. */
 const PASSING_REASONS = ['DiskFull', 'IOError'];
@@ -69,7 +79,9 @@ function backupOf(app: AppObject): AppObject {
 }
 
 /**
- * Shows the store's health on the App (StoreHealthy, read from /healthz/store)
+ * Shows the store's health on the App (StoreHealthy, as /healthz/store reports it): written when
+ * the daemon starts, when the App changes (a new generation, a new App) and when a store problem
+ * starts or ends; no timer runs while the store is healthy.
  * and keeps `rdd.app-backup.json` equal to the App's spec, and brings the App
  * back from it when the daemon starts on a new store (the damaged one was
  * moved aside; docs/control-plane.md#damaged-store). A deleted App takes its
@@ -81,30 +93,45 @@ export function createStoreHealthController(deps: StoreHealthDeps): Controller {
   let saved: string | undefined;
   let unsubscribe = () => {};
   let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> | undefined;
+  let writing: Promise<void> | undefined;
+  let again = false;
   let stopped = false;
 
   // The condition write is itself a write: while the disk is full it is refused
   // like the others, and the first one that lands after space is freed ends
-  // the problem; the next poll, soon after, then says Recovered.
-  const poll = async (): Promise<number> => {
-    const health = await deps.client.request<StoreHealthAnswer>('GET', '/healthz/store');
+  // the problem, which notifies again and writes Recovered.
+  const write = async (): Promise<number | undefined> => {
+    const health = deps.health.report();
     const app = deps.app.get(APP_NAME);
-    if (!app) return deps.pollMs ?? POLL_MS;
-    await applyAppConditions(deps.client, STORE_HEALTH_MANAGER, [storeCondition(health, app.metadata.generation)], log, app);
-    const interval = deps.pollMs ?? POLL_MS;
-    return health.problem && PASSING_REASONS.includes(health.problem.reason) ? Math.min(RECHECK_MS, interval) : interval;
+    if (app) await applyAppConditions(deps.client, STORE_HEALTH_MANAGER, [storeCondition(health, app.metadata.generation)], log, app);
+    if (!health.problem) return undefined;
+    return PASSING_REASONS.includes(health.problem.reason) ? RECHECK_MS : DAMAGED_RECHECK_MS;
   };
 
-  const schedule = (ms: number) => {
+  /** One write at a time; a request meanwhile writes once more after it. */
+  const update = (): void => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      polling = poll().then(schedule, (err: unknown) => {
+    if (writing) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    timer = undefined;
+    writing = write()
+      .catch((err: unknown) => {
         log.debug('store health not written; trying again', { error: err });
-        schedule(deps.pollMs ?? POLL_MS);
+        return RETRY_MS;
+      })
+      .then((recheckMs) => {
+        writing = undefined;
+        if (again) {
+          again = false;
+          update();
+        } else if (recheckMs !== undefined && !stopped) {
+          timer = setTimeout(update, recheckMs);
+          timer.unref();
+        }
       });
-    }, ms);
-    timer.unref();
   };
 
   const save = (app: AppObject) => {
@@ -143,19 +170,26 @@ export function createStoreHealthController(deps: StoreHealthDeps): Controller {
     name: 'store-health',
     async start() {
       await restore();
-      unsubscribe = deps.app.on((type, app) => {
+      const unsubscribeApp = deps.app.on((type, app) => {
         if (type === 'DELETED' || app.metadata.deletionTimestamp) forget();
         else save(app);
+        // A no-op unless the App is new or has a new generation (applyAppConditions skips unchanged conditions).
+        if (type !== 'DELETED') update();
       });
+      const unsubscribeHealth = deps.health.onChange(update);
+      unsubscribe = () => {
+        unsubscribeApp();
+        unsubscribeHealth();
+      };
       const current = deps.app.get(APP_NAME);
       if (current && !current.metadata.deletionTimestamp) save(current);
-      schedule(0);
+      update();
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       unsubscribe();
-      await polling;
+      await writing;
     },
   };
 }

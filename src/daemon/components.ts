@@ -9,9 +9,10 @@ import { PendingRequests } from '../controllers/requests/pending.js';
 import { requestAdmission } from '../controllers/requests/request-admission.js';
 import { createRequestController } from '../controllers/requests/request-controller.js';
 
+import { createStoreHealthController, type StoreHealthSource } from '../controllers/store-health.js';
+
 /** Pending requests, as the request controller sees them, for the admission hooks: one daemon per process. */
 const pending = new PendingRequests();
-import { createStoreHealthController } from '../controllers/store-health.js';
 
 /** What the daemon plugs into its API server: admission hooks per kind. */
 export function daemonAdmission(): AdmissionHook[] {
@@ -22,12 +23,12 @@ export function daemonAdmission(): AdmissionHook[] {
  * The controllers, in start order; they stop in reverse (the mirror lets go
  * before the engine stops, and the App informer both share stops last).
  */
-export function daemonControllers(deps: ControllerDeps): Controller[] {
+export function daemonControllers(deps: ControllerDeps & { storeHealth: StoreHealthSource }): Controller[] {
   const app = appInformer(deps.client, deps.log.child('app-informer'));
   const informer: Controller = { name: 'app-informer', start: () => app.start(), stop: () => app.stop() };
   return [
     informer,
-    createStoreHealthController({ ...deps, app }),
+    createStoreHealthController({ ...deps, app, health: deps.storeHealth }),
     createAppController({ ...deps, app }),
     createEngineController({ ...deps, app }),
     createRequestController({ ...deps, app, pending }),

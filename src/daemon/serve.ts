@@ -79,7 +79,7 @@ export async function startDaemon(paths: InstancePaths, log: Logger, lock: PidFi
     await createService(paths, log);
     const credentials = readServiceCredentials(paths);
     server = await listen(paths, credentials, log);
-    const deps = { client: server.localClient(), paths, log };
+    const deps = { client: server.localClient(), paths, log, storeHealth: server.storeHealth };
     for (const controller of daemonControllers(deps)) {
       await controller.start();
       started.push(controller);

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../base/log.js';
-import { loadDockerode } from '../vm/dockerode.js';
 import { BEARER_SUBPROTOCOL, offeredSubprotocols, PassthroughError, rejectUpgrade, type Passthrough } from '../kube/passthrough.js';
+import { loadDockerode } from '../vm/dockerode.js';
 import { CHANNEL_PROTOCOLS } from './channels.js';
 import { prepareExec } from './exec.js';
 import { prepareLogs } from './logs.js';
@@ -42,19 +42,22 @@ function asPassthroughError(err: unknown): PassthroughError {
 /** `docker logs`, `docker exec` and `docker stats` as WebSockets on the API server's port (docs/containers-api.md). */
 export function createEnginePassthrough(opts: EnginePassthroughOptions): Passthrough {
   const log = opts.log.child('passthrough');
-  // Made at the first stream, not at daemon start: see loadDockerode.
-  let client: Promise<Docker> | undefined;
-  const dockerClient = () => (client ??= loadDockerode().then((Docker) => new Docker({ socketPath: opts.socketPath })));
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: chooseSubprotocol });
   const open = new Set<WebSocket>();
   let closed = false;
+  // dockerode and ws cost an idle daemon ~25 MB of memory: they load with the first stream.
+  let loaded: Promise<{ docker: Docker; wss: WebSocketServer }> | undefined;
+  const load = () =>
+    (loaded ??= Promise.all([loadDockerode(), import('ws')]).then(([Docker, { WebSocketServer }]) => ({
+      docker: new Docker({ socketPath: opts.socketPath }),
+      wss: new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: chooseSubprotocol }),
+    })));
 
   const prepare = async (req: IncomingMessage, url: URL): Promise<PreparedStream> => {
     const rest = url.pathname.slice(ENGINE_PREFIX.length);
     const slash = rest.indexOf('/');
     const action = slash < 0 ? rest : rest.slice(0, slash);
     const id = containerParam(slash < 0 ? '' : rest.slice(slash + 1));
-    const docker = await dockerClient();
+    const { docker } = await load();
     if (action === 'logs') return prepareLogs(docker, id, url.searchParams);
     if (action === 'exec') return prepareExec(docker, id, url.searchParams, offeredSubprotocols(req.headers));
     if (action === 'stats') return prepareStats(docker, id, url.searchParams);
@@ -87,8 +90,9 @@ export function createEnginePassthrough(opts: EnginePassthroughOptions): Passthr
       socket.on('error', () => undefined);
       Promise.resolve()
         .then(() => prepare(req, url))
+        .then(async (stream) => ({ stream, wss: (await load()).wss }))
         .then(
-          (stream) => {
+          ({ stream, wss }) => {
             let running = false;
             // ws drops a bad handshake without calling back: the engine side must go too.
             socket.once('close', () => running || stream.abort());

@@ -6,7 +6,7 @@ import { selectorPredicate, type Predicate } from '../filters.js';
 import type { StoreEvent } from '../store/store.js';
 import { tableOf, wantsTable } from './read.js';
 
-/** How often an idle watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
+/** How long after a write a watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
 export const BOOKMARK_INTERVAL_MS = 5_000;
 /** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
@@ -69,6 +69,7 @@ export function handleWatch(rr: ResourceRequest): void {
   const timers: NodeJS.Timeout[] = [];
   let done = false;
   let unsubscribe = () => {};
+  let stopBookmarks = () => {};
 
   const write = (type: WatchEventType, object: unknown, source?: StoreEvent) => {
     if (done) return;
@@ -121,13 +122,38 @@ export function handleWatch(rr: ResourceRequest): void {
   for (const ev of replay) write(ev.type, present(rr, ev.object));
   if (bookmarks && initialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
 
-  if (bookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
+  if (bookmarks && !done) stopBookmarks = scheduleBookmarks();
   if (timeoutSeconds > 0) timers.push(setTimeout(() => finish(), timeoutSeconds * 1000));
+
+  /**
+   * A bookmark BOOKMARK_INTERVAL_MS after the watch opens and after each later write to the store
+   * (of any resource), when the revision moved since the last one: an idle daemon's watches
+   * need no timer, and a bookmark that would repeat the last one's revision says nothing.
+   */
+  function scheduleBookmarks(): () => void {
+    let last: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        if (store.revision === last) return;
+        last = store.revision;
+        bookmark();
+      }, BOOKMARK_INTERVAL_MS);
+    };
+    const unsubscribeWrites = store.hub.subscribe(undefined, { onEvent: arm, onClose: () => {} });
+    arm();
+    return () => {
+      unsubscribeWrites();
+      clearTimeout(timer);
+    };
+  }
 
   function finish(): void {
     if (done) return;
     done = true;
     unsubscribe();
+    stopBookmarks();
     for (const t of timers) clearTimeout(t);
     shutdown.removeEventListener('abort', finish);
     res.end();

@@ -36,11 +36,13 @@ const REASON_OF: Record<StorageError['kind'], StoreProblem['reason']> = { full: 
 export class StoreHealth {
   private problem?: StoreProblem;
   private lastProblem?: StoreProblem;
+  private readonly listeners = new Set<() => void>();
 
   failed(err: StorageError): void {
     const reason = REASON_OF[err.kind];
     if (this.problem?.reason !== reason && this.problem?.reason !== 'Damaged') {
       this.problem = { reason, message: err.message, since: new Date().toISOString(), refused: 0 };
+      this.changed();
     }
     if (this.problem) this.problem.refused++;
   }
@@ -49,6 +51,21 @@ export class StoreHealth {
     if (!this.problem || this.problem.reason === 'Damaged') return;
     this.lastProblem = { ...this.problem, until: new Date().toISOString() };
     this.problem = undefined;
+    this.changed();
+  }
+
+  /**
+   * Calls `listener` (synchronously, inside the failing or succeeding request) when a problem
+   * starts, changes its reason or ends; not for each further refused request, so a listener
+   * that writes does not feed itself. Returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   report(): StoreHealthReport {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,6 +38,14 @@ export function findEngineProcess(layout: EngineLayout): number | undefined {
   return pid !== undefined && isEngineProcess(layout, pid) ? pid : undefined;
 }
 
+/** Engines this process started that have not exited: their exit is an event (engine-exit.ts). */
+const children = new Map<number, ChildProcess>();
+
+/** The running child process with this PID, if this process started it. */
+export function childProcess(pid: number): ChildProcess | undefined {
+  return children.get(pid);
+}
+
 /**
  * Starts the engine in its own session with stdio on its log file, so it
  * outlives the rdd daemon (a SIGKILLed daemon must leave the engine running
@@ -52,7 +60,12 @@ export function spawnDetached(binary: string, args: readonly string[], logFile: 
     child.unref();
     return new Promise((resolve, reject) => {
       child.once('error', (err) => reject(new Error(`cannot run ${binary}: ${err.message}`, { cause: err })));
-      child.once('spawn', () => resolve(child.pid as number));
+      child.once('spawn', () => {
+        const pid = child.pid as number;
+        children.set(pid, child);
+        child.once('exit', () => children.delete(pid));
+        resolve(pid);
+      });
     });
   } finally {
     closeSync(fd);

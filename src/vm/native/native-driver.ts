@@ -14,6 +14,7 @@ import { containerdPaths } from '../engine-paths.js';
 import { engineLayout, type EngineLayout } from './engine-layout.js';
 import { pingEngine } from '../engine-ping.js';
 import { loadDockerode } from '../dockerode.js';
+import { watchEngineExit } from './engine-exit.js';
 import { unmountUnder } from './mounts.js';
 import {
   findEngineProcess, isEngineProcess, readPidFile, signalProcess, spawnDetached, tailFile, waitForExit,
@@ -28,7 +29,10 @@ export interface NativeDriverOptions {
   /** SIGTERM → SIGKILL grace period. */
   stopGraceMs?: number;
   readyTimeoutMs?: number;
-  /** How often a running engine's PID is checked (catches the death of an adopted, non-child engine). */
+  /**
+   * An adopted engine (not this process's child) is watched through a connection to its socket;
+   * when it ends that connection but still runs, it is watched again after this long.
+   */
   livenessIntervalMs?: number;
   crashPolicy?: CrashPolicyOptions;
 }
@@ -67,9 +71,9 @@ export class NativeDriver implements VmDriver {
   private crashed?: string;
   /** Set from an engine's death until its restart succeeds or the crash limit is reached. */
   private restarting?: string;
-  /** Bumped by stop/dispose/start so stale liveness timers and pending restarts do nothing. */
+  /** Bumped by stop/dispose/start so stale exit watches and pending restarts do nothing. */
   private epoch = 0;
-  private livenessTimer?: NodeJS.Timeout;
+  private cancelExitWatch = () => {};
   private restartTimer?: NodeJS.Timeout;
   /** One lifecycle operation at a time: a restart never races a stop. */
   private readonly lock = new SerialLock();
@@ -131,7 +135,7 @@ export class NativeDriver implements VmDriver {
   async state(): Promise<DriverState> {
     if (this.crashed !== undefined) return { phase: 'crashed', message: this.crashed };
     if (this.restarting !== undefined) return { phase: 'restarting', message: this.restarting };
-    // Dead, but the liveness check has not seen it yet: still this driver's to restart (a start
+    // Dead, but its exit has not been handled yet: still this driver's to restart (a start
     // from outside now would reset the crash accounting).
     const supervised = this.supervised;
     if (supervised && !isEngineProcess(supervised.layout, supervised.pid)) {
@@ -166,9 +170,8 @@ export class NativeDriver implements VmDriver {
 
   private cancelSupervision(): void {
     this.epoch++;
-    clearInterval(this.livenessTimer);
+    this.cancelExitWatch();
     clearTimeout(this.restartTimer);
-    this.livenessTimer = undefined;
     this.restartTimer = undefined;
     this.supervised = undefined;
     this.restarting = undefined;
@@ -317,14 +320,18 @@ export class NativeDriver implements VmDriver {
   private supervise(supervised: Supervised): void {
     this.supervised = supervised;
     const epoch = this.epoch;
-    this.livenessTimer = setInterval(() => {
-      if (epoch === this.epoch && !isEngineProcess(supervised.layout, supervised.pid)) void this.onDeath(supervised, epoch);
-    }, this.livenessIntervalMs);
-    this.livenessTimer.unref();
+    this.cancelExitWatch = watchEngineExit(
+      supervised.layout,
+      supervised.pid,
+      () => {
+        if (epoch === this.epoch) void this.onDeath(supervised, epoch);
+      },
+      this.livenessIntervalMs,
+    );
   }
 
   private async onDeath(dead: Supervised, epoch: number): Promise<void> {
-    clearInterval(this.livenessTimer);
+    this.cancelExitWatch();
     this.supervised = undefined;
     const verdict = this.policy.recordDeath(Date.now() - dead.since);
     const program = dead.layout.programs[0];

@@ -19,7 +19,7 @@ let controller: Controller | undefined;
 async function startController(): Promise<void> {
   informer = appInformer(ts.client, silentLogger);
   await informer.start();
-  controller = createStoreHealthController({ client: ts.client, paths: { database: path.join(ts.dir, 'rdd.db') }, log: silentLogger, app: informer });
+  controller = createStoreHealthController({ client: ts.client, paths: { database: path.join(ts.dir, 'rdd.db') }, log: silentLogger, app: informer, health: ts.server.storeHealth });
   await controller.start();
 }
 

@@ -72,7 +72,7 @@ describe('fault: a full disk does not kill the daemon', () => {
     await client.create(APP, { apiVersion: apiVersionOf(APP), kind: APP.kind, metadata: { name: APP_NAME }, spec: { running: false } });
     informer = appInformer(client, silentLogger);
     await informer.start();
-    storeHealth = createStoreHealthController({ client, paths, log: daemonLog.log, app: informer, pollMs: 200 });
+    storeHealth = createStoreHealthController({ client, paths, log: daemonLog.log, app: informer, health: server.storeHealth });
     await storeHealth.start();
     await vi.waitFor(async () => expect(await storeHealthy()).toMatchObject({ status: 'True', reason: 'Healthy' }), WAIT);
   });

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -25,6 +26,8 @@ import { startRegistry, type TestRegistry } from '../../support/registry.js';
  */
 
 const NS = 'rancher-desktop';
+/** Longer than the native driver's stable-run threshold (1 s after the engine answers). */
+const STABLE_MS = 1500;
 const WAIT = { timeout: 90_000, interval: 100 };
 let home: string;
 let paths: InstancePaths;
@@ -66,7 +69,7 @@ beforeAll(async () => {
   daemonJson = JSON.stringify({ 'registry-mirrors': [registry.url] });
   writeFileSync(paths.daemonJson, daemonJson);
   server = await startTestApiServer({ admission: daemonAdmission() });
-  controllers = daemonControllers({ client: server.client, paths, log: silentLogger });
+  controllers = daemonControllers({ client: server.client, paths, log: silentLogger, storeHealth: server.server.storeHealth });
   for (const c of controllers) await c.start();
   await applyAppSpec(server.client, { running: true }, { dryRun: false });
   await connected();
@@ -100,6 +103,9 @@ describe('fault: every engine crash wipes all mirrors', () => {
     try {
       const created: string[] = [];
       for (let kill = 0; kill < 10; kill++) {
+        // Kill a healthy engine: one that ran past the crash policy's stable second after answering (ten
+        // deaths each within that second are a crash loop, which the driver gives up on).
+        await delay(STABLE_MS);
         const pid = readPidFile(paths.dockerPidFile)!;
         signalProcess(pid, 'SIGKILL');
         await vi.waitFor(() => expect(readPidFile(paths.dockerPidFile)).not.toBe(pid), WAIT);

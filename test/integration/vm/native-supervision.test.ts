@@ -1,7 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { packageJsonPath } from '../../../src/base/assets.js';
 import { createLogger } from '../../../src/base/log.js';
 import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
 import { pingDockerSocket } from '../../../src/vm/docker-ping.js';
@@ -34,6 +37,21 @@ function driver(options: NativeDriverOptions = FAST) {
 }
 
 const dockerdPid = () => readPidFile(paths.dockerPidFile);
+
+/**
+ * Starts the engine from another process, as an earlier daemon did, and lets that process end:
+ * the engine is then no child of this one, whose driver can only adopt it. Runs the build (dist/).
+ */
+async function startFromAnotherProcess(engine: 'moby' | 'containerd'): Promise<void> {
+  const dist = (file: string) => JSON.stringify(pathToFileURL(path.join(path.dirname(packageJsonPath), 'dist', file)).href);
+  const script = `
+    const { NativeDriver } = await import(${dist('vm/native/native-driver.js')});
+    const { silentLogger } = await import(${dist('base/log.js')});
+    const d = new NativeDriver({ paths: ${JSON.stringify(paths)}, log: silentLogger });
+    await d.start({ engine: ${JSON.stringify(engine)} });
+    await d.dispose();`;
+  await execa(process.execPath, ['--input-type=module', '-e', script]);
+}
 
 /**
  * Proves a negative over a window: `check` must hold at every poll for `ms`.
@@ -159,5 +177,24 @@ describe('native driver supervision with the real containerd', () => {
 
     await d.stop();
     expect(await pingContainerd(c.socket)).toBe(false);
+  });
+});
+
+describe('native driver supervision of an engine an earlier daemon started', () => {
+  it.each(['moby', 'containerd'] as const)('%s: adopted, left alone while it runs, restarted after a SIGKILL (seen on its socket)', async (engine) => {
+    await startFromAnotherProcess(engine);
+    const pidFile = engine === 'moby' ? paths.dockerPidFile : containerdPaths(paths).pidFile;
+    const before = readPidFile(pidFile)!;
+    const { d, lines, states } = driver();
+    await d.start({ engine });
+    expect(lines.some((l) => l.includes('adopting running engine'))).toBe(true);
+    // The connection held to its socket stays open while it runs: no false death.
+    await holdsFor(2_000, () => expect(states).toEqual([]));
+
+    signalProcess(before, 'SIGKILL');
+    await vi.waitFor(() => expect(states.at(-1)).toEqual({ phase: 'running', engine }), ENGINE_WAIT);
+    expect(states).toEqual([expect.objectContaining({ phase: 'restarting' }), { phase: 'running', engine }]);
+    expect(readPidFile(pidFile)).not.toBe(before);
+    await d.stop();
   });
 });
