@@ -1,6 +1,6 @@
 # Installs what rdd needs on a Debian-like machine; sourced by quickstart.sh and test-all.sh.
 # Idempotent: apt runs only when a package is missing, npm ci only when node_modules
-# is missing (RDD_FORCE_NPM_CI=1 forces it, e.g. after the lockfile changed).
+# is missing or older than package-lock.json (RDD_FORCE_NPM_CI=1 forces it).
 
 RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2 python3-kubernetes)
 
@@ -35,7 +35,8 @@ rdd_use_local_node_headers() {
 rdd_install_npm_packages() {
   local root="$1"
   rdd_use_local_node_headers
-  if [[ ! -f "$root/node_modules/.package-lock.json" || -n "${RDD_FORCE_NPM_CI:-}" ]]; then
+  # npm writes node_modules/.package-lock.json on install: a lockfile newer than it (a pull that changed dependencies) installs again.
+  if [[ ! -f "$root/node_modules/.package-lock.json" || "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" || -n "${RDD_FORCE_NPM_CI:-}" ]]; then
     echo "installing npm packages (npm ci)"
     (cd "$root" && npm ci --no-audit --no-fund </dev/null) || return 1
   fi
