@@ -272,8 +272,10 @@ export class Store {
     this.checkpointScheduled = true;
     setImmediate(() => {
       this.checkpointScheduled = false;
-      // Not inside an open batch: the next commit schedules it again.
-      if (this.batch) return;
+      // Under a steady stream of writes a batch is open at every turn: commit it now rather than skip the checkpoint.
+      this.flush();
+      // A subscriber wrote while the events went out: that batch commits first, then the checkpoint runs.
+      if (this.batch) return this.scheduleCheckpoint();
       this.writesSinceCheckpoint = 0;
       // A checkpoint that fails (a full disk) is retried by the next one; the WAL keeps the data meanwhile.
       if (this.db.open) this.ignoreStorageFailure(() => this.db.pragma('wal_checkpoint(PASSIVE)'));

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,21 @@ describe('Store', () => {
     expect(live).toEqual([]);
     await store.durable();
     expect(live.map((e) => `${e.type} ${e.name}@${e.revision}`)).toEqual(['ADDED a@1', 'ADDED b@2', 'MODIFIED a@3']);
+    store.close();
+  });
+
+  it('checkpoints the WAL under a steady stream of writes, when a batch is open at every turn', async () => {
+    const file = path.join(dir, 'db');
+    const store = new Store({ path: file, retainRevisions: 100_000 });
+    const big = 'x'.repeat(4000);
+    // One write per event-loop turn: each turn's batch is still open when the previous one's checkpoint comes due.
+    for (let i = 0; i < 2000; i++) {
+      store.put(key(`o${i}`), obj(`o${i}`, { spec: { big } }), 0);
+      await new Promise((r) => setImmediate(r));
+    }
+    await store.durable();
+    // 2,000 writes of ~8 KB each (log + current) would be ~20 MB of WAL without a checkpoint.
+    expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 2 ** 20);
     store.close();
   });
 
