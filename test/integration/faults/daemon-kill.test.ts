@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +12,7 @@ import { KubeClient } from '../../../src/kube/client.js';
 import { findCondition } from '../../../src/kube/conditions.js';
 import { APP, APP_NAME, CONTAINER, VOLUME } from '../../../src/kube/resources.js';
 import { startService } from '../../../src/service/lifecycle.js';
+import { daemonLogFile } from '../../../src/service/log-file.js';
 import { readPidRecord } from '../../../src/service/pidfile.js';
 import { stopService } from '../../../src/service/stop.js';
 import { NativeDriver } from '../../../src/vm/native/native-driver.js';
@@ -35,7 +36,13 @@ const savedEnv = { HOME: process.env.HOME, XDG_DATA_HOME: process.env.XDG_DATA_H
 
 async function startDaemon(): Promise<KubeClient> {
   client?.close();
-  await startService(paths, silentLogger, { timeoutMs: 90_000 });
+  try {
+    await startService(paths, silentLogger, { timeoutMs: 90_000 });
+  } catch (err) {
+    // The daemon's own account is the only clue to a start that hangs; the test's HOME is gone afterwards.
+    const log = existsSync(daemonLogFile(paths)) ? readFileSync(daemonLogFile(paths), 'utf8').split('\n').slice(-60).join('\n') : '(no log)';
+    throw new Error(`${(err as Error).message}\nlast lines of ${daemonLogFile(paths)}:\n${log}`, { cause: err });
+  }
   client = KubeClient.fromFile(paths.kubeconfig);
   return client;
 }
