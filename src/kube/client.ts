@@ -172,7 +172,7 @@ export class KubeClient {
       labelSelector: opts.labelSelector,
       fieldSelector: opts.fieldSelector,
     });
-    const res = await this.open('GET', url, { signal: opts.signal });
+    const res = await this.transport.open('GET', url, { signal: opts.signal });
     if (res.statusCode !== 200) {
       throw await toApiError('GET', url, res);
     }
@@ -204,7 +204,7 @@ export class KubeClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = this.url(path, opts.query);
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const res = await this.open(method, url, {
+    const res = await this.transport.open(method, url, {
       signal: opts.signal,
       body: payload,
       contentType: opts.contentType ?? 'application/json',
@@ -222,10 +222,6 @@ export class KubeClient {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
     return url;
-  }
-
-  private open(method: string, url: URL, req: TransportRequest): Promise<ApiResponse> {
-    return this.transport.open(method, url, req);
   }
 
   /** Closes idle keep-alive connections; open watches end when their signal aborts. */

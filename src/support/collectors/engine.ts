@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { loadDockerode } from '../../vm/dockerode.js';
 import { json, type Collector } from '../collector.js';
 
 /** docker info / ps -a / images / volume ls, straight from the engine socket when it answers. */
@@ -10,7 +11,7 @@ export const engineCollector: Collector = {
       ctx.skip(`engine is not running: no socket at ${socket}`);
       return;
     }
-    const { default: Docker } = await import('dockerode');
+    const Docker = await loadDockerode();
     const docker = new Docker({ socketPath: socket, timeout: 5000 });
     const calls: [string, () => Promise<unknown>][] = [
       ['engine/version.json', () => docker.version()],
