@@ -38,6 +38,16 @@ bridge_subnet() {
   printf '%s.0/24' "${address%.*}"
 }
 
+# Nothing of the instance's bridge is left: the link, the rules naming it, the rules inside its /24 $1.
+assert_no_bridge_left() {
+  run ip link show "$BRIDGE"
+  assert_failure
+  run rules_naming "$BRIDGE"
+  assert_output ''
+  run rules_inside "$1"
+  assert_output ''
+}
+
 @test "an engine start clears the rules of rdd bridges that are gone, and only those" {
   run ip link show "$GHOST"
   assert_failure
@@ -64,12 +74,7 @@ bridge_subnet() {
 
   rdd set running=false --timeout=2m
 
-  run ip link show "$BRIDGE"
-  assert_failure
-  run rules_naming "$BRIDGE"
-  assert_output ''
-  run rules_inside "$subnet"
-  assert_output ''
+  assert_no_bridge_left "$subnet"
 
   rdd set running=true --timeout=3m
   run -0 ip link show "$BRIDGE"
@@ -88,10 +93,5 @@ bridge_subnet() {
   assert_output ''
   run grep -F " $RDD_TEST_HOME/" /proc/self/mountinfo
   assert_output ''
-  run ip link show "$BRIDGE"
-  assert_failure
-  run rules_naming "$BRIDGE"
-  assert_output ''
-  run rules_inside "$subnet"
-  assert_output ''
+  assert_no_bridge_left "$subnet"
 }
