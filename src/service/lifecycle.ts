@@ -5,7 +5,7 @@ import type { InstancePaths } from '../base/paths.js';
 import { createService } from './create.js';
 import { runningDaemon } from './pidfile.js';
 import { spawnDaemon, type SpawnOptions } from './spawn-daemon.js';
-import { waitUntilLocked, waitUntilReady } from './wait-ready.js';
+import { DaemonGoneError, waitUntilLocked, waitUntilReady } from './wait-ready.js';
 
 export interface StartOptions extends SpawnOptions {
   /** Wait for /readyz; 0 waits forever. */
@@ -36,8 +36,14 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
   const wait = options.wait ?? true;
   const running = runningDaemon(paths);
   if (running) {
-    const url = wait ? await waitUntilReady(paths, options) : undefined;
-    return { pid: running.pid, alreadyRunning: true, url };
+    try {
+      const url = wait ? await waitUntilReady(paths, { ...options, pid: running.pid }) : undefined;
+      return { pid: running.pid, alreadyRunning: true, url };
+    } catch (err) {
+      // It was on its way out (stopped, killed, crashed) as this start came: start another.
+      if (!(err instanceof DaemonGoneError)) throw err;
+      log.debug('the running daemon exited while waited for; starting a new one', { instance: paths.instance, pid: running.pid });
+    }
   }
   // createService is idempotent; say "creating" only when there is something to create.
   if (!existsSync(paths.config)) options.progress?.update(`creating the rdd service for instance ${paths.instance}`);

@@ -14,6 +14,8 @@ export interface WaitReadyOptions {
   timeoutMs: number;
   /** The daemon this process just spawned: its early exit ends the wait at once. */
   child?: ChildProcess;
+  /** The daemon that was running already: its exit ends the wait with a DaemonGoneError. */
+  pid?: number;
   progress?: Progress;
 }
 
@@ -22,11 +24,28 @@ const LOCK_POLL_MS = 20;
 /** Node's start-up on a loaded 2-core machine takes well under a second; this only bounds a wedged one. */
 const LOCK_WAIT_MS = 30_000;
 
-/** Why the daemon this process spawned is gone, if it is gone and no other daemon took its place. */
-function earlyExit(paths: InstancePaths, child: ChildProcess | undefined): RddError | undefined {
-  if (!child || (child.exitCode === null && child.signalCode === null)) return undefined;
+/** The daemon waited for ended without another taking its place: `startService` starts a new one. */
+export class DaemonGoneError extends RddError {
+  constructor(paths: InstancePaths, pid: number) {
+    super(`rdd daemon for instance ${paths.instance} (pid ${pid}) exited before its API was ready`, {
+      suggestion: `see ${daemonLogFile(paths)}`,
+    });
+    this.name = 'DaemonGoneError';
+  }
+}
+
+/**
+ * Why the daemon waited for is gone, if it is gone and no other daemon took
+ * its place: the one this process spawned (`child`), or the one already
+ * running when it looked (`pid`), which may have been stopping or killed.
+ */
+function daemonGone(paths: InstancePaths, daemon: { child?: ChildProcess; pid?: number }): RddError | undefined {
+  const { child } = daemon;
+  const childAlive = child !== undefined && child.exitCode === null && child.signalCode === null;
+  if (childAlive) return undefined;
   // A child that lost the pidfile race to another daemon exits; the winner is still worth waiting for.
   if (runningDaemon(paths)) return undefined;
+  if (!child) return daemon.pid === undefined ? undefined : new DaemonGoneError(paths, daemon.pid);
   const how = child.exitCode !== null ? `exited with code ${child.exitCode}` : `was killed by ${child.signalCode}`;
   return new RddError(`rdd daemon for instance ${paths.instance} ${how} before its API was ready`, {
     suggestion: `see ${daemonLogFile(paths)}`,
@@ -43,7 +62,7 @@ export async function waitUntilLocked(paths: InstancePaths, child: ChildProcess)
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     if (readPidRecord(paths.pidFile)?.pid === child.pid) return;
-    const exit = earlyExit(paths, child);
+    const exit = daemonGone(paths, { child });
     if (exit) throw exit;
     if (child.exitCode !== null || child.signalCode !== null) return;
     if (Date.now() >= deadline) {
@@ -102,7 +121,7 @@ export async function waitUntilReady(paths: InstancePaths, options: WaitReadyOpt
       const probe = await probeReady(paths);
       if (probe.ready && probe.url) return probe.url;
       options.progress?.update(`waiting for the rdd daemon of instance ${paths.instance} (${probe.detail})`);
-      const exit = earlyExit(paths, options.child);
+      const exit = daemonGone(paths, options);
       if (exit) throw exit;
       if (Date.now() >= deadline) {
         throw new TimeoutError(

@@ -16,6 +16,7 @@ import { daemonLogFile } from '../../../src/service/log-file.js';
 import { readPidRecord } from '../../../src/service/pidfile.js';
 import { stopService } from '../../../src/service/stop.js';
 import { NativeDriver } from '../../../src/vm/native/native-driver.js';
+import { useHome } from '../../support/env.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 
 /**
@@ -32,7 +33,7 @@ let paths: InstancePaths;
 let registry: TestRegistry;
 let docker: Docker;
 let client: KubeClient | undefined;
-const savedEnv = { HOME: process.env.HOME, XDG_DATA_HOME: process.env.XDG_DATA_HOME };
+let restoreEnv: (() => void) | undefined;
 
 async function startDaemon(): Promise<KubeClient> {
   client?.close();
@@ -65,8 +66,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 describe('fault: daemon SIGKILL mid-full-sync', () => {
   beforeAll(async () => {
     home = mkdtempSync('/tmp/rdd-daemon-kill.');
-    process.env.HOME = home;
-    process.env.XDG_DATA_HOME = path.join(home, 'data');
+    restoreEnv = useHome(home, path.join(home, 'data'));
     paths = instancePaths('dkill', { platform: 'linux' });
     registry = await startRegistry();
     const c = await startDaemon();
@@ -86,7 +86,7 @@ describe('fault: daemon SIGKILL mid-full-sync', () => {
       await new NativeDriver({ paths, log: silentLogger }).remove();
     }
     await registry?.stop();
-    Object.assign(process.env, savedEnv);
+    restoreEnv?.();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 

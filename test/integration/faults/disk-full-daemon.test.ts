@@ -10,6 +10,7 @@ import { startService } from '../../../src/service/lifecycle.js';
 import { isRecordedProcessAlive, readPidRecord } from '../../../src/service/pidfile.js';
 import { stopService } from '../../../src/service/stop.js';
 import { fillDisk, mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
+import { useHome } from '../../support/env.js';
 
 /**
  * The whole daemon, as `rdd svc start` runs it (spawns dist/main.js: run `npm run build` first),
@@ -23,7 +24,7 @@ let mountPoint: string;
 let paths: InstancePaths;
 let client: KubeClient;
 let pid: number;
-const savedEnv = { HOME: process.env.HOME, XDG_DATA_HOME: process.env.XDG_DATA_HOME };
+let restoreEnv: (() => void) | undefined;
 
 /** Status code of a namespace create: 201, or the code of the Status that refused it. */
 async function createNamespace(name: string): Promise<number> {
@@ -44,9 +45,7 @@ function daemonAlive(): boolean {
 describe('fault: a full disk does not kill the daemon (the real daemon process)', () => {
   beforeAll(async () => {
     mountPoint = mountTmpfs('rdd-diskfull-daemon.', '20m');
-    // The spawned daemon finds its service dir from HOME and XDG_DATA_HOME, as a user's would.
-    process.env.HOME = mountPoint;
-    process.env.XDG_DATA_HOME = path.join(mountPoint, 'data');
+    restoreEnv = useHome(mountPoint, path.join(mountPoint, 'data'));
     paths = instancePaths('diskfull', { platform: 'linux' });
     const started = await startService(paths, silentLogger, { timeoutMs: 60_000 });
     pid = started.pid;
@@ -56,7 +55,7 @@ describe('fault: a full disk does not kill the daemon (the real daemon process)'
   afterAll(async () => {
     client?.close();
     if (paths) await stopService(paths, silentLogger, { timeoutMs: 30_000 });
-    Object.assign(process.env, savedEnv);
+    restoreEnv?.();
     if (mountPoint) await unmountTmpfs(mountPoint);
   });
 
