@@ -6,11 +6,12 @@
 //               module: answers `rdd version`, imports main.js for the rest;
 //   main.js     src/main.ts and the dependencies it reaches, as ES modules with
 //               the lazily imported parts (the daemon, the drivers, support
-//               bundles) in chunks of their own.
+//               bundles) in chunks of their own. The daemon runs from it too
+//               (src/service/spawn-daemon.ts).
 //
 // Node then reads a handful of files per command instead of dozens. The tsc
-// output in dist/ stays: the daemon (`svc serve`), the bridge and scripts run
-// from it.
+// output in dist/ stays: BATS helpers and scripts/instance-processes.mjs
+// import single modules from it.
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,8 +5,8 @@
 setup_suite() {
   RDD_ROOT="${RDD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
   export RDD_ROOT
-  if [[ ! -f "$RDD_ROOT/dist/main.js" ]]; then
-    echo "setup_suite: $RDD_ROOT/dist/main.js is missing: run 'npm run build' first" >&2
+  if [[ ! -f "$RDD_ROOT/dist/bundle/main.js" ]]; then
+    echo "setup_suite: $RDD_ROOT/dist/bundle/main.js is missing: run 'npm run build' first" >&2
     return 1
   fi
   if [[ -z "${RDD_TEST_REGISTRY:-}" ]]; then

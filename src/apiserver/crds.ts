@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../kube/types.js';
 import { AdmissionDenied, type AdmissionHook } from '../kube/admission.js';
-import { CRD_GROUP, CRDS, loadCrdFiles, NAMESPACES, resourceFromCrd } from './registry.js';
+import { readCrdFiles } from '../kube/crd-files.js';
+import { CRD_GROUP, CRDS, NAMESPACES, resourceFromCrd } from './registry.js';
 import { revisionOf, type Store } from './store/store.js';
 import { nowTimestamp } from './timestamp.js';
 
@@ -30,12 +31,12 @@ export function crdStatus(crd: KubeObject): Record<string, unknown> {
 }
 
 /**
- * Brings the stored CRDs in line with the YAML files in `crdDir` (created or
+ * Brings the stored CRDs in line with the manifest files in `crdDir` (created or
  * updated when their spec changed; a broken file fails the start), and makes
  * sure the `default` namespace exists, as kubectl assumes it does.
  */
-export async function bootstrap(store: Store, crdDir: string): Promise<void> {
-  for (const crd of await loadCrdFiles(crdDir)) {
+export function bootstrap(store: Store, crdDir: string): void {
+  for (const crd of readCrdFiles(crdDir)) {
     resourceFromCrd(crd);
     const key = { resource: CRDS.storageKey, namespace: '', name: crd.metadata.name ?? '' };
     const live = store.get(key);

@@ -1,6 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { KubeObject, StatusCause } from '../kube/types.js';
 import type { JSONSchemaProps, PrinterColumn } from '../kube/json-schema.js';
 import { CORE_KINDS } from './core-kinds.js';
@@ -171,22 +168,6 @@ export function resourceFromCrd(crd: KubeObject): ResourceInfo {
     storageKey: `${spec.group}/${spec.names.plural}`,
     builtin: false,
   };
-}
-
-/** Every CustomResourceDefinition document in the YAML files of `dir`. */
-export async function loadCrdFiles(dir: string): Promise<KubeObject[]> {
-  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
-  const crds: KubeObject[] = [];
-  for (const file of files) {
-    const path = join(dir, file);
-    const text = await readFile(path, 'utf8');
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) throw new Error(`${path}: ${doc.errors[0].message}`, { cause: doc.errors[0] });
-      const obj = doc.toJS() as KubeObject | null;
-      if (obj?.kind === 'CustomResourceDefinition') crds.push(obj);
-    }
-  }
-  return crds;
 }
 
 /** What every server serves besides CRDs. */

@@ -49,7 +49,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const eventTtl = new EventTtl(store, (opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000, log);
 
   try {
-    await bootstrap(store, opts.crdDir);
+    bootstrap(store, opts.crdDir);
     const refresh = () => registry.setCrds(store.list(CRDS.storageKey).items, (err) => log.warn('not serving a CRD', { error: err }));
     refresh();
     store.hub.subscribe(CRDS.storageKey, {

@@ -1,16 +1,15 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { crdDir } from '../base/assets.js';
+import { isCrdFile } from '../kube/crd-files.js';
 import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
 
-/** Test/dev hook: a directory of extra CRD YAML files the daemon serves beside templates/crds. */
+/** Test/dev hook: a directory of extra CRD manifests (YAML or JSON) the daemon serves beside the shipped ones. */
 export const EXTRA_CRD_DIR_ENV = 'RDD_EXTRA_CRD_DIR';
 
-const isYaml = (name: string) => /\.ya?ml$/.test(name);
-
 /**
- * The CRD dir to hand the API server: templates/crds, or, when
+ * The CRD dir to hand the API server: the shipped one (`crdDir`), or, when
  * RDD_EXTRA_CRD_DIR is set (BATS uses it for a throwaway test CRD), a copy of
  * both in `<service dir>/crds`, rebuilt at every start.
  */
@@ -21,7 +20,7 @@ export function daemonCrdDir(paths: InstancePaths, log: Logger, env: NodeJS.Proc
   rmSync(merged, { recursive: true, force: true });
   mkdirSync(merged, { recursive: true });
   for (const [prefix, dir] of [['', crdDir], ['extra-', extra]] as const) {
-    for (const name of readdirSync(dir).filter(isYaml)) copyFileSync(path.join(dir, name), path.join(merged, prefix + name));
+    for (const name of readdirSync(dir).filter(isCrdFile)) copyFileSync(path.join(dir, name), path.join(merged, prefix + name));
   }
   log.info('serving extra CRDs', { from: extra });
   return merged;

@@ -20,7 +20,7 @@ import { useHome } from '../../support/env.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 
 /**
- * The real daemon process (`rdd svc start` spawns dist/main.js: run `npm run build` first),
+ * The real daemon process (`rdd svc start` spawns dist/bundle/main.js: run `npm run build` first),
  * SIGKILLed in the middle of the full sync that follows changes made while it was down.
  */
 const NS = 'rancher-desktop';

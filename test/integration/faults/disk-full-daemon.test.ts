@@ -13,7 +13,7 @@ import { fillDisk, mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
 import { useHome } from '../../support/env.js';
 
 /**
- * The whole daemon, as `rdd svc start` runs it (spawns dist/main.js: run `npm run build` first),
+ * The whole daemon, as `rdd svc start` runs it (spawns dist/bundle/main.js: run `npm run build` first),
  * with its service dir on a 20 MB tmpfs that fills up.
  */
 const MAX_WRITES = 400;

@@ -14,7 +14,7 @@ import { useHome } from '../../support/env.js';
 /**
  * `svc start` (and every command that starts the daemon) finds a daemon
  * running that is about to die: one being stopped, or SIGKILLed a moment ago
- * and not yet reaped. Spawns dist/main.js: run `npm run build` first.
+ * and not yet reaped. Spawns dist/bundle/main.js: run `npm run build` first.
  */
 let home: string;
 let paths: InstancePaths;
