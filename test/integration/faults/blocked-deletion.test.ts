@@ -4,7 +4,7 @@ import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
 import { EVENT } from '../../../src/kube/events.js';
 import { VOLUME } from '../../../src/kube/resources.js';
 import type { Condition } from '../../../src/kube/types.js';
-import { NS, WAIT, finalizersOf, mirrorProbes, startHarness, type MirrorHarness } from '../mirror/harness.js';
+import { NS, WAIT, finalizersOf, mirrorProbes, startConnectedHarness, type MirrorHarness } from '../mirror/harness.js';
 
 let h: MirrorHarness;
 const { find, present, gone } = mirrorProbes(() => h);
@@ -13,9 +13,7 @@ const BACKOFF_MS = 600_000;
 
 describe('fault: stuck deletion is visible', () => {
   beforeAll(async () => {
-    h = await startHarness({ backoff: () => BACKOFF_MS });
-    await h.docker('pull', 'busybox');
-    await vi.waitFor(async () => expect(await h.engineReady()).toMatchObject({ reason: 'Connected' }), WAIT);
+    h = await startConnectedHarness({ backoff: () => BACKOFF_MS });
   });
   afterAll(async () => {
     await h?.stop();

@@ -3,7 +3,7 @@ import { settleAll } from '../../../src/controllers/mirror/concurrency.js';
 import { ApiError } from '../../../src/kube/client.js';
 import { CONTAINER, VOLUME } from '../../../src/kube/resources.js';
 import type { KubeObject } from '../../../src/kube/types.js';
-import { NS, startHarness, type MirrorHarness } from '../mirror/harness.js';
+import { NS, startConnectedHarness, type MirrorHarness } from '../mirror/harness.js';
 
 /*
  * Many objects and many writers at once, against the engine controller, the
@@ -21,9 +21,7 @@ const list = async (ref: typeof CONTAINER): Promise<KubeObject[]> => (await h.cl
 
 describe('fault: mass operations', () => {
   beforeAll(async () => {
-    h = await startHarness();
-    await h.docker('pull', 'busybox');
-    await vi.waitFor(async () => expect(await h.engineReady()).toMatchObject({ reason: 'Connected' }), WAIT);
+    h = await startConnectedHarness({}, WAIT);
   });
   afterAll(async () => {
     await h?.stop();

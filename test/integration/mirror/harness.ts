@@ -146,6 +146,23 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<MirrorHar
   }
 }
 
+/**
+ * A harness whose engine has busybox (from the loopback registry) and whose
+ * controller is Connected: where most suites start. `wait` bounds the wait for
+ * Connected (a loaded machine wants more than WAIT).
+ */
+export async function startConnectedHarness(opts: HarnessOptions = {}, wait = WAIT): Promise<MirrorHarness> {
+  const h = await startHarness(opts);
+  try {
+    await h.docker('pull', 'busybox');
+    await vi.waitFor(async () => expect(await h.engineReady()).toMatchObject({ reason: 'Connected' }), wait);
+  } catch (err) {
+    await h.stop();
+    throw err;
+  }
+  return h;
+}
+
 export async function createRunningApp(h: MirrorHarness): Promise<void> {
   await h.client.create(APP, { apiVersion: apiVersionOf(APP), kind: APP.kind, metadata: { name: APP_NAME }, spec: { running: true } });
   await h.setRunning(true);

@@ -4,7 +4,7 @@ import type { Condition, KubeObject } from '../../../src/kube/types.js';
 import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
 import { ENGINE_CONTROLLER_MANAGER } from '../../../src/kube/app.js';
 import { imageMirrorName, volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
-import { NS, WAIT, mirrorProbes, finalizersOf, startHarness, type MirrorHarness } from './harness.js';
+import { NS, WAIT, mirrorProbes, finalizersOf, startConnectedHarness, type MirrorHarness } from './harness.js';
 
 let h: MirrorHarness;
 const { find, imageId, present, gone } = mirrorProbes(() => h);
@@ -29,9 +29,7 @@ async function driven(id: string, state: string, result: 'Succeeded' | 'Failed' 
 
 describe('engine mirror: API-side deletes and spec.state', () => {
   beforeAll(async () => {
-    h = await startHarness();
-    await h.docker('pull', 'busybox');
-    await vi.waitFor(async () => expect(await h.engineReady()).toMatchObject({ reason: 'Connected' }), WAIT);
+    h = await startConnectedHarness();
   });
   afterAll(async () => {
     await h?.stop();
