@@ -5,8 +5,6 @@ import {
   APP_CONTROLLER_MANAGER,
   appInformer,
   computeSettled,
-  CONTAINER_ENGINE_READY,
-  FIRST_START_PREFIX,
   RETRY_ANNOTATION,
   RUNNING,
   RunningReason,
@@ -17,13 +15,14 @@ import { EventRecorder } from '../../kube/events.js';
 import type { Informer, InformerEventType } from '../../kube/informer.js';
 import { APP, APP_NAME } from '../../kube/resources.js';
 import type { Condition } from '../../kube/types.js';
-import type { DriverContext, EngineSettings, StartProgress, VmDriver } from '../../vm/driver.js';
+import type { DriverContext, EngineSettings, VmDriver } from '../../vm/driver.js';
 import { createDriver, preloadDriver, type DriverChoice } from '../../vm/select-driver.js';
 import { applyAppConditions } from '../app-conditions.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
-import { ensureDockerContext, removeDockerContext, type DockerContextTarget } from './docker-context.js';
-import { contextHost, contextName, dockerConfigDir } from './docker-context-store.js';
+import { syncDockerContext, type DockerContextTarget } from './docker-context.js';
+import { contextName, dockerConfigDir } from './docker-context-store.js';
+import { startProgressReporter } from './start-progress.js';
 
 /** Holds App deletion until the engine and its VM are removed. */
 export const APP_FINALIZER = 'app.rancherdesktop.io/engine';
@@ -49,8 +48,6 @@ interface ActiveDriver {
   driver: VmDriver;
   unsubscribe: () => void;
 }
-
-const PROGRESS_INTERVAL_MS = 2000;
 
 /** The App controller has one piece of work: the App singleton. */
 type AppWork = 'app';
@@ -162,7 +159,7 @@ export class AppController implements Controller {
     if (!found) {
       // Gone without our finalizer (e.g. removed by force): an engine with no App must not keep running.
       if (this.active && isUp((await this.active.driver.state()).phase)) await this.active.driver.stop(this.workAbort.signal);
-      await this.syncDockerContext([]);
+      await syncDockerContext(this.context, []);
       return;
     }
     if (found.metadata.deletionTimestamp) return this.finalize(found);
@@ -171,7 +168,7 @@ export class AppController implements Controller {
     if (retryRequested) app = await this.acceptRetry(app);
     const running = await this.driveEngine(app, retryRequested);
     // The context first, so that whoever sees Settled=True also finds it.
-    await this.syncDockerContext(withCondition(app.status?.conditions, running));
+    await syncDockerContext(this.context, withCondition(app.status?.conditions, running));
     await this.write(app, running);
   }
 
@@ -234,7 +231,7 @@ export class AppController implements Controller {
         : `starting ${settings.engine} with the ${d.driver.name} driver`;
       await this.write(app, runningCondition('False', RunningReason.Starting, why, generation));
     }
-    const progress = this.progressReporter(app, generation);
+    const progress = startProgressReporter((message) => this.write(app, runningCondition('False', RunningReason.Starting, message, generation)), this.log);
     try {
       if (switching) await d.driver.stop(this.workAbort.signal);
       // Idempotent on a running engine with these settings: that is how a running engine is adopted.
@@ -252,39 +249,6 @@ export class AppController implements Controller {
       throw new Error(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
     }
     return runningCondition('True', RunningReason.Started, `${settings.engine} is running (${d.driver.name} driver)`, generation);
-  }
-
-  /**
-   * A long start (a first Lima create downloads an image and installs the engine) reports its
-   * steps as Running's message, so `rdd set` shows them and knows the start is alive; at most one
-   * write every PROGRESS_INTERVAL_MS, the last step always.
-   */
-  private progressReporter(app: AppObject, generation: number): { report: (progress: StartProgress) => void; settle: () => Promise<void> } {
-    let lastWrite = 0;
-    let pending: NodeJS.Timeout | undefined;
-    let chain = Promise.resolve();
-    let settled = false;
-    const report = (progress: StartProgress) => {
-      if (settled) return;
-      const message = progress.firstCreate ? `${FIRST_START_PREFIX}${progress.message}` : progress.message;
-      const write = () => {
-        lastWrite = Date.now();
-        chain = chain
-          .then(() => this.write(app, runningCondition('False', RunningReason.Starting, message, generation)))
-          .catch((err: unknown) => this.log.warn('cannot report start progress', { error: err }));
-      };
-      clearTimeout(pending);
-      const wait = lastWrite + PROGRESS_INTERVAL_MS - Date.now();
-      if (wait <= 0) write();
-      else pending = setTimeout(write, wait).unref();
-    };
-    // Once the start is over, no late progress line may overwrite its outcome.
-    const settle = async () => {
-      settled = true;
-      clearTimeout(pending);
-      await chain;
-    };
-    return { report, settle };
   }
 
   private async stopEngine(app: AppObject, d: ActiveDriver, generation: number): Promise<void> {
@@ -334,25 +298,6 @@ export class AppController implements Controller {
     await applyAppConditions(this.deps.client, APP_CONTROLLER_MANAGER, [running, computeSettled(app, conditions)], this.log, current);
   }
 
-  /**
-   * The instance's Docker context exists while the engine is connected, and goes away when it
-   * stops or is containerd (no Docker API: a current context would be broken). Decided from the
-   * context store on disk, so a context removed by hand comes back.
-   */
-  private async syncDockerContext(conditions: readonly Condition[]): Promise<void> {
-    const running = findCondition(conditions, RUNNING)?.status === 'True';
-    const engine = findCondition(conditions, CONTAINER_ENGINE_READY);
-    const connected = running && engine?.status === 'True' && engine.reason === 'Connected';
-    const noDockerApi = !running || (engine?.status === 'True' && engine.reason === 'NotApplicable');
-    try {
-      const host = await contextHost(this.context.configDir, this.context.name).catch(() => 'unreadable');
-      if (connected && host !== `unix://${this.context.socket}`) await ensureDockerContext(this.context);
-      else if (noDockerApi && host !== undefined) await removeDockerContext(this.context);
-    } catch (err) {
-      this.log.warn(`cannot update Docker context ${this.context.name}`, { error: err });
-    }
-  }
-
   private async ensureFinalizer(app: AppObject): Promise<AppObject> {
     const finalizers = app.metadata.finalizers ?? [];
     if (finalizers.includes(APP_FINALIZER)) return app;
@@ -374,7 +319,7 @@ export class AppController implements Controller {
     const d = await this.driverFor(app.spec?.vm?.driver ?? 'auto');
     await d.driver.remove(this.workAbort.signal);
     await this.releaseDriver();
-    await this.syncDockerContext([]);
+    await syncDockerContext(this.context, []);
     await this.deps.client.patch(
       APP,
       APP_NAME,
@@ -395,7 +340,7 @@ export class AppController implements Controller {
           await this.active.driver.stop();
           await this.reportShutdown();
         }
-        await this.syncDockerContext([]);
+        await syncDockerContext(this.context, []);
       } catch (err) {
         this.log.error('stopping the engine on shutdown failed', { error: err });
       }

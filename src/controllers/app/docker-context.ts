@@ -1,4 +1,7 @@
 import type { Logger } from '../../base/log.js';
+import { CONTAINER_ENGINE_READY, RUNNING } from '../../kube/app.js';
+import { findCondition } from '../../kube/conditions.js';
+import type { Condition } from '../../kube/types.js';
 import { pingDockerHost } from '../../vm/docker-ping.js';
 import { contextHost, currentContext, removeContext, setCurrentContext, writeContext } from './docker-context-store.js';
 
@@ -51,4 +54,24 @@ export async function removeDockerContext(target: Pick<DockerContextTarget, 'con
   await removeContext(target.configDir, target.name);
   if ((await currentContext(target.configDir)) === target.name) await setCurrentContext(target.configDir, undefined);
   if (existed) target.log.info(`Docker context ${target.name} removed`);
+}
+
+/**
+ * The instance's Docker context exists while the engine is connected, and goes away when it
+ * stops or is containerd (no Docker API: a current context would be broken). Decided from the
+ * context store on disk, so a context removed by hand comes back. Failures are logged: a
+ * context is a convenience, never a reason to fail a reconcile.
+ */
+export async function syncDockerContext(target: DockerContextTarget, conditions: readonly Condition[]): Promise<void> {
+  const running = findCondition(conditions, RUNNING)?.status === 'True';
+  const engine = findCondition(conditions, CONTAINER_ENGINE_READY);
+  const connected = running && engine?.status === 'True' && engine.reason === 'Connected';
+  const noDockerApi = !running || (engine?.status === 'True' && engine.reason === 'NotApplicable');
+  try {
+    const host = await contextHost(target.configDir, target.name).catch(() => 'unreadable');
+    if (connected && host !== `unix://${target.socket}`) await ensureDockerContext(target);
+    else if (noDockerApi && host !== undefined) await removeDockerContext(target);
+  } catch (err) {
+    target.log.warn(`cannot update Docker context ${target.name}`, { error: err });
+  }
 }
