@@ -250,11 +250,19 @@ export function httpsTransport(access: ClusterAccess): Transport {
         headers['Content-Type'] = req.contentType ?? 'application/json';
         headers['Content-Length'] = String(Buffer.byteLength(req.body));
       }
-      return new Promise((resolve, reject) => {
-        const r = https.request(url, { method, headers, agent, signal: req.signal }, resolve);
-        r.on('error', (err) => reject(new Error(`${method} ${url.pathname}: ${err.message}`, { cause: err })));
-        r.end(req.body);
-      });
+      const send = (): Promise<ApiResponse> =>
+        new Promise((resolve, reject) => {
+          const r = https.request(url, { method, headers, agent, signal: req.signal }, resolve);
+          r.on('error', (err: NodeJS.ErrnoException) => {
+            // A kept-alive connection the server closed meanwhile (a daemon restart) fails with ECONNRESET
+            // before any answer: sent again (Node's request.reusedSocket pattern). Each failure drops that
+            // connection from the pool, so this ends at the latest on a new connection, which is not retried.
+            if (r.reusedSocket && err.code === 'ECONNRESET') resolve(send());
+            else reject(new Error(`${method} ${url.pathname}: ${err.message}`, { cause: err }));
+          });
+          r.end(req.body);
+        });
+      return send();
     },
     close: () => agent.destroy(),
   };

@@ -36,8 +36,12 @@ export interface TestApiServer {
   dir: string;
   token: string;
   tls: TlsMaterial;
-  /** Closes and starts the server again on the same port and database (a daemon restart). */
-  restart(): Promise<void>;
+  /**
+   * Closes and starts the server again on the same port and database (a daemon restart).
+   * `whileDown` runs between the two, for a test that needs clients to see the server gone
+   * (a start is fast enough that a client may otherwise never notice it was down).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,9 +83,10 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
     dir,
     token,
     tls,
-    async restart() {
+    async restart(whileDown) {
       const port = handle.server.port;
       await handle.server.close();
+      await whileDown?.();
       handle.server = await start(port);
     },
     async stop() {

@@ -65,8 +65,7 @@ describe('client-node informer', () => {
       const names = () => informer.list('default').map((o) => o.metadata?.name).sort();
       await vi.waitFor(() => expect(names()).toEqual(['ga']));
       // Down, then restarted without the informer: meanwhile the log moves past its resourceVersion.
-      await small.restart();
-      await vi.waitFor(() => expect(disconnected).toBe(true), { timeout: 15_000 });
+      await small.restart(() => vi.waitFor(() => expect(disconnected).toBe(true), { timeout: 15_000 }));
       await small.client.create(WIDGET, widget('gb'));
       for (let i = 1; i <= 30; i++) await small.client.patch(WIDGET, 'gb', { spec: { size: (i % 10) + 1 } }, { type: 'merge', namespace: 'default' });
       await small.client.delete(WIDGET, 'ga', { namespace: 'default' });

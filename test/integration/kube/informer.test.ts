@@ -54,7 +54,8 @@ describe('Informer', () => {
       await setCpus(3);
       await vi.waitFor(() => expect(seen.at(-1)).toBe(3), { timeout: 10_000, interval: 20 });
 
-      await server.restart(); // breaks the stream; reconnecting fails until the server is back
+      // Breaks the stream; the informer's reconnect fails while the server is down.
+      await server.restart(() => vi.waitFor(() => expect(backoffCalls.length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 }));
       for (let cpus = 4; cpus <= 14; cpus++) await setCpus(cpus);
       expect(await watchIsGone(app.metadata.resourceVersion!)).toBe(true);
 
