@@ -109,7 +109,9 @@ export function itemElement(item: unknown, index: number, listSchema: JSONSchema
  */
 export function toFieldSet(value: unknown, schema: JSONSchemaProps | undefined, containers = false): FieldSet {
   const set = new FieldSet();
-  const walk = (v: unknown, s: JSONSchemaProps | undefined, path: FieldPath): void => {
+  // One path, extended and cut back as the walk goes (insert copies nothing of it).
+  const path: FieldPath = [];
+  const walk = (v: unknown, s: JSONSchemaProps | undefined): void => {
     const shape = shapeOf(v, s);
     if (shape === 'scalar' || shape === 'atomic') {
       set.insert(path);
@@ -118,20 +120,22 @@ export function toFieldSet(value: unknown, schema: JSONSchemaProps | undefined, 
     if (containers && path.length > 0 && !(path.length === 1 && path[0] === 'f:metadata')) set.insert(path);
     if (shape === 'map') {
       for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
-        const childPath = [...path, `f:${key}`];
-        walk(child, fieldSchema(s, key), childPath);
+        path.push(`f:${key}`);
+        walk(child, fieldSchema(s, key));
         // Entries of a map (additionalProperties, undeclared fields) are members themselves, named fields are not.
-        if (!s?.properties?.[key]) set.insert(childPath);
+        if (!s?.properties?.[key]) set.insert(path);
+        path.pop();
       }
       return;
     }
     (v as unknown[]).forEach((item, i) => {
-      const itemPath = [...path, itemElement(item, i, s)];
-      set.insert(itemPath);
-      if (shape === 'listMap' && isObject(item)) walk(item, s?.items, itemPath);
+      path.push(itemElement(item, i, s));
+      set.insert(path);
+      if (shape === 'listMap' && isObject(item)) walk(item, s?.items);
+      path.pop();
     });
   };
-  walk(value, schema, []);
+  walk(value, schema);
   return set;
 }
 
