@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { ApiResponse, Transport } from '../kube/client.js';
 import { sendJson, type ApiReply, type ApiRequest } from './http.js';
 
@@ -123,12 +123,17 @@ export function localTransport(dispatch: Dispatch, address: { localAddress: stri
   return {
     async open(method, url, { body, contentType, signal, events }): Promise<ApiResponse> {
       signal?.throwIfAborted();
-      const req: ApiRequest = Object.assign(Readable.from(body === undefined ? [] : [Buffer.from(body)]), {
+      const req: ApiRequest = {
         method,
         url: url.pathname + url.search,
         headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType ?? 'application/json' }) },
         socket: address,
-      });
+        // Handlers read a body only through readBody (for await): a stream per request was needless weight.
+        async *[Symbol.asyncIterator]() {
+          if (body !== undefined) yield Buffer.from(body);
+        },
+        resume: () => undefined,
+      };
       const res = new LocalReply(events === true);
       const abort = () => res.destroy();
       signal?.addEventListener('abort', abort, { once: true });
