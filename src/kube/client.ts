@@ -100,10 +100,12 @@ interface RequestOptions {
  */
 export class KubeClient {
   readonly server: string;
+  private readonly base: string;
   private readonly transport: Transport;
 
   constructor(server: string, transport: Transport) {
     this.server = server;
+    this.base = server.replace(/\/$/, '');
     this.transport = transport;
   }
 
@@ -239,10 +241,15 @@ export class KubeClient {
   }
 
   private url(path: string, query: RequestOptions['query'] = {}): URL {
-    const url = new URL(this.server.replace(/\/$/, '') + path);
+    const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+      if (v !== undefined) params.set(k, String(v));
     }
+    const search = params.size > 0 ? params.toString() : '';
+    // One parse of the finished address: setting searchParams on a URL re-serializes it at every set.
+    if (search && !path.includes('?')) return new URL(`${this.base}${path}?${search}`);
+    const url = new URL(this.base + path);
+    for (const [k, v] of params) url.searchParams.set(k, v);
     return url;
   }
 
