@@ -61,9 +61,9 @@ async function main(): Promise<void> {
     });
     await controller.start();
 
-    const rssBefore = process.memoryUsage().rss;
+    const rssBefore = process.memoryUsage.rss();
     let rssPeak = rssBefore;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
     const stopProfile = await profileWindow(values.profile);
     const syncStart = Date.now();
     const syncCpu = process.cpuUsage();
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const { user, system } = process.cpuUsage(syncCpu);
     await stopProfile();
     clearInterval(sampler);
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     const mirrors = (await Promise.all([CONTAINER, IMAGE, VOLUME].map((ref) => client.list(ref, { namespace: NS })))).map((l) => l.items.length);
     const done = syncLog.find((l) => l.msg === 'full sync done');
 

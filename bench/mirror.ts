@@ -1,7 +1,13 @@
 /**
  * Mirror benchmark (docs/performance.md), as root (it starts its own dockerd):
  *
- *   scripts/bench.sh mirror [--scale 1000,5000,10000] [--samples 200] [--profile FILE]
+ *   scripts/bench.sh mirror [--scale 1000,5000,10000] [--samples 200] [--profile FILE] [--repeat N] [--compare DIR]
+ *
+ * `--repeat N` syncs N times per scale (a fresh process each) and judges the
+ * run of median CPU time; `--compare DIR` runs another build's sync
+ * (DIR/bench/mirror-sync.js, e.g. main compiled with tsc --outDir DIR) before
+ * each of ours against the same engine objects, for before/after figures on
+ * a shared machine.
  *
  * For each scale N (ascending), the private dockerd is grown to N containers
  * (created, not run), N volumes and N/10 images, and a fresh sync process
@@ -69,43 +75,80 @@ async function grow(docker: Docker, socketPath: string, have: { n: number; image
   have.images = images;
 }
 
-async function syncOnce(socketPath: string, samples: number, profile?: string): Promise<SyncResult> {
-  const args = [path.join(here, 'mirror-sync.js'), '--socket', socketPath, '--samples', String(samples), ...(profile ? ['--profile', profile] : [])];
+async function syncOnce(socketPath: string, samples: number, profile?: string, buildDir = path.dirname(here)): Promise<SyncResult> {
+  const args = [path.join(buildDir, 'bench', 'mirror-sync.js'), '--socket', socketPath, '--samples', String(samples), ...(profile ? ['--profile', profile] : [])];
   const { stdout } = await execa(process.execPath, args, { stderr: 'inherit' });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as SyncResult;
 }
 
+type ScaleResult = SyncResult & { scale: number; load: number };
+
+function describeRun(label: string, r: ScaleResult): string {
+  const s = r.fullSync;
+  return (
+    `${label} ${r.scale}: full sync of ${r.mirrors.containers}/${r.mirrors.images}/${r.mirrors.volumes} containers/images/volumes in ${round(s.ms / 1000, 2)} s ` +
+    `(${round(s.cpuMs / 1000, 2)} s CPU; engine list+inspect alone ${round(r.engine.baselineMs / 1000, 2)} s, ${round(s.ms / r.engine.baselineMs, 2)}×), ` +
+    `${round(s.ms / r.mirrors.total, 3)} ms and ${round(((s.rssPeakMB - s.rssBeforeMB) * 1024) / r.mirrors.total, 1)} KB per object, RSS peak ${s.rssPeakMB} MB; load ${r.load}`
+  );
+}
+
+/** The run of median CPU time (the lower middle one for an even count). */
+function medianRun(runs: ScaleResult[]): ScaleResult {
+  return [...runs].sort((a, b) => a.fullSync.cpuMs - b.fullSync.cpuMs)[Math.floor((runs.length - 1) / 2)];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scale: { type: 'string', default: '1000' }, samples: { type: 'string', default: '200' }, profile: { type: 'string' } },
+    options: {
+      scale: { type: 'string', default: '1000' },
+      samples: { type: 'string', default: '200' },
+      profile: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
+      compare: { type: 'string' },
+    },
   });
   const scales = values.scale.split(',').map(Number).sort((a, b) => a - b);
   if (scales.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--scale wants positive integers, e.g. 1000,5000,10000 (got ${values.scale})`);
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat wants a positive integer (got ${values.repeat})`);
+  const compare = values.compare && path.resolve(values.compare);
   const dockerd = await startDockerd();
   try {
     const { docker } = await connectDocker(dockerd.socketPath);
     const have = { n: 0, images: 0 };
-    const results: (SyncResult & { scale: number; load: number })[] = [];
+    const results: ScaleResult[] = [];
+    const compared: ScaleResult[] = [];
     for (const [i, n] of scales.entries()) {
       await grow(docker, dockerd.socketPath, have, n);
-      const last = i === scales.length - 1;
-      const r = { scale: n, ...(await syncOnce(dockerd.socketPath, last ? Number(values.samples) : 0, last ? values.profile : undefined)), load: round(loadavg()[0]) };
-      results.push(r);
-      console.log(JSON.stringify(r, null, 2));
-      const s = r.fullSync;
-      console.log(
-        `mirror bench ${n}: full sync of ${r.mirrors.containers}/${r.mirrors.images}/${r.mirrors.volumes} containers/images/volumes in ${round(s.ms / 1000, 2)} s ` +
-          `(${round(s.cpuMs / 1000, 2)} s CPU; engine list+inspect alone ${round(r.engine.baselineMs / 1000, 2)} s, ${round(s.ms / r.engine.baselineMs, 2)}×), ` +
-          `${round(s.ms / r.mirrors.total, 3)} ms and ${round(((s.rssPeakMB - s.rssBeforeMB) * 1024) / r.mirrors.total, 1)} KB per object, RSS peak ${s.rssPeakMB} MB; load ${r.load}`,
-      );
+      const runs: ScaleResult[] = [];
+      const others: ScaleResult[] = [];
+      for (let k = 0; k < repeat; k++) {
+        if (compare) {
+          const other = { scale: n, ...(await syncOnce(dockerd.socketPath, 0, undefined, compare)), load: round(loadavg()[0]) };
+          others.push(other);
+          console.log(describeRun('mirror bench (compared build)', other));
+        }
+        // Latency samples and the profile go with the last run at the largest scale.
+        const last = i === scales.length - 1 && k === repeat - 1;
+        const r = { scale: n, ...(await syncOnce(dockerd.socketPath, last ? Number(values.samples) : 0, last ? values.profile : undefined)), load: round(loadavg()[0]) };
+        runs.push(r);
+        console.log(JSON.stringify(r, null, 2));
+        console.log(describeRun('mirror bench', r));
+      }
+      // The latency measured in the last run belongs to the scale's result, whichever run that is.
+      const latency = runs.at(-1)?.latency;
+      results.push({ ...medianRun(runs), ...(latency ? { latency } : {}) });
+      if (others.length) compared.push(medianRun(others));
     }
+    if (repeat > 1) for (const r of results) console.log(describeRun(`mirror bench median of ${repeat}`, r));
+    for (const r of compared) console.log(describeRun(`mirror bench (compared build) median of ${repeat}`, r));
     console.log(summary(results));
   } finally {
     await dockerd.stop().catch(() => undefined);
   }
 }
 
-function summary(results: (SyncResult & { scale: number })[]): string {
+function summary(results: ScaleResult[]): string {
   const parts: string[] = [];
   const at = (n: number) => results.find((r) => r.scale === n);
   const k1 = at(1000);

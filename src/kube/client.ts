@@ -57,13 +57,23 @@ export interface WatchOptions extends ListOptions {
   signal?: AbortSignal;
 }
 
-/** A response as the client reads it: the status code and the body as a byte stream. */
-export type ApiResponse = Readable & { statusCode?: number };
+/**
+ * A response as the client reads it: the status code and the body as a byte
+ * stream, or (in-process) `decoded`, the body as an object already, the
+ * stream then being empty.
+ */
+export type ApiResponse = Readable & { statusCode?: number; decoded?: unknown };
 
 export interface TransportRequest {
   signal?: AbortSignal;
   body?: string;
   contentType?: string;
+  /**
+   * A watch that may receive its events as objects: a transport that can
+   * (in-process) answers with an object-mode stream of WatchEvents; HTTPS
+   * answers with JSON lines as always.
+   */
+  events?: boolean;
 }
 
 /**
@@ -90,10 +100,12 @@ interface RequestOptions {
  */
 export class KubeClient {
   readonly server: string;
+  private readonly base: string;
   private readonly transport: Transport;
 
   constructor(server: string, transport: Transport) {
     this.server = server;
+    this.base = server.replace(/\/$/, '');
     this.transport = transport;
   }
 
@@ -172,13 +184,12 @@ export class KubeClient {
       labelSelector: opts.labelSelector,
       fieldSelector: opts.fieldSelector,
     });
-    const res = await this.transport.open('GET', url, { signal: opts.signal });
+    const res = await this.transport.open('GET', url, { signal: opts.signal, events: true });
     if (res.statusCode !== 200) {
       throw await toApiError('GET', url, res);
     }
     await new Promise<void>((resolve, reject) => {
-      const lines = createInterface({ input: res, crlfDelay: Infinity });
-      lines.on('line', (line) => {
+      const onLine = (line: string) => {
         if (!line.trim()) return;
         let event: WatchEvent<T>;
         try {
@@ -189,12 +200,20 @@ export class KubeClient {
           return;
         }
         onEvent(event);
-      });
-      lines.on('close', () => resolve());
+      };
       const onError = (err: Error) => (opts.signal?.aborted ? resolve() : reject(err));
+      if (res.readableObjectMode) {
+        // In-process: events arrive as objects already copied for this watcher; text (if any) is whole lines.
+        res.on('data', (chunk: WatchEvent<T> | string) => (typeof chunk === 'string' ? chunk.split('\n').forEach(onLine) : onEvent(chunk)));
+        res.on('end', () => resolve());
+      } else {
+        const lines = createInterface({ input: res, crlfDelay: Infinity });
+        lines.on('line', onLine);
+        lines.on('close', () => resolve());
+        // readline re-emits its input's errors; unhandled, an aborted watch would crash the process.
+        lines.on('error', onError);
+      }
       res.on('error', onError);
-      // readline re-emits its input's errors; unhandled, an aborted watch would crash the process.
-      lines.on('error', onError);
       res.on('aborted', () => resolve());
       // An in-process response is destroyed, not aborted, when the signal fires.
       res.on('close', () => resolve());
@@ -212,15 +231,25 @@ export class KubeClient {
     if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
       throw await toApiError(method, url, res);
     }
+    if (res.decoded !== undefined) {
+      // Let the empty stream end (and release its listeners).
+      res.resume();
+      return res.decoded as T;
+    }
     const text = await readBody(res);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
   private url(path: string, query: RequestOptions['query'] = {}): URL {
-    const url = new URL(this.server.replace(/\/$/, '') + path);
+    const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+      if (v !== undefined) params.set(k, String(v));
     }
+    const search = params.size > 0 ? params.toString() : '';
+    // One parse of the finished address: setting searchParams on a URL re-serializes it at every set.
+    if (search && !path.includes('?')) return new URL(`${this.base}${path}?${search}`);
+    const url = new URL(this.base + path);
+    for (const [k, v] of params) url.searchParams.set(k, v);
     return url;
   }
 
@@ -274,7 +303,8 @@ function writeQuery(opts: WriteOptions): Record<string, string | undefined> {
 
 async function readBody(res: ApiResponse): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
+  // An in-process watch answer (object mode) that is an error carries its body as a string.
+  for await (const chunk of res) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
 

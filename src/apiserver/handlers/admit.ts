@@ -5,7 +5,7 @@ import { apiVersionOf, isDryRun, keyOf, schemaOf, targetOf, type ResourceRequest
 import { isReleased } from '../deletion.js';
 import { alreadyExists, badRequest, conflict, invalid, StatusError } from '../errors.js';
 import { duplicateFields } from '../duplicate-fields.js';
-import { sendJson } from '../http.js';
+import { sendObject } from '../local.js';
 import { validateMetadata } from '../metadata-validation.js';
 import { trackUpdate } from '../patch/managed-fields.js';
 import { applyDefaults } from '../schema/defaults.js';
@@ -153,7 +153,7 @@ function withoutVolatile(obj: KubeObject): unknown {
 /** Answers a write once its batch is committed (Store.durable): a client is never told of a write a crash could lose. */
 export async function replyWritten(rr: ResourceRequest, code: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
   await rr.ctx.store.durable();
-  sendJson(rr.res, code, body, headers);
+  sendObject(rr.res, code, body, headers);
 }
 
 /**

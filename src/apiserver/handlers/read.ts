@@ -4,6 +4,7 @@ import { badRequest, notFound } from '../errors.js';
 import { hasSelectors, selectorPredicate } from '../filters.js';
 import { listOptions, listPage, type ListOptions } from '../paging.js';
 import { sendJson } from '../http.js';
+import { sendObject } from '../local.js';
 import { toTable } from '../table/table.js';
 
 type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -39,7 +40,8 @@ export function getObject(rr: ResourceRequest, name: string): KubeObject {
 
 export function handleGet(rr: ResourceRequest): void {
   const obj = getObject(rr, rr.name ?? '');
-  sendJson(rr.res, 200, wantsTable(rr) ? tableOf(rr, [obj], obj.metadata.resourceVersion ?? '') : present(rr, obj));
+  if (wantsTable(rr)) sendJson(rr.res, 200, tableOf(rr, [obj], obj.metadata.resourceVersion ?? ''));
+  else sendObject(rr.res, 200, present(rr, obj));
 }
 
 /**

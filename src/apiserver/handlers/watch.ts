@@ -2,14 +2,17 @@ import type { KubeObject, WatchEventType } from '../../kube/types.js';
 import { apiVersionOf, present, type ResourceRequest } from '../context.js';
 import { tooLarge, tooOld } from '../errors.js';
 import { boolParam, intParam, revisionParam } from '../query.js';
-import { selectorPredicate, type Predicate } from '../filters.js';
+import { hasSelectors, selectorPredicate, type Predicate } from '../filters.js';
 import type { StoreEvent } from '../store/store.js';
+import { eventSinkOf } from '../local.js';
 import { tableOf, wantsTable } from './read.js';
 
 /** How long after a write a watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
 export const BOOKMARK_INTERVAL_MS = 5_000;
 /** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** The same for an in-process watcher, which is sent objects: about as many events as fill MAX_BUFFERED_BYTES. */
+const MAX_BUFFERED_EVENTS = 64 * 1024;
 
 interface Outgoing {
   type: WatchEventType;
@@ -21,7 +24,9 @@ interface Outgoing {
  * starts matching is ADDED, one that stops matching is DELETED — the
  * selector holds on watch exactly as on list.
  */
-export function translate(ev: StoreEvent, matches: Predicate): Outgoing | undefined {
+export function translate(ev: StoreEvent, matches: Predicate, selective = true): Outgoing | undefined {
+  // Without selectors everything matches, and the previous state (parsed on demand) need not be read.
+  if (!selective) return { type: ev.type, object: ev.object };
   const now = matches(ev.object);
   if (ev.type !== 'MODIFIED') return now ? { type: ev.type, object: ev.object } : undefined;
   const before = ev.previous ? matches(ev.previous) : false;
@@ -58,6 +63,7 @@ function startRevision(rr: ResourceRequest): number | undefined {
 export function handleWatch(rr: ResourceRequest): void {
   const { store, shutdown } = rr.ctx;
   const matches = selectorPredicate(rr);
+  const selective = hasSelectors(rr);
   const from = startRevision(rr);
   const initialEvents = boolParam(rr.query, 'sendInitialEvents');
   const timeoutSeconds = intParam(rr.query, 'timeoutSeconds') ?? 0;
@@ -66,6 +72,8 @@ export function handleWatch(rr: ResourceRequest): void {
   const bookmarks = boolParam(rr.query, 'allowWatchBookmarks');
   const table = wantsTable(rr);
   const res = rr.res;
+  // The in-process client takes events as objects; tables are text for everyone.
+  const sink = table ? undefined : eventSinkOf(res);
   const timers: NodeJS.Timeout[] = [];
   let done = false;
   let unsubscribe = () => {};
@@ -73,6 +81,11 @@ export function handleWatch(rr: ResourceRequest): void {
 
   const write = (type: WatchEventType, object: unknown, source?: StoreEvent) => {
     if (done) return;
+    if (sink) {
+      sink.sendEvent(type, object);
+      if (sink.writableLength > MAX_BUFFERED_EVENTS) finish();
+      return;
+    }
     let line: string;
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') line = JSON.stringify({ type, object: tableOf(rr, [object as KubeObject], '') });
     else if (source) line = encodeShared(source, type, object as KubeObject);
@@ -107,14 +120,14 @@ export function handleWatch(rr: ResourceRequest): void {
       finish();
       return;
     }
-    replay = events.filter(inScope).flatMap((ev) => translate(ev, matches) ?? []);
+    replay = events.filter(inScope).flatMap((ev) => translate(ev, matches, selective) ?? []);
   }
   // The replay read writes whose batch is not committed yet; their events, published at the commit, are already sent.
   const replayedUpTo = store.revision;
   unsubscribe = store.hub.subscribe(rr.resource.storageKey, {
     onEvent: (ev) => {
       if (ev.revision <= replayedUpTo || !inScope(ev)) return;
-      const out = translate(ev, matches);
+      const out = translate(ev, matches, selective);
       if (out) write(out.type, present(rr, out.object), ev);
     },
     onClose: () => finish(),

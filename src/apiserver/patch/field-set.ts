@@ -38,17 +38,14 @@ export class FieldSet {
   }
 
   insert(path: FieldPath): void {
-    if (path.length === 0) {
-      this.member = true;
-      return;
-    }
-    const [head, ...rest] = path;
-    let next = this.children.get(head);
-    if (!next) {
-      next = new FieldSet();
-      this.children.set(head, next);
-    }
-    next.insert(rest);
+    path.reduce<FieldSet>((node, pe) => {
+      let next = node.children.get(pe);
+      if (!next) {
+        next = new FieldSet();
+        node.children.set(pe, next);
+      }
+      return next;
+    }, this).member = true;
   }
 
   node(path: FieldPath): FieldSet | undefined {
@@ -81,21 +78,25 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a || b);
+    return combine(this, other, either) ?? new FieldSet();
   }
 
   difference(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a && !b);
+    return combine(this, other, onlyFirst) ?? new FieldSet();
   }
 
   intersection(other: FieldSet): FieldSet {
-    return combine(this, other, (a, b) => a && b);
+    return combine(this, other, both) ?? new FieldSet();
   }
 
   equals(other: FieldSet): boolean {
     return JSON.stringify(this.toFieldsV1()) === JSON.stringify(other.toFieldsV1());
   }
 }
+
+const either = (a: boolean, b: boolean): boolean => a || b;
+const onlyFirst = (a: boolean, b: boolean): boolean => a && !b;
+const both = (a: boolean, b: boolean): boolean => a && b;
 
 function childFromJson(value: unknown): FieldSet {
   const child = FieldSet.fromFieldsV1(value);
@@ -104,14 +105,38 @@ function childFromJson(value: unknown): FieldSet {
   return child;
 }
 
-function combine(a: FieldSet | undefined, b: FieldSet | undefined, keep: (inA: boolean, inB: boolean) => boolean): FieldSet {
-  const out = new FieldSet();
-  out.member = keep(a?.member ?? false, b?.member ?? false);
-  const keys = new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])]);
-  for (const key of keys) {
-    const child = combine(a?.children.get(key), b?.children.get(key), keep);
-    if (!child.isEmpty()) out.children.set(key, child);
+/**
+ * The members of a and b that `keep` selects, or undefined when that is
+ * nothing. A subtree on one side only is copied whole or skipped whole,
+ * depending on what `keep` says of members on that side alone.
+ */
+function combine(a: FieldSet | undefined, b: FieldSet | undefined, keep: (inA: boolean, inB: boolean) => boolean): FieldSet | undefined {
+  if (!a || !b) {
+    const only = a ?? b;
+    return only && keep(a !== undefined, b !== undefined) ? copyOf(only) : undefined;
   }
+  let out: FieldSet | undefined;
+  for (const [key, child] of a.children) {
+    const kept = combine(child, b.children.get(key), keep);
+    if (kept) (out ??= new FieldSet()).children.set(key, kept);
+  }
+  for (const [key, child] of b.children) {
+    if (a.children.has(key)) continue;
+    const kept = combine(undefined, child, keep);
+    if (kept) (out ??= new FieldSet()).children.set(key, kept);
+  }
+  if (keep(a.member, b.member)) (out ??= new FieldSet()).member = true;
+  return out;
+}
+
+/** A copy of the set without its empty branches; undefined when it has no members. */
+function copyOf(set: FieldSet): FieldSet | undefined {
+  let out: FieldSet | undefined;
+  for (const [key, child] of set.children) {
+    const copy = copyOf(child);
+    if (copy) (out ??= new FieldSet()).children.set(key, copy);
+  }
+  if (set.member) (out ??= new FieldSet()).member = true;
   return out;
 }
 

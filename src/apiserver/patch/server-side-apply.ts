@@ -83,17 +83,25 @@ function othersOwn(managers: Managers, exceptId: string): FieldSet {
   return owned;
 }
 
-/** The applied configuration minus what the endpoint would reset anyway (kube's resetFields). */
+/**
+ * The applied configuration minus what the endpoint would reset anyway
+ * (kube's resetFields). Shallow: nothing below reads it but to copy from it
+ * (the merge copies what it takes), so the caller's body stays as it was.
+ */
 function withoutResetFields(input: ServerSideApplyInput): KubeObject {
-  const applied = structuredClone(input.applied);
-  delete applied.metadata?.managedFields;
+  const { applied } = input;
   if (input.subresource === 'status') {
     const { name, namespace } = applied.metadata ?? {};
     const metadata = { ...(name !== undefined ? { name } : {}), ...(namespace !== undefined ? { namespace } : {}) };
     return { apiVersion: applied.apiVersion, kind: applied.kind, metadata, ...(applied.status ? { status: applied.status } : {}) };
   }
-  for (const field of input.resetFields ?? []) delete applied[field];
-  return applied;
+  const copy: KubeObject = { ...applied };
+  if (applied.metadata) {
+    const { managedFields: _managed, ...metadata } = applied.metadata;
+    copy.metadata = metadata;
+  }
+  for (const field of input.resetFields ?? []) delete copy[field];
+  return copy;
 }
 
 /** Returns the object to store, with metadata.managedFields updated; throws ApplyConflictError. */

@@ -109,7 +109,9 @@ export function itemElement(item: unknown, index: number, listSchema: JSONSchema
  */
 export function toFieldSet(value: unknown, schema: JSONSchemaProps | undefined, containers = false): FieldSet {
   const set = new FieldSet();
-  const walk = (v: unknown, s: JSONSchemaProps | undefined, path: FieldPath): void => {
+  // One path, extended and cut back as the walk goes (insert copies nothing of it).
+  const path: FieldPath = [];
+  const walk = (v: unknown, s: JSONSchemaProps | undefined): void => {
     const shape = shapeOf(v, s);
     if (shape === 'scalar' || shape === 'atomic') {
       set.insert(path);
@@ -118,20 +120,22 @@ export function toFieldSet(value: unknown, schema: JSONSchemaProps | undefined, 
     if (containers && path.length > 0 && !(path.length === 1 && path[0] === 'f:metadata')) set.insert(path);
     if (shape === 'map') {
       for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
-        const childPath = [...path, `f:${key}`];
-        walk(child, fieldSchema(s, key), childPath);
+        path.push(`f:${key}`);
+        walk(child, fieldSchema(s, key));
         // Entries of a map (additionalProperties, undeclared fields) are members themselves, named fields are not.
-        if (!s?.properties?.[key]) set.insert(childPath);
+        if (!s?.properties?.[key]) set.insert(path);
+        path.pop();
       }
       return;
     }
     (v as unknown[]).forEach((item, i) => {
-      const itemPath = [...path, itemElement(item, i, s)];
-      set.insert(itemPath);
-      if (shape === 'listMap' && isObject(item)) walk(item, s?.items, itemPath);
+      path.push(itemElement(item, i, s));
+      set.insert(path);
+      if (shape === 'listMap' && isObject(item)) walk(item, s?.items);
+      path.pop();
     });
   };
-  walk(value, schema, []);
+  walk(value, schema);
   return set;
 }
 
@@ -172,11 +176,51 @@ export function compare(oldObj: unknown, newObj: unknown, schema: JSONSchemaProp
   const oldSet = toFieldSet(oldObj, schema, true);
   const newSet = toFieldSet(newObj, schema, true);
   const modified = new FieldSet();
-  for (const path of oldSet.intersection(newSet).members()) {
-    const before = locate(oldObj, schema, path);
-    const after = locate(newObj, schema, path);
-    const granular = GRANULAR.has(shapeOf(before?.value, before?.schema)) && GRANULAR.has(shapeOf(after?.value, after?.schema));
-    if (!granular && !deepEqual(before?.value, after?.value)) modified.insert(path);
-  }
+  collectModified(oldSet.intersection(newSet), new Cursor({ value: oldObj, schema }), new Cursor({ value: newObj, schema }), [], modified);
   return { added: newSet.difference(oldSet), removed: oldSet.difference(newSet), modified };
+}
+
+/**
+ * Where a walk down both objects stands: the value at a path as `locate`
+ * finds it (undefined when the path does not exist), with each list's item
+ * elements computed once instead of once per item looked up.
+ */
+class Cursor {
+  private items?: Map<PathElement, number>;
+
+  constructor(readonly at: Located | undefined) {}
+
+  step(pe: PathElement): Cursor {
+    const cur = this.at;
+    if (!cur) return this;
+    if (pe.startsWith('f:')) {
+      const key = pe.slice(2);
+      if (!isObject(cur.value) || !Object.hasOwn(cur.value, key)) return NOWHERE;
+      return new Cursor({ value: cur.value[key], schema: fieldSchema(cur.schema, key) });
+    }
+    if (!Array.isArray(cur.value)) return NOWHERE;
+    const list = cur.value;
+    if (!this.items) {
+      // The first item with each element, as locate's findIndex picks it.
+      this.items = new Map();
+      for (let i = list.length - 1; i >= 0; i--) this.items.set(itemElement(list[i], i, cur.schema), i);
+    }
+    const index = this.items.get(pe);
+    return index === undefined ? NOWHERE : new Cursor({ value: list[index], schema: cur.schema?.items });
+  }
+}
+
+const NOWHERE = new Cursor(undefined);
+
+/** Adds to `out` the member paths of `common` (in sorted order, as `members()` lists them) whose values differ. */
+function collectModified(common: FieldSet, before: Cursor, after: Cursor, path: FieldPath, out: FieldSet): void {
+  if (common.member) {
+    const b = before.at;
+    const a = after.at;
+    const granular = GRANULAR.has(shapeOf(b?.value, b?.schema)) && GRANULAR.has(shapeOf(a?.value, a?.schema));
+    if (!granular && !deepEqual(b?.value, a?.value)) out.insert(path);
+  }
+  for (const key of [...common.children.keys()].sort()) {
+    collectModified(common.children.get(key) as FieldSet, before.step(key), after.step(key), [...path, key], out);
+  }
 }

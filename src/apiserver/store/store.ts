@@ -78,6 +78,43 @@ interface Batch {
   reject(err: unknown): void;
 }
 
+/** What a write stores, given the live object (parsed on demand; undefined when there is none) and the new revision. */
+type Build = (live: (() => KubeObject) | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject };
+
+/** The object in `json`, parsed on the first call only. */
+function parsedOnce(json: string): () => KubeObject {
+  let parsed: KubeObject | undefined;
+  return () => (parsed ??= JSON.parse(json) as KubeObject);
+}
+
+/**
+ * A committed write as watchers see it. `previous` is parsed only when read:
+ * only a watch with selectors needs it (to tell a MODIFIED from an object
+ * entering or leaving its selection), and parsing it for every write was a
+ * JSON.parse of the whole object each time.
+ */
+class LogEvent implements StoreEvent {
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+
+  constructor(
+    readonly type: StoreEvent['type'],
+    key: ObjectKey,
+    readonly revision: number,
+    readonly object: KubeObject,
+    private readonly readPrevious?: () => KubeObject,
+  ) {
+    this.resource = key.resource;
+    this.namespace = key.namespace;
+    this.name = key.name;
+  }
+
+  get previous(): KubeObject | undefined {
+    return this.readPrevious?.();
+  }
+}
+
 /** Thrown when a write's expected revision is no longer current. */
 export class RevisionMismatch extends Error {
   constructor(key: ObjectKey) {
@@ -209,16 +246,17 @@ export class Store {
    * metadata.resourceVersion with the new revision and returns the stored object.
    */
   put(key: ObjectKey, obj: KubeObject, expectedRev: number): KubeObject {
-    return this.write(key, expectedRev, (prev, rev) => {
+    return this.write(key, expectedRev, (live, rev) => {
       obj.metadata.resourceVersion = String(rev);
-      return { type: prev ? 'MODIFIED' : 'ADDED', value: obj };
+      return { type: live ? 'MODIFIED' : 'ADDED', value: obj };
     });
   }
 
   /** Removes the object; the DELETED event carries its last state at the new revision. */
   delete(key: ObjectKey, expectedRev: number): KubeObject {
-    return this.write(key, expectedRev, (prev, rev) => {
-      if (!prev) throw new RevisionMismatch(key);
+    return this.write(key, expectedRev, (live, rev) => {
+      if (!live) throw new RevisionMismatch(key);
+      const prev = live();
       const last = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rev) } };
       return { type: 'DELETED', value: last };
     });
@@ -227,15 +265,9 @@ export class Store {
   /** Log events of `resource` after `fromRev`; undefined when that revision was compacted away. */
   eventsSince(resource: string, fromRev: number): StoreEvent[] | undefined {
     if (fromRev < this.compacted) return undefined;
-    return this.stmts.since.all(resource, fromRev).map((row) => ({
-      type: row.type,
-      resource: row.resource,
-      namespace: row.namespace,
-      name: row.name,
-      revision: row.rev,
-      object: JSON.parse(row.value) as KubeObject,
-      previous: row.prev ? (JSON.parse(row.prev) as KubeObject) : undefined,
-    }));
+    return this.stmts.since
+      .all(resource, fromRev)
+      .map((row) => new LogEvent(row.type, row, row.rev, JSON.parse(row.value) as KubeObject, row.prev === null ? undefined : parsedOnce(row.prev)));
   }
 
   /** Drops log rows older than the retention window. */
@@ -293,7 +325,7 @@ export class Store {
   private write(
     key: ObjectKey,
     expectedRev: number,
-    build: (prev: KubeObject | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject },
+    build: Build,
   ): KubeObject {
     const batch = this.storageGuard(() => this.openBatch());
     let event: StoreEvent;
@@ -394,20 +426,20 @@ export class Store {
   private commit(
     key: ObjectKey,
     expectedRev: number,
-    build: (prev: KubeObject | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject },
+    build: Build,
   ): StoreEvent {
     return this.db.transaction((): StoreEvent => {
       const row = this.stmts.get.get(key.resource, key.namespace, key.name);
       if ((row?.rev ?? 0) !== expectedRev) throw new RevisionMismatch(key);
-      const prev = row ? (JSON.parse(row.value) as KubeObject) : undefined;
       const rev = this.rev + 1;
-      const { type, value } = build(prev, rev);
+      const previous = row && parsedOnce(row.value);
+      const { type, value } = build(previous, rev);
       const json = JSON.stringify(value);
       this.stmts.insertLog.run(rev, type, key.resource, key.namespace, key.name, json, row?.value ?? null);
       if (type === 'DELETED') this.stmts.remove.run(key.resource, key.namespace, key.name);
       else this.stmts.upsert.run(key.resource, key.namespace, key.name, rev, json);
       // this.rev moves only once the commit succeeded (in write()).
-      return { type, ...key, revision: rev, object: value, previous: prev };
+      return new LogEvent(type, key, rev, value, previous);
     })();
   }
 }

@@ -54,6 +54,30 @@ describe('in-process client', () => {
     await expect(watching).resolves.toBeUndefined();
   });
 
+  it('hands every in-process reader its own copy: answers and watch events are not shared', async () => {
+    const start = (await local().list(WIDGET, { namespace: 'default' })).metadata.resourceVersion;
+    const abort = new AbortController();
+    const seen: KubeObject[][] = [[], []];
+    let bothSaw!: () => void;
+    const saw = new Promise<void>((r) => (bothSaw = r));
+    const watchers = seen.map((events) =>
+      local().watch(WIDGET, { namespace: 'default', resourceVersion: start, signal: abort.signal }, (ev) => {
+        if (ev.type !== 'ADDED') return;
+        events.push(ev.object as KubeObject);
+        (ev.object as KubeObject).metadata.labels = { scribbled: 'yes' };
+        if (seen.every((s) => s.length > 0)) bothSaw();
+      }),
+    );
+    const created = await local().create(WIDGET, widget('local-copies'));
+    created.metadata.labels = { scribbled: 'too' };
+    await saw;
+    expect(seen[0][0]).not.toBe(seen[1][0]);
+    expect((await local().get(WIDGET, 'local-copies', 'default')).metadata.labels).toBeUndefined();
+    expect((await ts().client.get(WIDGET, 'local-copies', 'default')).metadata.labels).toBeUndefined();
+    abort.abort();
+    await Promise.all(watchers);
+  });
+
   it('serves the health endpoints the daemon polls', async () => {
     const report = await local().request<{ healthy: boolean }>('GET', '/healthz/store');
     expect(report.healthy).toBe(true);

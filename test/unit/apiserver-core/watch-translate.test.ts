@@ -29,3 +29,15 @@ describe('translate (selectors on watch)', () => {
     expect(translate(event, red)?.type).toBe(expected);
   });
 });
+
+describe('translate without selectors', () => {
+  it('passes every event as it is and never reads the previous state (parsed on demand)', () => {
+    const event = ev('MODIFIED', obj('blue'));
+    Object.defineProperty(event, 'previous', {
+      get: () => {
+        throw new Error('previous read');
+      },
+    });
+    expect(translate(event, () => true, false)).toEqual({ type: 'MODIFIED', object: event.object });
+  });
+});

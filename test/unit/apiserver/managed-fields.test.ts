@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { trackUpdate, type TrackUpdateInput } from '../../../src/apiserver/patch/managed-fields.js';
 import { serverSideApply } from '../../../src/apiserver/patch/server-side-apply.js';
 import { FieldSet, formatPath } from '../../../src/apiserver/patch/field-set.js';
+import { compare } from '../../../src/apiserver/patch/typed-value.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { API_VERSION, T0, T1, T2, app, cond, schema } from './ssa-fixtures.js';
 
@@ -98,8 +99,21 @@ describe('FieldSet', () => {
     ['difference', { 'f:spec': { 'f:a': {}, 'f:b': {} } }, { 'f:spec': { 'f:b': {} } }, { 'f:spec': { 'f:a': {} } }],
     ['intersection', { 'f:spec': { 'f:a': {}, 'f:b': {} } }, { 'f:spec': { 'f:b': {}, 'f:c': {} } }, { 'f:spec': { 'f:b': {} } }],
     ['difference', { 'f:spec': { '.': {}, 'f:a': {} } }, { 'f:spec': {} }, { 'f:spec': { 'f:a': {} } }],
+    ['union', { 'f:spec': { 'f:a': {} } }, { 'f:status': { 'f:x': { 'f:y': {} } } }, { 'f:spec': { 'f:a': {} }, 'f:status': { 'f:x': { 'f:y': {} } } }],
+    ['difference', { 'f:spec': { 'f:a': {} }, 'f:status': { 'f:x': {} } }, { 'f:spec': { 'f:a': {} }, 'f:meta': { 'f:z': {} } }, { 'f:status': { 'f:x': {} } }],
+    ['intersection', { 'f:spec': { 'f:a': {} }, 'f:status': { 'f:x': {} } }, { 'f:spec': { '.': {}, 'f:a': {} }, 'f:meta': { 'f:z': {} } }, { 'f:spec': { 'f:a': {} } }],
   ] as const)('%s', (op, a, b, expected) => {
     expect(FieldSet.fromFieldsV1(a)[op](FieldSet.fromFieldsV1(b)).toFieldsV1()).toEqual(expected);
+  });
+
+  it('gives results that share nothing with the operands', () => {
+    const a = FieldSet.fromFieldsV1({ 'f:spec': { 'f:a': {} } });
+    const b = FieldSet.fromFieldsV1({ 'f:status': { 'f:x': {} } });
+    const union = a.union(b);
+    union.insert(['f:spec', 'f:new']);
+    union.insert(['f:status', 'f:new']);
+    expect(a.toFieldsV1()).toEqual({ 'f:spec': { 'f:a': {} } });
+    expect(b.toFieldsV1()).toEqual({ 'f:status': { 'f:x': {} } });
   });
 
   it.each([
@@ -110,5 +124,25 @@ describe('FieldSet', () => {
     [['f:spec', 'f:args', 'i:2'], '.spec.args[2]'],
   ])('formats %j as %s', (path, expected) => {
     expect(formatPath(path)).toBe(expected);
+  });
+});
+
+describe('compare', () => {
+  const v1 = (c: ReturnType<typeof compare>) => ({ added: c.added.toFieldsV1(), removed: c.removed.toFieldsV1(), modified: c.modified.toFieldsV1() });
+
+  it('finds changed leaves inside list-map items, sets and maps, by key rather than position', () => {
+    const before = app({ spec: { running: true, tags: ['a', 'b'], vm: { cpus: 1 } }, status: { conditions: [cond('A', 'True'), cond('B', 'False')] } });
+    const after = app({ spec: { running: false, tags: ['b', 'c'], vm: { cpus: 1 } }, status: { conditions: [cond('B', 'True'), cond('A', 'True')] } });
+    expect(v1(compare(before, after, schema))).toEqual({
+      added: { 'f:spec': { 'f:tags': { 'v:"c"': {} } } },
+      removed: { 'f:spec': { 'f:tags': { 'v:"a"': {} } } },
+      modified: { 'f:spec': { 'f:running': {} }, 'f:status': { 'f:conditions': { 'k:{"type":"B"}': { 'f:status': {} } } } },
+    });
+  });
+
+  it('compares the first of list-map items sharing a key, as kube locates them', () => {
+    const before = app({ status: { conditions: [cond('A', 'True'), cond('A', 'False')] } });
+    const after = app({ status: { conditions: [cond('A', 'True'), cond('A', 'Unknown')] } });
+    expect(compare(before, after, schema).modified.isEmpty()).toBe(true);
   });
 });
