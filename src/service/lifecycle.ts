@@ -35,13 +35,17 @@ export async function isServiceRunning(paths: InstancePaths): Promise<boolean> {
 export async function startService(paths: InstancePaths, log: Logger, options: StartOptions): Promise<StartResult> {
   const wait = options.wait ?? true;
   const running = runningDaemon(paths);
+  // Time already spent waiting on a daemon that went away: one --timeout covers both waits.
+  let waited = 0;
   if (running) {
+    const since = Date.now();
     try {
       const url = wait ? await waitUntilReady(paths, { ...options, pid: running.pid }) : undefined;
       return { pid: running.pid, alreadyRunning: true, url };
     } catch (err) {
       // It was on its way out (stopped, killed, crashed) as this start came: start another.
       if (!(err instanceof DaemonGoneError)) throw err;
+      waited = Date.now() - since;
       log.debug('the running daemon exited while waited for; starting a new one', { instance: paths.instance, pid: running.pid });
     }
   }
@@ -52,7 +56,8 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
   const child = spawnDaemon(paths, options);
   log.debug('daemon spawned', { instance: paths.instance, pid: child.pid });
   await waitUntilLocked(paths, child);
-  const url = wait ? await waitUntilReady(paths, { ...options, child }) : undefined;
+  const timeoutMs = options.timeoutMs > 0 ? Math.max(1, options.timeoutMs - waited) : 0;
+  const url = wait ? await waitUntilReady(paths, { ...options, timeoutMs, child }) : undefined;
   // When two starts race, the other one's daemon may hold the lock: report that one.
   const pid = runningDaemon(paths)?.pid ?? child.pid ?? 0;
   return { pid, alreadyRunning: pid !== child.pid, url };
