@@ -90,7 +90,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<MirrorHar
     const log: Logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
     const paths = { ...instancePaths('mt', { home }), dockerSocket: dockerd.socketPath };
     const controller = createEngineController({
-      client: api.client,
+      // In-process, as the daemon runs it (daemon/serve.ts); the test itself talks HTTPS, as a user does.
+      client: api.server.localClient(),
       paths,
       log,
       backoff: opts.backoff ?? fastBackoff,

@@ -32,7 +32,7 @@ const { present } = mirrorProbes(() => h);
 function startRequestController(): Promise<void> {
   const log = createLogger({ level: 'debug', write: (line) => h.logs.push(line) });
   const paths = { ...instancePaths('rq', { home: h.api.dir }), dockerSocket: h.dockerd.socketPath };
-  controller = createRequestController({ client: h.client, paths, log, backoff: fastBackoff, pending });
+  controller = createRequestController({ client: h.api.server.localClient(), paths, log, backoff: fastBackoff, pending });
   return controller.start();
 }
 
