@@ -98,9 +98,22 @@ describe('VolumeCreateRequest', () => {
   });
 
   it('deletes a finished request when its TTL runs out', async () => {
-    await create(VOLUME_CREATE_REQUEST, 'vol-ttl', { name: 'data-ttl', ttlSecondsAfterFinished: 1 });
-    expect(conditionOf(await finished(VOLUME_CREATE_REQUEST, 'vol-ttl')).type).toBe('Complete');
-    await vi.waitFor(async () => expect(await h.client.find(VOLUME_CREATE_REQUEST, 'vol-ttl', NS)).toBeUndefined(), WAIT);
+    // Watched from before it exists: with a 1 s TTL, polling can miss the finished request altogether.
+    const from = (await h.client.list(VOLUME_CREATE_REQUEST, { namespace: NS })).metadata.resourceVersion;
+    const events: WatchEvent<RequestObject>[] = [];
+    const abort = new AbortController();
+    const watching = h.client
+      .watch<RequestObject>(VOLUME_CREATE_REQUEST, { namespace: NS, fieldSelector: 'metadata.name=vol-ttl', resourceVersion: from, signal: abort.signal }, (e) => events.push(e))
+      .catch(() => undefined);
+    try {
+      await create(VOLUME_CREATE_REQUEST, 'vol-ttl', { name: 'data-ttl', ttlSecondsAfterFinished: 1 });
+      await vi.waitFor(() => expect(events.map((e) => e.type)).toContain('DELETED'), WAIT);
+      const finishedState = events.find((e) => e.type === 'MODIFIED' && finishedCondition(e.object as RequestObject));
+      expect(conditionOf(finishedState!.object as RequestObject).type).toBe('Complete');
+    } finally {
+      abort.abort();
+      await watching;
+    }
     // The default TTL keeps the others.
     expect(await h.client.find(VOLUME_CREATE_REQUEST, 'vol-a', NS)).toBeDefined();
   });
