@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { defaultBackoff } from '../../../src/base/backoff.js';
-import { WorkQueue } from '../../../src/controllers/work-queue.js';
+import { WorkQueue, type WorkQueueOptions } from '../../../src/controllers/work-queue.js';
 import { TerminalError } from '../../../src/base/errors.js';
 import { silentLogger } from '../../../src/base/log.js';
 
@@ -13,25 +13,33 @@ describe('defaultBackoff', () => {
 /** The queue runs in memory: a few event-loop turns, given room for a loaded 2-core CI. */
 const IN_MEMORY = { timeout: 5_000, interval: 10 };
 
+/** A queue of string keys, each key its own id. */
+function stringQueue(options: Omit<WorkQueueOptions<string>, 'idOf' | 'name' | 'log'>): WorkQueue<string> {
+  return new WorkQueue<string>({ idOf: (k) => k, name: 't', log: silentLogger, ...options });
+}
+
+/** A promise a test resolves when it chooses: `opened` waits, `open()` lets it through. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
 describe('WorkQueue', () => {
   it('collapses adds of a waiting key into one run', async () => {
     const seen: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue<string>({
-      idOf: (k) => k,
-      name: 't',
-      log: silentLogger,
+    const busy = gate();
+    const q = stringQueue({
       reconcile: async (k) => {
         seen.push(k);
-        if (k === 'busy') await gate;
+        if (k === 'busy') await busy.opened;
       },
     });
     q.add('busy');
     q.add('a');
     q.add('a');
     q.add('b');
-    release();
+    busy.open();
     await q.idle();
     expect(seen).toEqual(['busy', 'a', 'b']);
   });
@@ -40,18 +48,14 @@ describe('WorkQueue', () => {
     let running = 0;
     let maxRunning = 0;
     let runs = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue<string>({
-      idOf: (k) => k,
-      name: 't',
-      log: silentLogger,
+    const busy = gate();
+    const q = stringQueue({
       concurrency: 4,
       reconcile: async () => {
         running++;
         maxRunning = Math.max(maxRunning, running);
         runs++;
-        if (runs === 1) await gate;
+        if (runs === 1) await busy.opened;
         running--;
       },
     });
@@ -59,7 +63,7 @@ describe('WorkQueue', () => {
     await vi.waitFor(() => expect(runs).toBe(1), IN_MEMORY);
     q.add('a');
     q.add('a');
-    release();
+    busy.open();
     await vi.waitFor(() => expect(runs).toBe(2), IN_MEMORY);
     await q.idle();
     expect(maxRunning).toBe(1);
@@ -69,10 +73,7 @@ describe('WorkQueue', () => {
   it('retries failures with the injected backoff and resets it on success', async () => {
     const delays: number[] = [];
     let attempts = 0;
-    const q = new WorkQueue<string>({
-      idOf: (k) => k,
-      name: 't',
-      log: silentLogger,
+    const q = stringQueue({
       backoff: (n) => {
         delays.push(n);
         return 1;
@@ -89,10 +90,7 @@ describe('WorkQueue', () => {
 
   it('honours requeueAfterMs and drops everything on stop', async () => {
     let runs = 0;
-    const q = new WorkQueue<string>({
-      idOf: (k) => k,
-      name: 't',
-      log: silentLogger,
+    const q = stringQueue({
       reconcile: async () => {
         runs++;
         return { requeueAfterMs: 1 };
@@ -109,17 +107,13 @@ describe('WorkQueue', () => {
 
   it('never lets an event shorten the backoff of a failing key', async () => {
     let attempts = 0;
-    let release!: () => void;
-    const backoffOver = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue<string>({
-      idOf: (k) => k,
-      name: 't',
-      log: silentLogger,
+    const backoffOver = gate();
+    const q = stringQueue({
       backoff: () => 60_000,
       reconcile: async () => {
         attempts++;
         if (attempts === 1) throw new Error('boom');
-        release();
+        backoffOver.open();
       },
     });
     q.add('k');
@@ -131,7 +125,7 @@ describe('WorkQueue', () => {
     expect(attempts).toBe(1);
     // A real change of input does not wait.
     q.retry('k');
-    await backoffOver;
+    await backoffOver.opened;
     expect(attempts).toBe(2);
     await q.stop();
   });
@@ -166,17 +160,13 @@ describe('WorkQueue', () => {
 
   it('runs a failed key again at once when retry() came while it ran, instead of backing off', async () => {
     const runs: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue<string>({
-      idOf: (k) => k,
-      name: 't',
-      log: silentLogger,
+    const busy = gate();
+    const q = stringQueue({
       backoff: () => 600_000,
       reconcile: async () => {
         runs.push(runs.length);
         if (runs.length === 1) {
-          await gate;
+          await busy.opened;
           throw new Error('conflict: read a stale object');
         }
       },
@@ -185,32 +175,28 @@ describe('WorkQueue', () => {
     await vi.waitFor(() => expect(runs).toEqual([0]));
     // New input arrives while the first run works on the old one, which then fails.
     q.retry('app');
-    release();
+    busy.open();
     await vi.waitFor(() => expect(runs).toEqual([0, 1]), { timeout: 5000 });
     await q.stop();
   });
 
   it('runs a key again after a run during which it changed, even while it had failed before', async () => {
     const runs: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const busy = gate();
     let n = 0;
-    const q = new WorkQueue<string>({
-      idOf: (k) => k,
-      name: 't',
-      log: silentLogger,
+    const q = stringQueue({
       backoff: () => 1,
       reconcile: async () => {
         n++;
         runs.push(n);
         if (n === 1) throw new Error('first attempt fails');
-        if (n === 2) await gate;
+        if (n === 2) await busy.opened;
       },
     });
     q.add('k');
     await vi.waitFor(() => expect(runs).toEqual([1, 2]), { timeout: 5000 });
     q.add('k'); // arrives while the retry runs
-    release();
+    busy.open();
     await vi.waitFor(() => expect(runs).toEqual([1, 2, 3]), { timeout: 5000 });
     await q.stop();
   });
