@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { KubeObject } from '../../kube/types.js';
 import { StoreHealth } from './health.js';
 import { asStorageError, openStoreDatabase, StorageError } from './open.js';
+import { LogEvent, parsedOnce } from './log-event.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export type { StoreEvent } from './watch-hub.js';
@@ -80,40 +81,6 @@ interface Batch {
 
 /** What a write stores, given the live object (parsed on demand; undefined when there is none) and the new revision. */
 type Build = (live: (() => KubeObject) | undefined, rev: number) => { type: StoreEvent['type']; value: KubeObject };
-
-/** The object in `json`, parsed on the first call only. */
-function parsedOnce(json: string): () => KubeObject {
-  let parsed: KubeObject | undefined;
-  return () => (parsed ??= JSON.parse(json) as KubeObject);
-}
-
-/**
- * A committed write as watchers see it. `previous` is parsed only when read:
- * only a watch with selectors needs it (to tell a MODIFIED from an object
- * entering or leaving its selection), and parsing it for every write was a
- * JSON.parse of the whole object each time.
- */
-class LogEvent implements StoreEvent {
-  readonly resource: string;
-  readonly namespace: string;
-  readonly name: string;
-
-  constructor(
-    readonly type: StoreEvent['type'],
-    key: ObjectKey,
-    readonly revision: number,
-    readonly object: KubeObject,
-    private readonly readPrevious?: () => KubeObject,
-  ) {
-    this.resource = key.resource;
-    this.namespace = key.namespace;
-    this.name = key.name;
-  }
-
-  get previous(): KubeObject | undefined {
-    return this.readPrevious?.();
-  }
-}
 
 /** Thrown when a write's expected revision is no longer current. */
 export class RevisionMismatch extends Error {
