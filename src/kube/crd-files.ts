@@ -9,7 +9,7 @@ export const isCrdFile = (name: string): boolean => /\.(ya?ml|json)$/.test(name)
 
 /**
  * The documents of one manifest file. A JSON file holds an array of them (the
- * build's output of one YAML file, `scripts/build-crds.mjs`). YAML is parsed
+ * build's output, `scripts/build-crds.mjs`). YAML is parsed
  * with the yaml package, imported only here: it costs ~0.1 s to import and
  * ~0.2–0.4 s to parse the shipped CRDs on a cold start, which is why the
  * build pre-converts them.
