@@ -13,6 +13,8 @@ export interface ApiRequest extends AsyncIterable<Buffer | string> {
   headers: IncomingHttpHeaders;
   socket: { localAddress?: string; localPort?: number };
   resume(): unknown;
+  /** In-process creates only (local.ts): keep the body's status (handlers/write.ts createWithStatus). */
+  readonly withStatus?: boolean;
 }
 
 /** The parts of a response the handlers use: a Node ServerResponse, or an in-process one (local.ts). */

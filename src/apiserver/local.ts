@@ -121,7 +121,7 @@ class LocalReply extends PassThrough implements ApiReply {
  */
 export function localTransport(dispatch: Dispatch, address: { localAddress: string; localPort: number }): Transport {
   return {
-    async open(method, url, { body, contentType, signal, events }): Promise<ApiResponse> {
+    async open(method, url, { body, contentType, signal, events, withStatus }): Promise<ApiResponse> {
       signal?.throwIfAborted();
       const req: ApiRequest = {
         method,
@@ -133,6 +133,7 @@ export function localTransport(dispatch: Dispatch, address: { localAddress: stri
           if (body !== undefined) yield Buffer.from(body);
         },
         resume: () => undefined,
+        withStatus,
       };
       const res = new LocalReply(events === true);
       const abort = () => res.destroy();

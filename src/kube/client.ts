@@ -38,6 +38,13 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   subresource?: 'status';
+  /**
+   * Create only: keep the body's status, stored as this field manager's
+   * forced server-side apply of it through /status, in the same write. Only
+   * the in-process client can ask; over HTTPS the server drops the status,
+   * as kube does, and the caller applies it afterwards.
+   */
+  withStatus?: boolean;
 }
 
 export interface PatchOptions extends WriteOptions {
@@ -74,6 +81,8 @@ export interface TransportRequest {
    * answers with JSON lines as always.
    */
   events?: boolean;
+  /** A create whose status the server is asked to keep (WriteOptions.withStatus); only the in-process transport passes it on. */
+  withStatus?: boolean;
 }
 
 /**
@@ -91,6 +100,7 @@ interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  withStatus?: boolean;
 }
 
 /**
@@ -138,6 +148,7 @@ export class KubeClient {
     return this.request<T>('POST', collectionPath(ref, opts.namespace ?? obj.metadata.namespace), {
       query: writeQuery(opts),
       body: obj,
+      withStatus: opts.withStatus,
     });
   }
 
@@ -227,6 +238,7 @@ export class KubeClient {
       signal: opts.signal,
       body: payload,
       contentType: opts.contentType ?? 'application/json',
+      withStatus: opts.withStatus,
     });
     if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
       throw await toApiError(method, url, res);

@@ -1,11 +1,14 @@
 import type { KubeObject } from '../../kube/types.js';
-import { present, targetOf, type ResourceRequest } from '../context.js';
+import { apiVersionOf, present, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalid, unsupportedMediaType } from '../errors.js';
 import { decodeObject, mediaType, readBody, warningHeaders } from '../http.js';
 import { decodeProtobuf, PROTOBUF_KINDS } from '../protobuf.js';
 import { admit, checkUnknownFields, persist, replyWritten } from './admit.js';
 import { asObject, checkNamespaceOpen, fieldManager, prepareCreate, prepareUpdate } from './prepare.js';
 import { getObject } from './read.js';
+import { trackCreateWithStatus } from '../patch/managed-fields.js';
+import { isObject } from '../schema/json-value.js';
+import { nowTimestamp } from '../timestamp.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -38,10 +41,37 @@ export async function createObject(rr: ResourceRequest, obj: KubeObject, manager
   return persist(rr, admitted, undefined);
 }
 
+/**
+ * An in-process create that keeps its status (ApiRequest.withStatus): one
+ * write, and one ADDED event, storing what a create followed by the same
+ * manager's forced server-side apply of that status through /status would
+ * store. The engine controller creates its mirrors this way, so that watchers
+ * never see a mirror without its status and a full sync writes each once.
+ */
+async function createWithStatus(rr: ResourceRequest, obj: KubeObject, manager: string): Promise<KubeObject> {
+  const appliedStatus = obj.status;
+  if (!rr.version.statusSubresource || !isObject(appliedStatus)) return createObject(rr, obj, manager);
+  prepareCreate(rr, obj);
+  obj.status = structuredClone(appliedStatus);
+  checkNamespaceOpen(rr, obj.metadata.name ?? '');
+  // No manager: admission leaves managedFields to us, which cover the two writes this one stands for.
+  const admitted = await admit(rr, { operation: 'CREATE', object: obj });
+  admitted.metadata.managedFields = trackCreateWithStatus({
+    created: admitted,
+    appliedStatus,
+    manager,
+    schema: schemaOf(rr),
+    apiVersion: apiVersionOf(rr),
+    now: nowTimestamp(),
+  });
+  return persist(rr, admitted, undefined);
+}
+
 export async function handleCreate(rr: ResourceRequest): Promise<void> {
   const warnings: string[] = [];
   const obj = await readObject(rr, warnings);
-  const created = await createObject(rr, obj, fieldManager(rr));
+  const manager = fieldManager(rr);
+  const created = rr.req.withStatus ? await createWithStatus(rr, obj, manager) : await createObject(rr, obj, manager);
   await replyWritten(rr, 201, present(rr, created), warningHeaders(warnings));
 }
 

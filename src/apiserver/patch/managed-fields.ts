@@ -2,7 +2,7 @@
 import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../kube/types.js';
 import { decodeManagers, encodeManagers, managerId, transferOwnership, type Managers } from './managers.js';
-import { resourceSchema, stripForTracking } from './typed-value.js';
+import { resourceSchema, stripForTracking, toFieldSet } from './typed-value.js';
 
 export interface TrackUpdateInput {
   live?: KubeObject;
@@ -52,5 +52,33 @@ export function trackUpdate(input: TrackUpdateInput): ManagedFieldsEntry[] {
   if (!taken.isEmpty()) {
     managers.set(id, { ...identity, time: input.now, set: (kept?.set ?? taken).union(taken) });
   }
+  return encodeManagers(managers);
+}
+
+export interface TrackCreateWithStatusInput {
+  /** The new object as admitted, status included. */
+  created: KubeObject;
+  /** The status as the request sent it, before defaulting: what the apply owns. */
+  appliedStatus: Record<string, unknown>;
+  manager: string;
+  schema: JSONSchemaProps;
+  apiVersion: string;
+  now: string;
+}
+
+/**
+ * The managedFields of `manager` creating an object (an Update of all but
+ * its status, which the create endpoint resets) and then force-applying
+ * `appliedStatus` through /status, as serverSideApply would leave them: on a
+ * new object nobody else owns any status field, so the apply only adds its
+ * own entry, and there is nothing to merge, compare or take over.
+ */
+export function trackCreateWithStatus(input: TrackCreateWithStatusInput): ManagedFieldsEntry[] {
+  const { status: _status, ...withoutStatus } = input.created;
+  const base = { manager: input.manager, schema: input.schema, apiVersion: input.apiVersion, now: input.now };
+  const managers = decodeManagers(trackUpdate({ ...base, updated: withoutStatus as KubeObject, operation: 'Update' }));
+  const applier = { manager: input.manager, operation: 'Apply' as const, apiVersion: input.apiVersion, subresource: 'status' };
+  const set = toFieldSet({ status: input.appliedStatus }, resourceSchema(input.schema));
+  managers.set(managerId(applier), { ...applier, time: input.now, set });
   return encodeManagers(managers);
 }

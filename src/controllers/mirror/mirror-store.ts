@@ -23,7 +23,8 @@ function mirrorStatusMatches(live: Record<string, unknown> | undefined, desired:
 
 /**
  * Makes the mirror match the engine, writing only what differs: create
- * (Container spec.state=unknown, the only spec the engine ever writes),
+ * (Container spec.state=unknown, the only spec the engine ever writes; with
+ * its status in the same write where the client is in-process),
  * re-assert the finalizer (docs/design-rules.md#finalizer-reasserted) with an apply that leaves spec alone, and
  * server-side apply the status. `live` undefined = unknown (read it),
  * null = known absent (full sync already listed).
@@ -40,7 +41,7 @@ export async function applyMirror(
     let obj = live === undefined ? await client.find(ref, name, namespace) : (live ?? undefined);
     let outcome: ApplyOutcome = 'unchanged';
     if (!obj) {
-      obj = await createMirror(client, namespace, ref, name);
+      obj = await createMirror(client, namespace, desired);
       outcome = 'created';
     }
     if (!obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.includes(MIRROR_FINALIZER)) {
@@ -68,15 +69,18 @@ export async function applyMirror(
   }
 }
 
-async function createMirror(client: KubeClient, namespace: string, ref: ResourceRef, name: string): Promise<KubeObject> {
+async function createMirror(client: KubeClient, namespace: string, desired: MirrorDesired): Promise<KubeObject> {
+  const { ref, name } = desired;
   const body: KubeObject = {
     apiVersion: apiVersionOf(ref),
     kind: ref.kind,
     metadata: { name, namespace, finalizers: [MIRROR_FINALIZER] },
     ...(ref === CONTAINER ? { spec: { state: 'unknown' } } : {}),
+    status: desired.status,
   };
   try {
-    return await client.create(ref, body, { namespace, fieldManager: ENGINE_CONTROLLER_MANAGER });
+    // Over HTTPS the status is dropped, and applyMirror applies it next.
+    return await client.create(ref, body, { namespace, fieldManager: ENGINE_CONTROLLER_MANAGER, withStatus: true });
   } catch (err) {
     // Created concurrently (an event raced the full sync): use what is there.
     if (isConflict(err)) return client.get(ref, name, namespace);

@@ -78,6 +78,66 @@ describe('in-process client', () => {
     await Promise.all(watchers);
   });
 
+  describe('a create that keeps its status (withStatus)', () => {
+    const MANAGER = 'status-creator';
+    const withoutVolatile = (obj: KubeObject) => ({
+      spec: obj.spec,
+      status: obj.status,
+      generation: obj.metadata.generation,
+      managedFields: obj.metadata.managedFields?.map(({ time: _t, ...entry }) => entry),
+    });
+    const applyStatus = (client: KubeClient, name: string, status: Record<string, unknown>) =>
+      client.patch(
+        WIDGET,
+        name,
+        { apiVersion: 'test.rdd.io/v1', kind: 'Widget', metadata: { name }, status },
+        { type: 'apply', subresource: 'status', namespace: 'default', fieldManager: MANAGER, force: true },
+      );
+
+    it('stores in one write what a create and a forced status apply store, with one ADDED event', async () => {
+      const status = { phase: 'Ready', observedGeneration: 1 };
+      await local().create(WIDGET, widget('two-writes'), { fieldManager: MANAGER });
+      const twoWrites = await applyStatus(local(), 'two-writes', status);
+
+      const start = (await local().list(WIDGET, { namespace: 'default' })).metadata.resourceVersion;
+      const seen: WatchEvent<KubeObject>[] = [];
+      const abort = new AbortController();
+      const watching = ts().client.watch(WIDGET, { namespace: 'default', resourceVersion: start, signal: abort.signal }, (ev) => {
+        if (ev.type !== 'BOOKMARK') seen.push(ev);
+        if (ev.object.metadata.name === 'after') abort.abort();
+      });
+      const oneWrite = await local().create(WIDGET, { ...widget('one-write'), status }, { fieldManager: MANAGER, withStatus: true });
+      await ts().client.create(WIDGET, widget('after'));
+      await watching;
+
+      expect(withoutVolatile(oneWrite)).toEqual(withoutVolatile(twoWrites));
+      expect(oneWrite.metadata.resourceVersion).toBe(String(Number(start) + 1));
+      expect(seen.map((e) => [e.type, e.object.metadata.name, e.object.status])).toEqual([
+        ['ADDED', 'one-write', status],
+        ['ADDED', 'after', undefined],
+      ]);
+    });
+
+    it('leaves the status to its applier: a later apply without a field removes it', async () => {
+      await local().create(WIDGET, { ...widget('owned'), status: { phase: 'Ready', observedGeneration: 1 } }, { fieldManager: MANAGER, withStatus: true });
+      const next = await applyStatus(local(), 'owned', { phase: 'Gone' });
+      expect(next.status).toEqual({ phase: 'Gone' });
+    });
+
+    it('validates the status and stores nothing when it is invalid', async () => {
+      const err = await local()
+        .create(WIDGET, { ...widget('bad-status'), status: { observedGeneration: 'one' } }, { fieldManager: MANAGER, withStatus: true })
+        .catch((e: unknown) => e);
+      expect((err as ApiError).status).toBe(422);
+      expect(await local().find(WIDGET, 'bad-status', 'default')).toBeUndefined();
+    });
+
+    it('is in-process only: over HTTPS the status is dropped, as kube drops it', async () => {
+      const created = await ts().client.create(WIDGET, { ...widget('https-status'), status: { phase: 'Ready' } }, { withStatus: true });
+      expect(created.status).toBeUndefined();
+    });
+  });
+
   it('serves the health endpoints the daemon polls', async () => {
     const report = await local().request<{ healthy: boolean }>('GET', '/healthz/store');
     expect(report.healthy).toBe(true);
