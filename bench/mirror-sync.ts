@@ -24,6 +24,7 @@ import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../src/ku
 import type { KubeObject } from '../src/kube/types.js';
 import { startTestApiServer } from '../test/support/apiserver.js';
 import { profileWindow } from './profile.js';
+import { threadCpu, threadCpuSince } from './thread-cpu.js';
 
 const NS = 'rancher-desktop';
 /** As the full sync inspects. */
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     const stopProfile = await profileWindow(values.profile);
     const syncStart = Date.now();
     const syncCpu = process.cpuUsage();
+    const syncThreads = threadCpu();
     const app = await client.create(APP, { apiVersion: apiVersionOf(APP), kind: 'App', metadata: { name: APP_NAME }, spec: { running: true } });
     await applyAppConditions(
       client,
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     });
     const syncMs = Date.now() - syncStart;
     const { user, system } = process.cpuUsage(syncCpu);
+    const threads = threadCpuSince(syncThreads);
     await stopProfile();
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
@@ -103,6 +106,8 @@ async function main(): Promise<void> {
           listMs: done?.listMs,
           inspectAndWriteMs: done?.syncMs,
           cpuMs: Math.round((user + system) / 1000),
+          cpuMainThreadMs: threads.mainMs,
+          cpuHelperThreadsMs: threads.helpersMs,
           rssBeforeMB: mb(rssBefore),
           rssPeakMB: mb(rssPeak),
         },
