@@ -8,14 +8,19 @@ import { SelectorError } from './selectors/selector-error.js';
 export type Predicate = (obj: KubeObject) => boolean;
 
 /**
- * The label and field selectors of a list or watch as one predicate. Field
- * selectors may only name metadata.name, metadata.namespace and the
- * version's selectableFields; anything else is a 400, as in kube.
+ * The label and field selectors of a list or watch as one predicate;
+ * undefined when there are none, so callers can skip matching (and a watch
+ * reading each event's previous state) altogether. Field selectors may only
+ * name metadata.name, metadata.namespace and the version's selectableFields;
+ * anything else is a 400, as in kube.
  */
-export function selectorPredicate(rr: ResourceRequest): Predicate {
+export function selectorPredicate(rr: ResourceRequest): Predicate | undefined {
+  const labelSelector = rr.query.get('labelSelector') ?? '';
+  const fieldSelector = rr.query.get('fieldSelector') ?? '';
+  if (!labelSelector && !fieldSelector) return undefined;
   try {
-    const labels = parseLabelSelector(rr.query.get('labelSelector') ?? '');
-    const fields = parseFieldSelector(rr.query.get('fieldSelector') ?? '');
+    const labels = parseLabelSelector(labelSelector);
+    const fields = parseFieldSelector(fieldSelector);
     const allowed = ['metadata.name', 'metadata.namespace', ...servedVersion(rr).selectableFields];
     for (const f of fields) {
       if (!allowed.includes(f.field)) {
@@ -31,6 +36,3 @@ export function selectorPredicate(rr: ResourceRequest): Predicate {
 }
 
 /** Whether the request filters by labels or fields at all. */
-export function hasSelectors(rr: ResourceRequest): boolean {
-  return Boolean(rr.query.get('labelSelector') || rr.query.get('fieldSelector'));
-}

@@ -114,7 +114,7 @@ export async function handleDeleteCollection(rr: ResourceRequest): Promise<void>
   const matches = selectorPredicate(rr);
   const { items, revision } = rr.ctx.store.list(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
   const deleted: KubeObject[] = [];
-  for (const live of items.filter(matches)) {
+  for (const live of matches ? items.filter(matches) : items) {
     const { object } = await deleteOne(rr, live, dryRunOf(rr, opts), policy);
     deleted.push(present(rr, object));
   }

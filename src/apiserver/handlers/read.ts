@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, keyOf, present, servedVersion, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
-import { hasSelectors, selectorPredicate } from '../filters.js';
+import { selectorPredicate, type Predicate } from '../filters.js';
 import { listOptions, listPage, type ListOptions } from '../paging.js';
 import { sendJson } from '../http.js';
 import { sendObject } from '../local.js';
@@ -49,8 +49,8 @@ export function handleGet(rr: ResourceRequest): void {
  * single-version resource is the stored JSON as is (every object was written
  * with this apiVersion): no decode/encode of 2,000 objects per request.
  */
-function sendRawList(rr: ResourceRequest, opts: ListOptions): boolean {
-  if (hasSelectors(rr) || wantsTable(rr) || rr.resource.versions.length !== 1 || rr.view) return false;
+function sendRawList(rr: ResourceRequest, opts: ListOptions, matches: Predicate | undefined): boolean {
+  if (matches || wantsTable(rr) || rr.resource.versions.length !== 1 || rr.view) return false;
   if (opts.limit !== undefined || opts.after !== undefined || opts.revision !== undefined) return false;
   const { items, revision } = rr.ctx.store.listRaw(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
   const head = JSON.stringify({ apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) } });
@@ -61,9 +61,9 @@ function sendRawList(rr: ResourceRequest, opts: ListOptions): boolean {
 export function handleList(rr: ResourceRequest): void {
   const opts = listOptions(rr.query, rr.ctx.store.revision);
   const matches = selectorPredicate(rr);
-  if (sendRawList(rr, opts)) return;
+  if (sendRawList(rr, opts, matches)) return;
   const namespace = rr.resource.namespaced ? rr.namespace : undefined;
-  const page = listPage(rr.ctx.store, rr.resource.storageKey, namespace, opts, hasSelectors(rr) ? matches : undefined);
+  const page = listPage(rr.ctx.store, rr.resource.storageKey, namespace, opts, matches);
   const resourceVersion = String(page.revision);
   const metadata = {
     resourceVersion,

@@ -2,7 +2,7 @@ import type { KubeObject, WatchEventType } from '../../kube/types.js';
 import { apiVersionOf, present, type ResourceRequest } from '../context.js';
 import { tooLarge, tooOld } from '../errors.js';
 import { boolParam, intParam, revisionParam } from '../query.js';
-import { hasSelectors, selectorPredicate, type Predicate } from '../filters.js';
+import { selectorPredicate, type Predicate } from '../filters.js';
 import type { StoreEvent } from '../store/store.js';
 import { eventSinkOf } from '../local.js';
 import { tableOf, wantsTable } from './read.js';
@@ -24,9 +24,9 @@ interface Outgoing {
  * starts matching is ADDED, one that stops matching is DELETED — the
  * selector holds on watch exactly as on list.
  */
-export function translate(ev: StoreEvent, matches: Predicate, selective = true): Outgoing | undefined {
+export function translate(ev: StoreEvent, matches: Predicate | undefined): Outgoing | undefined {
   // Without selectors everything matches, and the previous state (parsed on demand) need not be read.
-  if (!selective) return { type: ev.type, object: ev.object };
+  if (!matches) return { type: ev.type, object: ev.object };
   const now = matches(ev.object);
   if (ev.type !== 'MODIFIED') return now ? { type: ev.type, object: ev.object } : undefined;
   const before = ev.previous ? matches(ev.previous) : false;
@@ -63,7 +63,6 @@ function startRevision(rr: ResourceRequest): number | undefined {
 export function handleWatch(rr: ResourceRequest): void {
   const { store, shutdown } = rr.ctx;
   const matches = selectorPredicate(rr);
-  const selective = hasSelectors(rr);
   const from = startRevision(rr);
   const initialEvents = boolParam(rr.query, 'sendInitialEvents');
   const timeoutSeconds = intParam(rr.query, 'timeoutSeconds') ?? 0;
@@ -112,7 +111,7 @@ export function handleWatch(rr: ResourceRequest): void {
   let replay: Outgoing[];
   if (from === undefined) {
     const { items } = store.list(rr.resource.storageKey, namespace);
-    replay = items.filter(matches).map((object) => ({ type: 'ADDED' as const, object }));
+    replay = (matches ? items.filter(matches) : items).map((object) => ({ type: 'ADDED' as const, object }));
   } else {
     const events = store.eventsSince(rr.resource.storageKey, from);
     if (!events) {
@@ -120,14 +119,14 @@ export function handleWatch(rr: ResourceRequest): void {
       finish();
       return;
     }
-    replay = events.filter(inScope).flatMap((ev) => translate(ev, matches, selective) ?? []);
+    replay = events.filter(inScope).flatMap((ev) => translate(ev, matches) ?? []);
   }
   // The replay read writes whose batch is not committed yet; their events, published at the commit, are already sent.
   const replayedUpTo = store.revision;
   unsubscribe = store.hub.subscribe(rr.resource.storageKey, {
     onEvent: (ev) => {
       if (ev.revision <= replayedUpTo || !inScope(ev)) return;
-      const out = translate(ev, matches, selective);
+      const out = translate(ev, matches);
       if (out) write(out.type, present(rr, out.object), ev);
     },
     onClose: () => finish(),

@@ -38,6 +38,6 @@ describe('translate without selectors', () => {
         throw new Error('previous read');
       },
     });
-    expect(translate(event, () => true, false)).toEqual({ type: 'MODIFIED', object: event.object });
+    expect(translate(event, undefined)).toEqual({ type: 'MODIFIED', object: event.object });
   });
 });
