@@ -40,6 +40,10 @@ function baseline(input: TrackUpdateInput): Managers {
  * removed fields leave everyone. Entries left empty disappear.
  */
 export function trackUpdate(input: TrackUpdateInput): ManagedFieldsEntry[] {
+  return encodeManagers(managersAfterUpdate(input));
+}
+
+function managersAfterUpdate(input: TrackUpdateInput): Managers {
   const schema = resourceSchema(input.schema);
   const managers = baseline(input);
   const identity = { manager: input.manager, operation: input.operation, apiVersion: input.apiVersion, subresource: input.subresource };
@@ -52,7 +56,7 @@ export function trackUpdate(input: TrackUpdateInput): ManagedFieldsEntry[] {
   if (!taken.isEmpty()) {
     managers.set(id, { ...identity, time: input.now, set: (kept?.set ?? taken).union(taken) });
   }
-  return encodeManagers(managers);
+  return managers;
 }
 
 export interface TrackCreateWithStatusInput {
@@ -76,7 +80,7 @@ export interface TrackCreateWithStatusInput {
 export function trackCreateWithStatus(input: TrackCreateWithStatusInput): ManagedFieldsEntry[] {
   const { status: _status, ...withoutStatus } = input.created;
   const base = { manager: input.manager, schema: input.schema, apiVersion: input.apiVersion, now: input.now };
-  const managers = decodeManagers(trackUpdate({ ...base, updated: withoutStatus as KubeObject, operation: 'Update' }));
+  const managers = managersAfterUpdate({ ...base, updated: withoutStatus as KubeObject, operation: 'Update' });
   const applier = { manager: input.manager, operation: 'Apply' as const, apiVersion: input.apiVersion, subresource: 'status' };
   const set = toFieldSet({ status: input.appliedStatus }, resourceSchema(input.schema));
   managers.set(managerId(applier), { ...applier, time: input.now, set });
