@@ -1,9 +1,9 @@
+import { AppSource } from '../app-source.js';
 import { errorMessage, isTerminal, TerminalError } from '../../base/errors.js';
 import type { BackoffFn } from '../../base/backoff.js';
 import type { Logger } from '../../base/log.js';
 import {
   APP_CONTROLLER_MANAGER,
-  appInformer,
   computeSettled,
   RETRY_ANNOTATION,
   RUNNING,
@@ -94,8 +94,7 @@ export class AppController implements Controller {
   readonly name = 'app-controller';
   private readonly log: Logger;
   private readonly queue: WorkQueue<AppWork>;
-  private readonly app: Informer<AppObject>;
-  private readonly ownsAppInformer: boolean;
+  private readonly app: AppSource;
   private readonly context: DockerContextTarget;
   private readonly makeDriver: DriverFactory;
   private readonly preload?: (choice: DriverChoice) => Promise<void>;
@@ -103,7 +102,6 @@ export class AppController implements Controller {
   private readonly workAbort = new AbortController();
   private active?: ActiveDriver;
   private appSeen?: string;
-  private unsubscribe?: () => void;
   private readonly events: EventRecorder;
 
   constructor(
@@ -122,12 +120,11 @@ export class AppController implements Controller {
       log: this.log,
     };
     this.queue = new WorkQueue<AppWork>({ name: this.name, log: this.log, backoff: options.backoff, idOf: String, reconcile: () => this.reconcile() });
-    this.ownsAppInformer = deps.app === undefined;
-    this.app = deps.app ?? appInformer(deps.client, this.log, options.backoff);
+    this.app = new AppSource(deps.client, deps.app, this.log, options.backoff);
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = this.app.on((type, app) => {
+    this.app.on((type, app) => {
       const input = appInput(type, app);
       if (input === this.appSeen) return this.queue.add(WORK);
       this.appSeen = input;
@@ -135,7 +132,7 @@ export class AppController implements Controller {
     });
     await this.app.start();
     // Off the first start's critical path: the driver's modules load while `rdd set` is still writing the App.
-    const choice = this.app.list()[0]?.spec?.vm?.driver ?? 'auto';
+    const choice = this.app.get()?.spec?.vm?.driver ?? 'auto';
     void this.preload?.(choice).catch((err: unknown) => this.log.debug('driver not preloaded', { error: err }));
     this.queue.add(WORK);
   }
@@ -329,8 +326,7 @@ export class AppController implements Controller {
   }
 
   private async shutdown(stopTheEngine: boolean): Promise<void> {
-    this.unsubscribe?.();
-    if (this.ownsAppInformer) await this.app.stop();
+    await this.app.stop();
     this.workAbort.abort();
     await this.queue.stop();
     if (stopTheEngine && this.active) {

@@ -1,5 +1,6 @@
+import { AppSource } from '../app-source.js';
 import { applyAppConditions } from '../app-conditions.js';
-import { appInformer, CONTAINER_ENGINE_READY, ENGINE_CONTROLLER_MANAGER, RUNNING, type AppObject } from '../../kube/app.js';
+import { CONTAINER_ENGINE_READY, ENGINE_CONTROLLER_MANAGER, RUNNING, type AppObject } from '../../kube/app.js';
 import { EventRecorder } from '../../kube/events.js';
 import { Informer, type InformerEventType } from '../../kube/informer.js';
 import { findCondition } from '../../kube/conditions.js';
@@ -75,8 +76,7 @@ class EngineController implements Controller {
   readonly name = 'engine-controller';
   private readonly log: Logger;
   private readonly queue: WorkQueue<Work>;
-  private readonly app: Informer<AppObject>;
-  private readonly ownsAppInformer: boolean;
+  private readonly app: AppSource;
   private readonly informers: Informer[];
   private readonly mirrors = new Map<ResourceRef, Informer>();
   private session?: EngineSession;
@@ -102,8 +102,7 @@ class EngineController implements Controller {
       idOf: workId,
       reconcile: (work) => this.reconcile(work),
     });
-    this.ownsAppInformer = deps.app === undefined;
-    this.app = deps.app ?? appInformer(deps.client, this.log, backoff);
+    this.app = new AppSource(deps.client, deps.app, this.log, backoff);
     const informer = (ref: ResourceRef) => new Informer(deps.client, ref, { log: this.log, backoff });
     const namespaces = informer(CONTAINER_NAMESPACE);
     // A user deleting `moby` while connected gets it back.
@@ -137,7 +136,7 @@ class EngineController implements Controller {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.informers, ...(this.ownsAppInformer ? [this.app] : [])].map((i) => i.stop()));
+    await Promise.all([this.app, ...this.informers].map((i) => i.stop()));
     this.closeSession();
     await this.queue.stop();
     await this.events.flush();
@@ -294,7 +293,7 @@ class EngineController implements Controller {
   }
 
   private async setReady(status: 'True' | 'False', reason: string, message: string, generation: number): Promise<void> {
-    const app = this.app.get(APP_NAME);
+    const app = this.app.get();
     const previous = findCondition(app?.status?.conditions, CONTAINER_ENGINE_READY);
     if (app && previous?.reason !== reason) {
       this.events.record(app, status === 'False' && reason === 'ConnectFailed' ? 'Warning' : 'Normal', `ContainerEngine${reason}`, message);

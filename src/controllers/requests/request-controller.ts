@@ -1,10 +1,11 @@
+import { AppSource } from '../app-source.js';
 import type Docker from 'dockerode';
-import { appInformer, CONTAINER_ENGINE_READY, type AppObject } from '../../kube/app.js';
+import { CONTAINER_ENGINE_READY, type AppObject } from '../../kube/app.js';
 import { isNotFound } from '../../kube/client.js';
 import { findCondition } from '../../kube/conditions.js';
 import { DEFAULT_API_NAMESPACE } from '../../kube/containers.js';
 import { Informer } from '../../kube/informer.js';
-import { APP_NAME, type ResourceRef } from '../../kube/resources.js';
+import type { ResourceRef } from '../../kube/resources.js';
 import type { Logger } from '../../base/log.js';
 import { defaultBackoff, type BackoffFn } from '../../base/backoff.js';
 import type { Controller, ControllerDeps, ReconcileResult } from '../controller.js';
@@ -50,11 +51,9 @@ class RequestController implements Controller {
   readonly name = 'request-controller';
   private readonly log: Logger;
   private readonly queue: WorkQueue<Work>;
-  private readonly app: Informer<AppObject>;
-  private readonly ownsAppInformer: boolean;
+  private readonly app: AppSource;
   private readonly informers = new Map<ResourceRef, Informer<RequestObject>>();
   private docker?: Docker;
-  private unsubscribeApp?: () => void;
 
   constructor(private readonly deps: RequestControllerDeps) {
     this.log = deps.log.child(this.name);
@@ -67,8 +66,7 @@ class RequestController implements Controller {
       idOf: (w) => `${w.ref.kind} ${w.namespace}/${w.name}`,
       reconcile: (w) => this.reconcile(w),
     });
-    this.ownsAppInformer = deps.app === undefined;
-    this.app = deps.app ?? appInformer(deps.client, this.log, backoff);
+    this.app = new AppSource(deps.client, deps.app, this.log, backoff);
     for (const ref of REQUEST_KINDS) {
       const informer = new Informer<RequestObject>(deps.client, ref, { log: this.log, backoff });
       informer.on((type, obj) => {
@@ -84,8 +82,8 @@ class RequestController implements Controller {
   }
 
   async start(): Promise<void> {
-    this.unsubscribeApp = this.app.on(() => {
-      if (connectedNamespace(this.app.get(APP_NAME)) === undefined) {
+    this.app.on(() => {
+      if (connectedNamespace(this.app.get()) === undefined) {
         this.docker = undefined;
         return;
       }
@@ -96,13 +94,11 @@ class RequestController implements Controller {
         }
       }
     });
-    await Promise.all([...(this.ownsAppInformer ? [this.app.start()] : []), ...[...this.informers.values()].map((i) => i.start())]);
+    await Promise.all([this.app.start(), ...[...this.informers.values()].map((i) => i.start())]);
   }
 
   async stop(): Promise<void> {
-    // The App informer may be shared and outlive this controller.
-    this.unsubscribeApp?.();
-    await Promise.all([...this.informers.values(), ...(this.ownsAppInformer ? [this.app] : [])].map((i) => i.stop()));
+    await Promise.all([this.app, ...this.informers.values()].map((i) => i.stop()));
     await this.queue.stop();
   }
 
@@ -113,7 +109,7 @@ class RequestController implements Controller {
     const finished = finishedCondition(obj);
     if (finished) return this.expire(ref, obj, obj.status?.completionTime ?? finished.lastTransitionTime);
 
-    const engineNamespace = connectedNamespace(this.app.get(APP_NAME));
+    const engineNamespace = connectedNamespace(this.app.get());
     // Not connected: the App's next change to connected enqueues every pending request.
     if (engineNamespace === undefined) return;
     if (namespace !== engineNamespace) {
