@@ -34,5 +34,3 @@ export function selectorPredicate(rr: ResourceRequest): Predicate | undefined {
     throw err;
   }
 }
-
-/** Whether the request filters by labels or fields at all. */
