@@ -3,6 +3,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { StoreHealth } from './health.js';
 import { asStorageError, openStoreDatabase, StorageError } from './open.js';
 import { LogEvent, parsedOnce } from './log-event.js';
+import { SCHEMA, upgradeSchema } from './schema.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export type { StoreEvent } from './watch-hub.js';
@@ -40,32 +41,6 @@ interface LogRow {
   prev: string | null;
 }
 
-// `current` is a rowid table: its rows are whole objects (kilobytes), which
-// in a WITHOUT ROWID b-tree spill to overflow pages: lookups were ~3× and
-// upserts a third slower. Databases made with the earlier
-// WITHOUT ROWID table keep it and work the same.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS log (
-  rev INTEGER PRIMARY KEY,
-  type TEXT NOT NULL,
-  resource TEXT NOT NULL,
-  namespace TEXT NOT NULL,
-  name TEXT NOT NULL,
-  value TEXT NOT NULL,
-  prev TEXT
-);
-CREATE INDEX IF NOT EXISTS log_resource ON log (resource, rev);
-CREATE TABLE IF NOT EXISTS current (
-  resource TEXT NOT NULL,
-  namespace TEXT NOT NULL,
-  name TEXT NOT NULL,
-  rev INTEGER NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (resource, namespace, name)
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-`;
-
 /** Writes between WAL checkpoints: a few MB of WAL, about what SQLite's default (1,000 pages) allows. */
 const CHECKPOINT_EVERY_WRITES = 250;
 /** A batch commits at the end of the event-loop turn, or sooner at this many writes. */
@@ -92,8 +67,9 @@ export class RevisionMismatch extends Error {
 
 /**
  * The kine-style object store: every write appends a row with the next global
- * revision to `log` and updates `current`; watches replay `log` and then
- * follow live writes. The log is compacted to the last `retainRevisions`.
+ * revision to `log` and points `current` at it; watches replay `log` and then
+ * follow live writes. The log is compacted to the last `retainRevisions`,
+ * but for the rows that live objects, and retained rows' previous states, need.
  */
 export class Store {
   readonly hub = new WatchHub();
@@ -114,34 +90,41 @@ export class Store {
     this.file = opts.path;
     // Checked at open: a damaged file stops the start, naming itself and the way out.
     this.db = openStoreDatabase(opts.path, SCHEMA);
+    upgradeSchema(this.db);
     this.retain = opts.retainRevisions ?? 10_000;
+    // A live object's state is the log row `current` points at.
+    const live = 'FROM current c JOIN log l ON l.rev = c.rev';
+    // A log row with the state it replaced, when there was one.
+    const withPrev = 'SELECT l.rev, l.type, l.resource, l.namespace, l.name, l.value, p.value AS prev FROM log l LEFT JOIN log p ON p.rev = l.prev_rev';
     this.stmts = {
       get: this.db.prepare<[string, string, string], { value: string; rev: number }>(
-        'SELECT value, rev FROM current WHERE resource = ? AND namespace = ? AND name = ?',
+        `SELECT l.value, c.rev ${live} WHERE c.resource = ? AND c.namespace = ? AND c.name = ?`,
       ),
-      listAll: this.db.prepare<[string], { value: string }>('SELECT value FROM current WHERE resource = ? ORDER BY namespace, name'),
+      listAll: this.db.prepare<[string], { value: string }>(`SELECT l.value ${live} WHERE c.resource = ? ORDER BY c.namespace, c.name`),
       listNs: this.db.prepare<[string, string], { value: string }>(
-        'SELECT value FROM current WHERE resource = ? AND namespace = ? ORDER BY name',
+        `SELECT l.value ${live} WHERE c.resource = ? AND c.namespace = ? ORDER BY c.name`,
       ),
       rowsAll: this.db.prepare<[string, string, string], SnapshotRow>(
-        'SELECT namespace, name, value FROM current WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name',
+        `SELECT c.namespace, c.name, l.value ${live} WHERE c.resource = ? AND (c.namespace, c.name) > (?, ?) ORDER BY c.namespace, c.name`,
       ),
-      changedSince: this.db.prepare<[string, number], { type: StoreEvent['type']; namespace: string; name: string; prev: string | null }>(
-        'SELECT type, namespace, name, prev FROM log WHERE resource = ? AND rev > ? ORDER BY rev',
-      ),
+      since: this.db.prepare<[string, number], LogRow>(`${withPrev} WHERE l.resource = ? AND l.rev > ? ORDER BY l.rev`),
       countNs: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE namespace = ?'),
       resourcesInNs: this.db.prepare<[string], { resource: string }>('SELECT DISTINCT resource FROM current WHERE namespace = ?'),
-      insertLog: this.db.prepare('INSERT INTO log (rev, type, resource, namespace, name, value, prev) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertLog: this.db.prepare('INSERT INTO log (rev, type, resource, namespace, name, prev_rev, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       upsert: this.db.prepare(
-        'INSERT INTO current (resource, namespace, name, rev, value) VALUES (?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (resource, namespace, name) DO UPDATE SET rev = excluded.rev, value = excluded.value',
+        'INSERT INTO current (resource, namespace, name, rev) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (resource, namespace, name) DO UPDATE SET rev = excluded.rev',
       ),
       remove: this.db.prepare('DELETE FROM current WHERE resource = ? AND namespace = ? AND name = ?'),
-      since: this.db.prepare<[string, number], LogRow>('SELECT * FROM log WHERE resource = ? AND rev > ? ORDER BY rev'),
       maxRev: this.db.prepare<[], { rev: number | null }>('SELECT MAX(rev) AS rev FROM log'),
       getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      prune: this.db.prepare('DELETE FROM log WHERE rev <= ?'),
+      // Rows leaving the window take the states they replaced with them: nothing else refers to those.
+      prunePrevious: this.db.prepare<[number, number]>(
+        'DELETE FROM log WHERE rev IN (SELECT prev_rev FROM log WHERE rev > ? AND rev <= ? AND prev_rev IS NOT NULL)',
+      ),
+      // What else leaves the window is live (current) or replaced by a retained row (its previous state) and stays, but for deletions.
+      pruneDeleted: this.db.prepare<[number, number]>("DELETE FROM log WHERE rev > ? AND rev <= ? AND type = 'DELETED'"),
       begin: this.db.prepare('BEGIN'),
       commit: this.db.prepare('COMMIT'),
       rollback: this.db.prepare('ROLLBACK'),
@@ -190,7 +173,7 @@ export class Store {
     if (rev >= this.rev) return rows;
     // The value each key had at `rev` is the previous value of its first later change (none when that change created it).
     const earlier = new Map<string, SnapshotRow | null>();
-    for (const ch of this.stmts.changedSince.all(resource, rev)) {
+    for (const ch of this.stmts.since.all(resource, rev)) {
       const key = `${ch.namespace}/${ch.name}`;
       if (earlier.has(key) || !inRange(ch)) continue;
       earlier.set(key, ch.type === 'ADDED' || ch.prev === null ? null : { namespace: ch.namespace, name: ch.name, value: ch.prev });
@@ -237,12 +220,13 @@ export class Store {
       .map((row) => new LogEvent(row.type, row, row.rev, JSON.parse(row.value) as KubeObject, row.prev === null ? undefined : parsedOnce(row.prev)));
   }
 
-  /** Drops log rows older than the retention window. */
+  /** Drops the log rows older than the retention window that no live object or retained row needs. */
   compact(retain = this.retain): void {
     const upTo = this.rev - retain;
     if (upTo <= this.compacted) return;
     this.db.transaction(() => {
-      this.stmts.prune.run(upTo);
+      this.stmts.prunePrevious.run(this.compacted, upTo);
+      this.stmts.pruneDeleted.run(this.compacted, upTo);
       this.stmts.setMeta.run('compacted', upTo);
       // The newest revision must survive even if its rows are pruned.
       this.stmts.setMeta.run('revision', this.rev);
@@ -402,9 +386,9 @@ export class Store {
       const previous = row && parsedOnce(row.value);
       const { type, value } = build(previous, rev);
       const json = JSON.stringify(value);
-      this.stmts.insertLog.run(rev, type, key.resource, key.namespace, key.name, json, row?.value ?? null);
+      this.stmts.insertLog.run(rev, type, key.resource, key.namespace, key.name, row?.rev ?? null, json);
       if (type === 'DELETED') this.stmts.remove.run(key.resource, key.namespace, key.name);
-      else this.stmts.upsert.run(key.resource, key.namespace, key.name, rev, json);
+      else this.stmts.upsert.run(key.resource, key.namespace, key.name, rev);
       // this.rev moves only once the commit succeeded (in write()).
       return new LogEvent(type, key, rev, value, previous);
     })();

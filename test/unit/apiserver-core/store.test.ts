@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { RevisionMismatch, Store, type StoreEvent } from '../../../src/apiserver/store/store.js';
@@ -75,7 +76,7 @@ describe('Store', () => {
       await new Promise((r) => setImmediate(r));
     }
     await store.durable();
-    // 2,000 writes of ~8 KB each (log + current) would be ~20 MB of WAL without a checkpoint.
+    // 2,000 writes of ~4 KB objects, each a few WAL pages, would be over 20 MB of WAL without a checkpoint.
     expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 2 ** 20);
     store.close();
   });
@@ -120,5 +121,68 @@ describe('Store', () => {
     const reopened = new Store({ path: file });
     expect(reopened.revision).toBe(4);
     reopened.close();
+  });
+
+  it('keeps what live objects and retained rows need when it compacts, and nothing else', () => {
+    const file = path.join(dir, 'db');
+    const store = new Store({ path: file, retainRevisions: 10 });
+    store.put(key('kept'), obj('kept', { spec: { old: true } }), 0);
+    store.put(key('gone'), obj('gone'), 0);
+    store.delete(key('gone'), 2);
+    store.put(key('a'), obj('a'), 0);
+    for (let rev = 4; rev < 40; rev++) store.put(key('a'), obj('a', { spec: { n: rev } }), rev);
+    store.compact();
+    // Its only write left the window long ago, and the object is still whole.
+    expect(store.get(key('kept'))?.spec).toEqual({ old: true });
+    expect(store.list('g/things').items.map((o) => o.metadata.name)).toEqual(['a', 'kept']);
+    // The first retained update still knows the state it replaced, which is older than the window.
+    const [first] = store.eventsSince('g/things', store.compactedRevision) ?? [];
+    expect(first.previous?.spec).toEqual({ n: first.revision - 2 });
+    store.close();
+
+    const db = new Database(file, { readonly: true });
+    const revs = db.prepare('SELECT rev FROM log ORDER BY rev').pluck().all() as number[];
+    db.close();
+    // The window, the state its first row replaced, and `kept`: no deletion and no older state of `a`.
+    expect(revs).toEqual([1, ...Array.from({ length: 11 }, (_, i) => 30 + i)]);
+  });
+
+  it('upgrades a store written with a copy of every object in `current` and previous states in the log', () => {
+    const file = path.join(dir, 'db');
+    const state = (name: string, rev: number, spec: unknown) => JSON.stringify({ ...obj(name, { spec }), metadata: { name, resourceVersion: String(rev) } });
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE log (rev INTEGER PRIMARY KEY, type TEXT NOT NULL, resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, prev TEXT);
+      CREATE INDEX log_resource ON log (resource, rev);
+      CREATE TABLE current (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, rev INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (resource, namespace, name));
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `);
+    // Revisions 1-3 were compacted away: b was written at 1 and a at 2, and 3 deleted c.
+    old.prepare('INSERT INTO meta VALUES (?, ?)').run('compacted', 3);
+    const insertLog = old.prepare('INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)');
+    insertLog.run(4, 'MODIFIED', 'g/things', 'ns', 'a', state('a', 4, { n: 4 }), state('a', 2, { n: 2 }));
+    insertLog.run(5, 'ADDED', 'g/things', 'ns', 'd', state('d', 5, { n: 5 }), null);
+    const insertCurrent = old.prepare('INSERT INTO current VALUES (?, ?, ?, ?, ?)');
+    insertCurrent.run('g/things', 'ns', 'a', 4, state('a', 4, { n: 4 }));
+    insertCurrent.run('g/things', 'ns', 'b', 1, state('b', 1, { n: 1 }));
+    insertCurrent.run('g/things', 'ns', 'd', 5, state('d', 5, { n: 5 }));
+    old.close();
+
+    const store = new Store({ path: file });
+    expect(store.revision).toBe(5);
+    expect(store.list('g/things').items.map((o) => [o.metadata.name, o.spec])).toEqual([['a', { n: 4 }], ['b', { n: 1 }], ['d', { n: 5 }]]);
+    expect(store.eventsSince('g/things', 3)?.map((e) => [e.type, e.revision, e.previous?.spec])).toEqual([
+      ['MODIFIED', 4, { n: 2 }],
+      ['ADDED', 5, undefined],
+    ]);
+    expect(store.put(key('b'), obj('b', { spec: { n: 6 } }), 1).metadata.resourceVersion).toBe('6');
+    expect(store.eventsSince('g/things', 5)?.[0].previous?.spec).toEqual({ n: 1 });
+    store.close();
+
+    const db = new Database(file, { readonly: true });
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    db.close();
+    expect(tables).toEqual(['current', 'log', 'meta']);
   });
 });
