@@ -15,6 +15,8 @@ export interface ApiRequest extends AsyncIterable<Buffer | string> {
   resume(): unknown;
   /** In-process creates only (local.ts): keep the body's status (handlers/write.ts createWithStatus). */
   readonly withStatus?: boolean;
+  /** In-process requests only (local.ts): the body, decoded already and the server's own copy; read it with readDecoded. */
+  readonly body?: unknown;
 }
 
 /** The parts of a response the handlers use: a Node ServerResponse, or an in-process one (local.ts). */
@@ -60,21 +62,35 @@ function parseYamlOrJson(text: string): unknown {
   return parseYaml(text) as unknown;
 }
 
-/** Decodes a JSON (or, for apply patches, YAML) body; 400 with the parser's message otherwise. */
-export function decodeBody(body: Buffer, yaml = false): unknown {
-  const text = body.toString('utf8');
-  if (!text.trim()) throw badRequest('the request body is empty');
+/** A request's body decoded, and its text when it came as bytes (the duplicate-field check reads that). */
+export interface DecodedBody {
+  value: unknown;
+  text?: string;
+}
+
+/**
+ * Reads and decodes the body: JSON, or with `yaml` (apply patches) YAML too;
+ * 400 with the parser's message otherwise. An empty body is a 400 too, unless
+ * `optional` (then the value is undefined). An in-process request (local.ts)
+ * brings its body decoded already: there are no bytes and no text.
+ */
+export async function readDecoded(req: ApiRequest, limit: number, opts: { yaml?: boolean; optional?: boolean } = {}): Promise<DecodedBody> {
+  if (req.body !== undefined) return { value: req.body };
+  const text = (await readBody(req, limit)).toString('utf8');
+  if (!text.trim()) {
+    if (opts.optional) return { value: undefined, text };
+    throw badRequest('the request body is empty');
+  }
   try {
-    return yaml ? parseYamlOrJson(text) : (JSON.parse(text) as unknown);
+    return { value: opts.yaml ? parseYamlOrJson(text) : (JSON.parse(text) as unknown), text };
   } catch (err) {
-    const what = yaml ? 'yaml' : 'json';
+    const what = opts.yaml ? 'yaml' : 'json';
     throw badRequest(`error decoding ${what}: ${(err as Error).message}`);
   }
 }
 
-/** Decodes a body that must be a JSON object (a Kubernetes object). */
-export function decodeObject(body: Buffer, yaml = false): Record<string, unknown> {
-  const value = decodeBody(body, yaml);
+/** A decoded body that must be a JSON object (a Kubernetes object); 400 otherwise. */
+export function requireObject(value: unknown): Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest(`the request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}`);
   }

@@ -128,10 +128,9 @@ export function localTransport(dispatch: Dispatch, address: { localAddress: stri
         url: url.pathname + url.search,
         headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType ?? 'application/json' }) },
         socket: address,
-        // Handlers read a body only through readBody (for await): a stream per request was needless weight.
-        async *[Symbol.asyncIterator]() {
-          if (body !== undefined) yield Buffer.from(body);
-        },
+        // The handlers take the body decoded (readDecoded); a copy, as JSON would make it, so the caller may reuse its object.
+        body: body === undefined ? undefined : jsonCopy(body),
+        async *[Symbol.asyncIterator]() {},
         resume: () => undefined,
         withStatus,
       };

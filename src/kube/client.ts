@@ -73,7 +73,8 @@ export type ApiResponse = Readable & { statusCode?: number; decoded?: unknown };
 
 export interface TransportRequest {
   signal?: AbortSignal;
-  body?: string;
+  /** A JSON value: HTTPS sends it encoded, the in-process transport hands the server a copy of it. */
+  body?: unknown;
   contentType?: string;
   /**
    * A watch that may receive its events as objects: a transport that can
@@ -233,10 +234,9 @@ export class KubeClient {
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = this.url(path, opts.query);
-    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const res = await this.transport.open(method, url, {
       signal: opts.signal,
-      body: payload,
+      body: opts.body,
       contentType: opts.contentType ?? 'application/json',
       withStatus: opts.withStatus,
     });
@@ -287,9 +287,10 @@ export function httpsTransport(access: ClusterAccess): Transport {
   return {
     open(method, url, req) {
       const headers: Record<string, string> = { ...auth, Accept: 'application/json' };
-      if (req.body !== undefined) {
+      const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+      if (payload !== undefined) {
         headers['Content-Type'] = req.contentType ?? 'application/json';
-        headers['Content-Length'] = String(Buffer.byteLength(req.body));
+        headers['Content-Length'] = String(Buffer.byteLength(payload));
       }
       const send = (): Promise<ApiResponse> =>
         new Promise((resolve, reject) => {
@@ -301,7 +302,7 @@ export function httpsTransport(access: ClusterAccess): Transport {
             if (r.reusedSocket && err.code === 'ECONNRESET') resolve(send());
             else reject(new Error(`${method} ${url.pathname}: ${err.message}`, { cause: err }));
           });
-          r.end(req.body);
+          r.end(payload);
         });
       return send();
     },

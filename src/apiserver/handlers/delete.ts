@@ -2,7 +2,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, isDryRun, keyOf, present, targetOf, type ResourceRequest } from '../context.js';
 import { deleteObject } from '../deletion.js';
 import { conflict, invalidOptions } from '../errors.js';
-import { decodeObject, readBody } from '../http.js';
+import { readDecoded, requireObject } from '../http.js';
 import { NAMESPACES } from '../registry.js';
 import { RevisionMismatch } from '../store/store.js';
 import { FOREGROUND_DELETION, type PropagationPolicy } from '../gc.js';
@@ -36,8 +36,8 @@ function propagationOf(rr: ResourceRequest, opts: DeleteOptions): PropagationPol
 }
 
 async function readOptions(rr: ResourceRequest): Promise<DeleteOptions> {
-  const body = await readBody(rr.req, rr.ctx.maxBodyBytes);
-  return body.toString('utf8').trim() ? (decodeObject(body) as DeleteOptions) : {};
+  const { value } = await readDecoded(rr.req, rr.ctx.maxBodyBytes, { optional: true });
+  return value === undefined ? {} : (requireObject(value) as DeleteOptions);
 }
 
 function checkPreconditions(rr: ResourceRequest, live: KubeObject, opts: DeleteOptions): void {

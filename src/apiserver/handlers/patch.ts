@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, keyOf, present, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalidOptions, notFound, StatusError, unsupportedMediaType } from '../errors.js';
-import { decodeBody, decodeObject, mediaType, readBody, warningHeaders } from '../http.js';
+import { mediaType, readDecoded, requireObject, warningHeaders } from '../http.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { PatchError } from '../patch/patch-error.js';
@@ -79,15 +79,15 @@ async function applyOnce(rr: ResourceRequest, applied: KubeObject, manager: stri
 async function readApplied(rr: ResourceRequest, warnings: string[]): Promise<{ applied: KubeObject; manager: string }> {
   const manager = rr.query.get('fieldManager');
   if (!manager) throw invalidOptions('PatchOptions', 'fieldManager', 'Required value: is required for apply patch', 'FieldValueRequired');
-  const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
-  const body = decodeObject(raw, true);
+  const { value, text } = await readDecoded(rr.req, rr.ctx.maxBodyBytes, { yaml: true });
+  const body = requireObject(value);
   if (!body.apiVersion || !body.kind) throw badRequest('apiVersion and kind must be set in an apply patch');
   const applied = asObject(rr, body);
   if (applied.metadata.name && applied.metadata.name !== rr.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rr.name})`);
   }
   applied.metadata.name = rr.name;
-  checkUnknownFields(rr, applied, warnings, raw.toString('utf8'));
+  checkUnknownFields(rr, applied, warnings, text);
   return { applied, manager };
 }
 
@@ -104,7 +104,7 @@ export async function handlePatch(rr: ResourceRequest): Promise<void> {
     const { applied, manager } = await readApplied(rr, warnings);
     run = () => applyOnce(rr, applied, manager);
   } else {
-    const patch = decodeBody(await readBody(rr.req, rr.ctx.maxBodyBytes));
+    const { value: patch } = await readDecoded(rr.req, rr.ctx.maxBodyBytes);
     if (type === MERGE && (!patch || typeof patch !== 'object' || Array.isArray(patch))) throw badRequest('a merge patch must be a JSON object');
     pinned = type === MERGE && typeof (patch as KubeObject).metadata?.resourceVersion === 'string';
     run = async () => ({ code: 200, obj: await patchOnce(rr, type, patch, warnings) });

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../kube/types.js';
 import { targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalid, StatusError, unsupportedMediaType } from '../errors.js';
-import { decodeBody, mediaType, readBody, sendJson } from '../http.js';
+import { mediaType, readDecoded, sendJson } from '../http.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { PatchError } from '../patch/patch-error.js';
@@ -56,7 +56,7 @@ function toScale(rr: ResourceRequest, obj: KubeObject): KubeObject {
 
 async function requestedScale(rr: ResourceRequest, live: KubeObject): Promise<Record<string, unknown>> {
   const type = mediaType(rr.req);
-  const body = decodeBody(await readBody(rr.req, rr.ctx.maxBodyBytes));
+  const { value: body } = await readDecoded(rr.req, rr.ctx.maxBodyBytes);
   if (rr.req.method === 'PUT') {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a Scale object');
     return body as Record<string, unknown>;

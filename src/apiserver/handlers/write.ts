@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../kube/types.js';
 import { apiVersionOf, present, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { badRequest, conflict, invalid, unsupportedMediaType } from '../errors.js';
-import { decodeObject, mediaType, readBody, warningHeaders } from '../http.js';
+import { mediaType, readBody, readDecoded, requireObject, warningHeaders } from '../http.js';
 import { decodeProtobuf, PROTOBUF_KINDS } from '../protobuf.js';
 import { admit, checkUnknownFields, persist, replyWritten } from './admit.js';
 import { asObject, checkNamespaceOpen, fieldManager, prepareCreate, prepareUpdate } from './prepare.js';
@@ -18,9 +18,9 @@ export async function decodeRequestObject(rr: ResourceRequest): Promise<{ body: 
   const protobuf = rr.resource.builtin && PROTOBUF_KINDS.includes(rr.resource.kind);
   const accepted = ['application/json', 'application/yaml', ...(protobuf ? [PROTOBUF] : [])];
   if (type && !accepted.includes(type)) throw unsupportedMediaType(type, accepted);
-  const raw = await readBody(rr.req, rr.ctx.maxBodyBytes);
-  if (type === PROTOBUF) return { body: decodeProtobuf(raw) };
-  return { body: decodeObject(raw, type === 'application/yaml'), text: raw.toString('utf8') };
+  if (type === PROTOBUF) return { body: decodeProtobuf(await readBody(rr.req, rr.ctx.maxBodyBytes)) };
+  const { value, text } = await readDecoded(rr.req, rr.ctx.maxBodyBytes, { yaml: type === 'application/yaml' });
+  return { body: requireObject(value), text };
 }
 
 async function readObject(rr: ResourceRequest, warnings: string[]): Promise<KubeObject> {

@@ -78,6 +78,29 @@ describe('in-process client', () => {
     await Promise.all(watchers);
   });
 
+  it('hands the server its own copy of a request body, decoded as JSON would decode it', async () => {
+    const body = widget('local-body', { color: 'red' });
+    (body.spec as Record<string, unknown>).dropped = undefined;
+    const pending = local().create(WIDGET, body);
+    // The caller reuses its object at once, as a controller building the next write does.
+    (body.spec as Record<string, unknown>).color = 'scribbled';
+    const created = await pending;
+    expect(created.spec).toMatchObject({ color: 'red' });
+    expect(created.spec).not.toHaveProperty('dropped');
+    expect((await ts().client.get(WIDGET, 'local-body', 'default')).spec).toEqual(created.spec);
+  });
+
+  it('answers a body that is not an object, or a patch that is not one, with the Status HTTPS clients get', async () => {
+    for (const client of [local(), ts().client]) {
+      const notObject = await client.request('POST', '/apis/test.rdd.io/v1/namespaces/default/widgets', { body: ['a'] }).catch((e: unknown) => e);
+      expect(notObject).toMatchObject({ status: 400, message: expect.stringContaining('must be a JSON object, not an array') as string });
+      const badPatch = await client
+        .request('PATCH', '/apis/test.rdd.io/v1/namespaces/default/widgets/local-a', { body: 7, contentType: 'application/merge-patch+json' })
+        .catch((e: unknown) => e);
+      expect(badPatch).toMatchObject({ status: 400, message: expect.stringContaining('a merge patch must be a JSON object') as string });
+    }
+  });
+
   describe('a create that keeps its status (withStatus)', () => {
     const MANAGER = 'status-creator';
     const withoutVolatile = (obj: KubeObject) => ({
