@@ -22,6 +22,7 @@ import { mirrorAdmission } from '../src/controllers/mirror/mirror-admission.js';
 import { APP_CONTROLLER_MANAGER } from '../src/kube/app.js';
 import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../src/kube/resources.js';
 import type { KubeObject } from '../src/kube/types.js';
+import { tuneJitForBursts } from '../src/daemon/jit-tiering.js';
 import { startTestApiServer } from '../test/support/apiserver.js';
 import { profileWindow } from './profile.js';
 import { threadCpu, threadCpuSince } from './thread-cpu.js';
@@ -34,6 +35,8 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 async function main(): Promise<void> {
+  // The JIT tiering the daemon runs with (src/daemon/jit-tiering.ts).
+  tuneJitForBursts();
   const { values } = parseArgs({ options: { socket: { type: 'string' }, samples: { type: 'string', default: '0' }, profile: { type: 'string' } } });
   const socketPath = values.socket;
   if (!socketPath) throw new Error('--socket is required');

@@ -19,6 +19,7 @@ import { applyMirror } from '../src/controllers/mirror/mirror-store.js';
 import { Informer } from '../src/kube/informer.js';
 import { CONTAINER, IMAGE, NAMESPACE, VOLUME } from '../src/kube/resources.js';
 import { silentLogger } from '../src/base/log.js';
+import { tuneJitForBursts } from '../src/daemon/jit-tiering.js';
 import { startTestApiServer } from '../test/support/apiserver.js';
 import { profileWindow } from './profile.js';
 
@@ -50,6 +51,8 @@ function desiredMirrors(n: number): MirrorDesired[][] {
 }
 
 async function main(): Promise<void> {
+  // The JIT tiering the daemon runs with (src/daemon/jit-tiering.ts).
+  tuneJitForBursts();
   const { values } = parseArgs({ options: { objects: { type: 'string', default: '1000' }, profile: { type: 'string' } } });
   const n = Number(values.objects);
   const api = await startTestApiServer({ admission: mirrorAdmission, crdDir: path.resolve('templates/crds'), retainRevisions: 100_000 });

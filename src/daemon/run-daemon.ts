@@ -2,6 +2,7 @@ import type { LogFormat, LogLevel } from '../base/log.js';
 import { errorMessage } from '../base/errors.js';
 import type { InstancePaths } from '../base/paths.js';
 import { openDaemonLog } from './daemon-log.js';
+import { tuneJitForBursts } from './jit-tiering.js';
 import { acquirePidFile } from '../service/pidfile.js';
 import { startDaemon, type Daemon } from './serve.js';
 
@@ -24,6 +25,7 @@ export interface RunOptions {
  * deleted, or another daemon running, exits having written nothing.
  */
 export async function runDaemon(paths: InstancePaths, options: RunOptions): Promise<number> {
+  tuneJitForBursts();
   const lock = acquirePidFile(paths);
   let daemonLog;
   try {
