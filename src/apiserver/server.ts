@@ -32,6 +32,7 @@ function authorized(req: IncomingMessage, expected: Buffer): boolean {
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = (opts.log ?? silentLogger).child('apiserver');
   const store = new Store({ path: opts.databasePath, retainRevisions: opts.retainRevisions });
+  if (store.upgraded) log.info('object store upgraded: each object state is now stored once', { file: opts.databasePath, ...store.upgraded });
   const registry = new Registry();
   const shutdown = new AbortController();
   // Every open watch listens for shutdown.

@@ -42,12 +42,13 @@ const REVISION_OF = (column: string) => `CAST(json_extract(${column}, '$.metadat
  * compacted away but that are still needed (live objects, and the previous
  * states of retained rows) become log rows at their revisions; those are at
  * or below the compacted revision, so no watch replays them, and their
- * `type` is never read.
+ * `type` is never read. Returns how many objects it carried over; undefined
+ * when the store had the current schema already.
  */
-export function upgradeSchema(db: Database.Database): void {
+export function upgradeSchema(db: Database.Database): { objects: number } | undefined {
   const columns = db.pragma('table_info(current)') as { name: string }[];
-  if (!columns.some((c) => c.name === 'value')) return;
-  db.transaction(() => {
+  if (!columns.some((c) => c.name === 'value')) return undefined;
+  return db.transaction(() => {
     db.exec(`
       DROP INDEX IF EXISTS log_resource;
       ALTER TABLE log RENAME TO log_v1;
@@ -63,5 +64,6 @@ export function upgradeSchema(db: Database.Database): void {
       DROP TABLE log_v1;
       DROP TABLE current_v1;
     `);
+    return { objects: db.prepare<[], number>('SELECT COUNT(*) FROM current').pluck().get() ?? 0 };
   })();
 }

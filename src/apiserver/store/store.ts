@@ -85,12 +85,14 @@ export class Store {
   private checkpointScheduled = false;
   private batch: Batch | undefined;
   private readonly stmts;
+  /** Set when this open upgraded a store written by an earlier rdd (schema.ts): how many objects it carried over. */
+  readonly upgraded?: { objects: number };
 
   constructor(opts: StoreOptions) {
     this.file = opts.path;
     // Checked at open: a damaged file stops the start, naming itself and the way out.
     this.db = openStoreDatabase(opts.path, SCHEMA);
-    upgradeSchema(this.db);
+    this.upgraded = upgradeSchema(this.db);
     this.retain = opts.retainRevisions ?? 10_000;
     // A live object's state is the log row `current` points at.
     const live = 'FROM current c JOIN log l ON l.rev = c.rev';

@@ -170,6 +170,7 @@ describe('Store', () => {
     old.close();
 
     const store = new Store({ path: file });
+    expect(store.upgraded).toEqual({ objects: 3 });
     expect(store.revision).toBe(5);
     expect(store.list('g/things').items.map((o) => [o.metadata.name, o.spec])).toEqual([['a', { n: 4 }], ['b', { n: 1 }], ['d', { n: 5 }]]);
     expect(store.eventsSince('g/things', 3)?.map((e) => [e.type, e.revision, e.previous?.spec])).toEqual([
@@ -184,5 +185,8 @@ describe('Store', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     db.close();
     expect(tables).toEqual(['current', 'log', 'meta']);
+    const reopened = new Store({ path: file });
+    expect(reopened.upgraded).toBeUndefined();
+    reopened.close();
   });
 });
