@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { StoreEvent } from './watch-hub.js';
 
 /**
  * Each object state is stored once, as a `log` row. `current` only points at
@@ -67,3 +68,58 @@ export function upgradeSchema(db: Database.Database): { objects: number } | unde
     return { objects: db.prepare<[], number>('SELECT COUNT(*) FROM current').pluck().get() ?? 0 };
   })();
 }
+
+/** One object of a snapshot, still as stored JSON. */
+export interface SnapshotRow {
+  namespace: string;
+  name: string;
+  value: string;
+}
+
+/** A log row with the state it replaced (`prev`, null when it replaced none or that state is gone). */
+export interface LogRow {
+  rev: number;
+  type: StoreEvent['type'];
+  resource: string;
+  namespace: string;
+  name: string;
+  value: string;
+  prev: string | null;
+}
+
+/** The store's statements over SCHEMA, next to it: a change of the tables changes these with them. */
+export function prepareStatements(db: Database.Database) {
+  // A live object's state is the log row `current` points at.
+  const live = 'FROM current c JOIN log l ON l.rev = c.rev';
+  const withPrev = 'SELECT l.rev, l.type, l.resource, l.namespace, l.name, l.value, p.value AS prev FROM log l LEFT JOIN log p ON p.rev = l.prev_rev';
+  return {
+    get: db.prepare<[string, string, string], { value: string; rev: number }>(
+      `SELECT l.value, c.rev ${live} WHERE c.resource = ? AND c.namespace = ? AND c.name = ?`,
+    ),
+    listAll: db.prepare<[string], { value: string }>(`SELECT l.value ${live} WHERE c.resource = ? ORDER BY c.namespace, c.name`),
+    listNs: db.prepare<[string, string], { value: string }>(`SELECT l.value ${live} WHERE c.resource = ? AND c.namespace = ? ORDER BY c.name`),
+    rowsAll: db.prepare<[string, string, string], SnapshotRow>(
+      `SELECT c.namespace, c.name, l.value ${live} WHERE c.resource = ? AND (c.namespace, c.name) > (?, ?) ORDER BY c.namespace, c.name`,
+    ),
+    since: db.prepare<[string, number], LogRow>(`${withPrev} WHERE l.resource = ? AND l.rev > ? ORDER BY l.rev`),
+    countNs: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE namespace = ?'),
+    resourcesInNs: db.prepare<[string], { resource: string }>('SELECT DISTINCT resource FROM current WHERE namespace = ?'),
+    insertLog: db.prepare('INSERT INTO log (rev, type, resource, namespace, name, prev_rev, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    upsert: db.prepare(
+      'INSERT INTO current (resource, namespace, name, rev) VALUES (?, ?, ?, ?) ON CONFLICT (resource, namespace, name) DO UPDATE SET rev = excluded.rev',
+    ),
+    remove: db.prepare('DELETE FROM current WHERE resource = ? AND namespace = ? AND name = ?'),
+    maxRev: db.prepare<[], { rev: number | null }>('SELECT MAX(rev) AS rev FROM log'),
+    getMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    // Rows leaving the window take the states they replaced with them: nothing else refers to those.
+    prunePrevious: db.prepare<[number, number]>('DELETE FROM log WHERE rev IN (SELECT prev_rev FROM log WHERE rev > ? AND rev <= ? AND prev_rev IS NOT NULL)'),
+    // What else leaves the window is live (current) or replaced by a retained row (its previous state) and stays, but for deletions.
+    pruneDeleted: db.prepare<[number, number]>("DELETE FROM log WHERE rev > ? AND rev <= ? AND type = 'DELETED'"),
+    begin: db.prepare('BEGIN'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -3,10 +3,11 @@ import type { KubeObject } from '../../kube/types.js';
 import { StoreHealth } from './health.js';
 import { asStorageError, openStoreDatabase, StorageError } from './open.js';
 import { LogEvent, parsedOnce } from './log-event.js';
-import { SCHEMA, upgradeSchema } from './schema.js';
+import { prepareStatements, SCHEMA, upgradeSchema, type SnapshotRow, type Statements } from './schema.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
 
 export type { StoreEvent } from './watch-hub.js';
+export type { SnapshotRow } from './schema.js';
 
 /** Where an object lives: `resource` is `group/plural` (`/namespaces` for core). */
 export interface ObjectKey {
@@ -21,25 +22,8 @@ export interface StoreOptions {
   retainRevisions?: number;
 }
 
-/** One object of a snapshot, still as stored JSON. */
-export interface SnapshotRow {
-  namespace: string;
-  name: string;
-  value: string;
-}
-
 const keyAfter = (a: { namespace: string; name: string }, b: { namespace: string; name: string }): boolean =>
   a.namespace > b.namespace || (a.namespace === b.namespace && a.name > b.name);
-
-interface LogRow {
-  rev: number;
-  type: StoreEvent['type'];
-  resource: string;
-  namespace: string;
-  name: string;
-  value: string;
-  prev: string | null;
-}
 
 /** Writes between WAL checkpoints: a few MB of WAL, about what SQLite's default (1,000 pages) allows. */
 const CHECKPOINT_EVERY_WRITES = 250;
@@ -84,7 +68,7 @@ export class Store {
   private writesSinceCheckpoint = 0;
   private checkpointScheduled = false;
   private batch: Batch | undefined;
-  private readonly stmts;
+  private readonly stmts: Statements;
   /** Set when this open upgraded a store written by an earlier rdd (schema.ts): how many objects it carried over. */
   readonly upgraded?: { objects: number };
 
@@ -94,43 +78,7 @@ export class Store {
     this.db = openStoreDatabase(opts.path, SCHEMA);
     this.upgraded = upgradeSchema(this.db);
     this.retain = opts.retainRevisions ?? 10_000;
-    // A live object's state is the log row `current` points at.
-    const live = 'FROM current c JOIN log l ON l.rev = c.rev';
-    // A log row with the state it replaced, when there was one.
-    const withPrev = 'SELECT l.rev, l.type, l.resource, l.namespace, l.name, l.value, p.value AS prev FROM log l LEFT JOIN log p ON p.rev = l.prev_rev';
-    this.stmts = {
-      get: this.db.prepare<[string, string, string], { value: string; rev: number }>(
-        `SELECT l.value, c.rev ${live} WHERE c.resource = ? AND c.namespace = ? AND c.name = ?`,
-      ),
-      listAll: this.db.prepare<[string], { value: string }>(`SELECT l.value ${live} WHERE c.resource = ? ORDER BY c.namespace, c.name`),
-      listNs: this.db.prepare<[string, string], { value: string }>(
-        `SELECT l.value ${live} WHERE c.resource = ? AND c.namespace = ? ORDER BY c.name`,
-      ),
-      rowsAll: this.db.prepare<[string, string, string], SnapshotRow>(
-        `SELECT c.namespace, c.name, l.value ${live} WHERE c.resource = ? AND (c.namespace, c.name) > (?, ?) ORDER BY c.namespace, c.name`,
-      ),
-      since: this.db.prepare<[string, number], LogRow>(`${withPrev} WHERE l.resource = ? AND l.rev > ? ORDER BY l.rev`),
-      countNs: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE namespace = ?'),
-      resourcesInNs: this.db.prepare<[string], { resource: string }>('SELECT DISTINCT resource FROM current WHERE namespace = ?'),
-      insertLog: this.db.prepare('INSERT INTO log (rev, type, resource, namespace, name, prev_rev, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      upsert: this.db.prepare(
-        'INSERT INTO current (resource, namespace, name, rev) VALUES (?, ?, ?, ?) ' +
-          'ON CONFLICT (resource, namespace, name) DO UPDATE SET rev = excluded.rev',
-      ),
-      remove: this.db.prepare('DELETE FROM current WHERE resource = ? AND namespace = ? AND name = ?'),
-      maxRev: this.db.prepare<[], { rev: number | null }>('SELECT MAX(rev) AS rev FROM log'),
-      getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
-      setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      // Rows leaving the window take the states they replaced with them: nothing else refers to those.
-      prunePrevious: this.db.prepare<[number, number]>(
-        'DELETE FROM log WHERE rev IN (SELECT prev_rev FROM log WHERE rev > ? AND rev <= ? AND prev_rev IS NOT NULL)',
-      ),
-      // What else leaves the window is live (current) or replaced by a retained row (its previous state) and stays, but for deletions.
-      pruneDeleted: this.db.prepare<[number, number]>("DELETE FROM log WHERE rev > ? AND rev <= ? AND type = 'DELETED'"),
-      begin: this.db.prepare('BEGIN'),
-      commit: this.db.prepare('COMMIT'),
-      rollback: this.db.prepare('ROLLBACK'),
-    };
+    this.stmts = prepareStatements(this.db);
     this.compacted = this.stmts.getMeta.get('compacted')?.value ?? 0;
     this.rev = Math.max(this.stmts.maxRev.get()?.rev ?? 0, this.stmts.getMeta.get('revision')?.value ?? 0);
   }
