@@ -12,7 +12,7 @@ function roomsFromArchitectureDoc() {
   const rooms = {};
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
-    const room = /^`src\/([\w.-]+?)\/?`$/.exec(cells[1] ?? '');
+    const room = /^`src\/([\w./-]+?)\/?`$/.exec(cells[1] ?? '');
     if (!room) continue;
     rooms[room[1]] = (cells[2] ?? '').split(',').map((c) => c.replace(/[`\s]/g, '').replace(/^src\//, '').replace(/\/$/, '')).filter((c) => c && c !== '—');
   }

@@ -6,9 +6,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import { KubeClient } from '../src/kube/client.js';
-import type { ResourceRef } from '../src/kube/resources.js';
-import type { KubeObject } from '../src/kube/types.js';
+import { KubeClient } from '../src/engine/kube/client.js';
+import type { ResourceRef } from '../src/engine/kube/resources.js';
+import type { KubeObject } from '../src/engine/kube/types.js';
 
 interface Input {
   kubeconfigPath: string;

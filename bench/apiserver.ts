@@ -24,10 +24,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { existsSync, statSync } from 'node:fs';
-import type { KubeClient } from '../src/kube/client.js';
-import { EVENT, EventRecorder } from '../src/kube/events.js';
-import { NAMESPACE, type ResourceRef } from '../src/kube/resources.js';
-import type { KubeList, KubeObject } from '../src/kube/types.js';
+import type { KubeClient } from '../src/engine/kube/client.js';
+import { EVENT, EventRecorder } from '../src/engine/kube/events.js';
+import { NAMESPACE, type ResourceRef } from '../src/engine/kube/resources.js';
+import type { KubeList, KubeObject } from '../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../test/support/apiserver.js';
 import { stats } from './stats.js';
 

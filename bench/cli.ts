@@ -22,7 +22,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { instancePaths } from '../src/base/paths.js';
+import { instancePaths } from '../src/engine/base/paths.js';
 import { stats } from './stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

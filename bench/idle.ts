@@ -22,9 +22,9 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { instancePaths, type InstancePaths } from '../src/base/paths.js';
-import { KubeClient } from '../src/kube/client.js';
-import { CONTAINER, IMAGE, VOLUME } from '../src/kube/resources.js';
+import { instancePaths, type InstancePaths } from '../src/engine/base/paths.js';
+import { KubeClient } from '../src/engine/kube/client.js';
+import { CONTAINER, IMAGE, VOLUME } from '../src/engine/kube/resources.js';
 import { startRegistry } from '../test/support/registry.js';
 
 const RSS_GOAL_MB = 80;
@@ -46,10 +46,10 @@ const MODULES: Record<string, string[]> = {
   '@peculiar/x509': ['reflect-metadata', '@peculiar/x509'],
   commander: ['commander'],
   'fast-json-patch': ['fast-json-patch'],
-  'dist/apiserver/server.js': ['./dist/apiserver/server.js'],
-  'dist/controllers/mirror/engine-controller.js': ['./dist/controllers/mirror/engine-controller.js'],
-  'dist/daemon/run-daemon.js': ['./dist/daemon/run-daemon.js'],
-  'dist/cli/program.js (the CLI the daemon starts through)': ['./dist/cli/program.js'],
+  'dist/engine/apiserver/server.js': ['./dist/engine/apiserver/server.js'],
+  'dist/engine/controllers/mirror/engine-controller.js': ['./dist/engine/controllers/mirror/engine-controller.js'],
+  'dist/engine/daemon/run-daemon.js': ['./dist/engine/daemon/run-daemon.js'],
+  'dist/commands/program/program.js (the CLI the daemon starts through)': ['./dist/commands/program/program.js'],
 };
 
 interface ProcSample {

@@ -12,17 +12,17 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { createLogger, silentLogger } from '../src/base/log.js';
-import { instancePaths } from '../src/base/paths.js';
-import { applyAppConditions } from '../src/controllers/app-conditions.js';
-import { settleAll } from '../src/controllers/mirror/concurrency.js';
-import { connectDocker } from '../src/controllers/mirror/docker-client.js';
-import { createEngineController } from '../src/controllers/mirror/engine-controller.js';
-import { mirrorAdmission } from '../src/controllers/mirror/mirror-admission.js';
-import { APP_CONTROLLER_MANAGER } from '../src/kube/app.js';
-import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../src/kube/resources.js';
-import type { KubeObject } from '../src/kube/types.js';
-import { tuneJitForBursts } from '../src/daemon/jit-tiering.js';
+import { createLogger, silentLogger } from '../src/engine/base/log.js';
+import { instancePaths } from '../src/engine/base/paths.js';
+import { applyAppConditions } from '../src/engine/controllers/app-conditions.js';
+import { settleAll } from '../src/engine/controllers/mirror/concurrency.js';
+import { connectDocker } from '../src/engine/controllers/mirror/docker-client.js';
+import { createEngineController } from '../src/engine/controllers/mirror/engine-controller.js';
+import { mirrorAdmission } from '../src/engine/controllers/mirror/mirror-admission.js';
+import { APP_CONTROLLER_MANAGER } from '../src/engine/kube/app.js';
+import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, apiVersionOf } from '../src/engine/kube/resources.js';
+import type { KubeObject } from '../src/engine/kube/types.js';
+import { tuneJitForBursts } from '../src/engine/daemon/jit-tiering.js';
 import { startTestApiServer } from '../test/support/apiserver.js';
 import { profileWindow } from './profile.js';
 import { threadCpu, threadCpuSince } from './thread-cpu.js';
@@ -35,7 +35,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 async function main(): Promise<void> {
-  // The JIT tiering the daemon runs with (src/daemon/jit-tiering.ts).
+  // The JIT tiering the daemon runs with (src/engine/daemon/jit-tiering.ts).
   tuneJitForBursts();
   const { values } = parseArgs({ options: { socket: { type: 'string' }, samples: { type: 'string', default: '0' }, profile: { type: 'string' } } });
   const socketPath = values.socket;

@@ -23,8 +23,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type Docker from 'dockerode';
-import { settleAll } from '../src/controllers/mirror/concurrency.js';
-import { connectDocker } from '../src/controllers/mirror/docker-client.js';
+import { settleAll } from '../src/engine/controllers/mirror/concurrency.js';
+import { connectDocker } from '../src/engine/controllers/mirror/docker-client.js';
 import { startDockerd } from '../test/support/dockerd.js';
 
 interface SyncResult {

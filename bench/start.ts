@@ -26,10 +26,10 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { instancePaths, type InstancePaths } from '../src/base/paths.js';
-import { instanceProcesses, terminate } from '../src/support/processes.js';
-import { removeBridge } from '../src/vm/native/bridge.js';
-import { unmountUnder } from '../src/vm/native/mounts.js';
+import { instancePaths, type InstancePaths } from '../src/engine/base/paths.js';
+import { instanceProcesses, terminate } from '../src/engine/support/processes.js';
+import { removeBridge } from '../src/engine/vm/native/bridge.js';
+import { unmountUnder } from '../src/engine/vm/native/mounts.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { stats } from './stats.js';
 

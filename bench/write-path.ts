@@ -12,14 +12,14 @@
 import path from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { settleAll } from '../src/controllers/mirror/concurrency.js';
-import { containerMirror, imageMirrors, volumeMirror, type MirrorDesired } from '../src/controllers/mirror/mapping.js';
-import { mirrorAdmission } from '../src/controllers/mirror/mirror-admission.js';
-import { applyMirror } from '../src/controllers/mirror/mirror-store.js';
-import { Informer } from '../src/kube/informer.js';
-import { CONTAINER, IMAGE, NAMESPACE, VOLUME } from '../src/kube/resources.js';
-import { silentLogger } from '../src/base/log.js';
-import { tuneJitForBursts } from '../src/daemon/jit-tiering.js';
+import { settleAll } from '../src/engine/controllers/mirror/concurrency.js';
+import { containerMirror, imageMirrors, volumeMirror, type MirrorDesired } from '../src/engine/controllers/mirror/mapping.js';
+import { mirrorAdmission } from '../src/engine/controllers/mirror/mirror-admission.js';
+import { applyMirror } from '../src/engine/controllers/mirror/mirror-store.js';
+import { Informer } from '../src/engine/kube/informer.js';
+import { CONTAINER, IMAGE, NAMESPACE, VOLUME } from '../src/engine/kube/resources.js';
+import { silentLogger } from '../src/engine/base/log.js';
+import { tuneJitForBursts } from '../src/engine/daemon/jit-tiering.js';
 import { startTestApiServer } from '../test/support/apiserver.js';
 import { profileWindow } from './profile.js';
 
@@ -51,7 +51,7 @@ function desiredMirrors(n: number): MirrorDesired[][] {
 }
 
 async function main(): Promise<void> {
-  // The JIT tiering the daemon runs with (src/daemon/jit-tiering.ts).
+  // The JIT tiering the daemon runs with (src/engine/daemon/jit-tiering.ts).
   tuneJitForBursts();
   const { values } = parseArgs({ options: { objects: { type: 'string', default: '1000' }, profile: { type: 'string' } } });
   const n = Number(values.objects);

@@ -13,7 +13,7 @@ out="$ROOT/.tmp/bench"
 # RDD_BENCH_PREBUILT=1: the caller compiled already (bats/tests/bench.bats runs several benches).
 [[ "${RDD_BENCH_PREBUILT:-}" == 1 ]] || npx tsc -p tsconfig.json --outDir "$out"
 # Test support imports the offline registry's plain .mjs, which tsc does not copy;
-# src/base/assets.ts finds templates/ and package.json two levels above itself.
+# src/engine/base/assets.ts finds templates/ and package.json two levels above itself.
 mkdir -p "$out/scripts"
 cp scripts/*.mjs "$out/scripts/"
 ln -sfn "$ROOT/templates" "$out/templates"

@@ -7,7 +7,7 @@
 //   main.js     src/main.ts and the dependencies it reaches, as ES modules with
 //               the lazily imported parts (the daemon, the drivers, support
 //               bundles) in chunks of their own. The daemon runs from it too
-//               (src/service/spawn-daemon.ts).
+//               (src/engine/service/spawn-daemon.ts).
 //
 // Node then reads a handful of files per command instead of dozens. The tsc
 // output in dist/ stays: BATS helpers and scripts/instance-processes.mjs
@@ -25,8 +25,8 @@ const common = {
   logLevel: 'warning',
 };
 
-// Both two levels below the repository root, like dist/base/assets.js: src/base/assets.ts
-// finds templates/ and package.json from its own module URL.
+// src/engine/base/assets.ts finds templates/ and package.json by looking upwards
+// from its own module URL, so the bundle's depth need not match dist/engine/base/.
 await build({
   ...common,
   entryPoints: ['src/main.ts'],

@@ -6,7 +6,7 @@
 //   instance-processes.mjs list INSTANCE       pid, ppid and command of each process
 //   instance-processes.mjs kill INSTANCE       SIGTERM, then SIGKILL after RDD_KILL_GRACE_MS (15000); prints PIDs
 //   instance-processes.mjs report INSTANCE     SIGUSR2 to its Node processes that handle it; prints PIDs
-import { instanceProcesses, reportCapable, terminate } from '../dist/support/processes.js';
+import { instanceProcesses, reportCapable, terminate } from '../dist/engine/support/processes.js';
 
 const [command, arg] = process.argv.slice(2);
 const print = (line) => process.stdout.write(`${line}\n`);

@@ -1,4 +1,4 @@
-import { asksForVersion, versionLine } from './cli/commands/version.js';
+import { asksForVersion, versionLine } from './commands/version.js';
 
 // The entry bin/rdd runs, bundled as CommonJS (dist/bundle/launch.cjs): Node
 // starts a CommonJS script ~15-20 ms sooner than an ES module, a tenth of a

@@ -36,7 +36,7 @@ rdd_isolate() {
   fi
 }
 
-# Paths of the isolated instance (docs/instances.md; pure, like src/base/paths.ts).
+# Paths of the isolated instance (docs/instances.md; pure, like src/engine/base/paths.ts).
 rdd_short_dir() { printf '%s/.rd%s' "$HOME" "$RDD_INSTANCE"; }
 rdd_service_dir() { printf '%s/.local/share/rancher-desktop-%s' "$HOME" "$RDD_INSTANCE"; }
 rdd_log_dir() { printf '%s/logs' "$(rdd_service_dir)"; }

@@ -1,7 +1,7 @@
 # Process and host cleanup for one instance, shared by common.bash and
 # scripts/bats-with-timeout.sh. Matching uses anchored markers only
 # (docs/design-rules.md#anchored-process-markers),
-# implemented once in src/support/processes.ts (needs `npm run build`).
+# implemented once in src/engine/support/processes.ts (needs `npm run build`).
 
 RDD_ROOT="${RDD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
@@ -22,7 +22,7 @@ rdd_remove_leftovers() {
     umount -l "$mount" 2>/dev/null || true
   done < <(awk -v prefix="$home/" 'index($5, prefix) == 1 { print $5 }' /proc/self/mountinfo 2>/dev/null | sort -r)
   node --input-type=module -e 'const { removeBridge } = await import(process.argv[1]); await removeBridge(process.argv[2]);' \
-    "$RDD_ROOT/dist/vm/native/bridge.js" "$short_dir" 2>/dev/null || true
+    "$RDD_ROOT/dist/engine/vm/native/bridge.js" "$short_dir" 2>/dev/null || true
 }
 
 # rdd_live_instance_pids INSTANCE: its live processes, one PID per line. An

@@ -10,7 +10,7 @@ load '../helpers/common'
 setup_file() {
   rdd_isolate
   use_offline_registry
-  # Named like src/vm/native/bridge.ts names them.
+  # Named like src/engine/vm/native/bridge.ts names them.
   BRIDGE="rdd$(printf '%s' "$(rdd_short_dir)" | sha256sum | cut -c1-10)"
   GHOST="rdd$(printf '%s' "$RDD_TEST_HOME/ghost" | sha256sum | cut -c1-10)"
   export BRIDGE GHOST

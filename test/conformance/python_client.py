@@ -1,6 +1,6 @@
 """Conformance checks with Debian's python3-kubernetes (a client nobody here wrote).
 
-Run by test/integration/apiserver/conformance.test.ts against the in-process
+Run by test/integration/engine/apiserver/conformance.test.ts against the in-process
 API server:  /usr/bin/python3 python_client.py KUBECONFIG
 
 Each check prints `ok NAME` or `FAIL NAME: why`; the exit status is the

@@ -6,15 +6,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AdmissionHook } from '../../src/kube/admission.js';
-import type { Passthrough } from '../../src/kube/passthrough.js';
-import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../src/service/credentials.js';
-import { startApiServer } from '../../src/apiserver/server.js';
-import type { ApiServer } from '../../src/apiserver/types.js';
-import type { TlsMaterial } from '../../src/kube/tls.js';
-import { crdDir as defaultCrdDir } from '../../src/base/assets.js';
-import { KubeClient } from '../../src/kube/client.js';
-import type { Logger } from '../../src/base/log.js';
+import type { AdmissionHook } from '../../src/engine/kube/admission.js';
+import type { Passthrough } from '../../src/engine/kube/passthrough.js';
+import { buildKubeconfig, generateTlsMaterial, generateToken } from '../../src/engine/service/credentials.js';
+import { startApiServer } from '../../src/engine/apiserver/server.js';
+import type { ApiServer } from '../../src/engine/apiserver/types.js';
+import type { TlsMaterial } from '../../src/engine/kube/tls.js';
+import { crdDir as defaultCrdDir } from '../../src/engine/base/assets.js';
+import { KubeClient } from '../../src/engine/kube/client.js';
+import type { Logger } from '../../src/engine/base/log.js';
 
 export interface TestApiServerOptions {
   admission?: AdmissionHook[];

@@ -3,10 +3,10 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ensureBridge, removeBridge } from '../../src/vm/native/bridge.js';
-import { pingDockerSocket as ping } from '../../src/vm/docker-ping.js';
-import { isProcessAlive as isAlive } from '../../src/service/process-info.js';
-import { processesUnder, terminate } from '../../src/support/processes.js';
+import { ensureBridge, removeBridge } from '../../src/engine/vm/native/bridge.js';
+import { pingDockerSocket as ping } from '../../src/engine/vm/docker-ping.js';
+import { isProcessAlive as isAlive } from '../../src/engine/service/process-info.js';
+import { processesUnder, terminate } from '../../src/engine/support/processes.js';
 
 export interface DockerdOptions {
   /** Default: `<dir>/docker.sock`. */

@@ -6,9 +6,9 @@
  */
 import { execa } from 'execa';
 import { WebSocket } from 'ws';
-import { silentLogger } from '../../src/base/log.js';
-import { BEARER_SUBPROTOCOL } from '../../src/kube/passthrough.js';
-import { createEnginePassthrough } from '../../src/passthrough/engine.js';
+import { silentLogger } from '../../src/engine/base/log.js';
+import { BEARER_SUBPROTOCOL } from '../../src/engine/kube/passthrough.js';
+import { createEnginePassthrough } from '../../src/engine/passthrough/engine.js';
 import { startTestApiServer, type TestApiServer } from './apiserver.js';
 import { startDockerd, type TestDockerd } from './dockerd.js';
 

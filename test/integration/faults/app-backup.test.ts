@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../../src/base/log.js';
-import type { Controller } from '../../../src/controllers/controller.js';
-import { appBackupFile, createStoreHealthController } from '../../../src/controllers/store-health.js';
-import { appInformer, type AppObject } from '../../../src/kube/app.js';
-import type { Informer } from '../../../src/kube/informer.js';
-import { APP, APP_NAME, apiVersionOf } from '../../../src/kube/resources.js';
+import { silentLogger } from '../../../src/engine/base/log.js';
+import type { Controller } from '../../../src/engine/controllers/controller.js';
+import { appBackupFile, createStoreHealthController } from '../../../src/engine/controllers/store-health.js';
+import { appInformer, type AppObject } from '../../../src/engine/kube/app.js';
+import type { Informer } from '../../../src/engine/kube/informer.js';
+import { APP, APP_NAME, apiVersionOf } from '../../../src/engine/kube/resources.js';
 import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
 
 const WAIT = { timeout: 10_000, interval: 50 };

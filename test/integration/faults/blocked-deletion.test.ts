@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { volumeMirrorName } from '../../../src/controllers/mirror/naming.js';
-import { MIRROR_FINALIZER } from '../../../src/kube/containers.js';
-import { EVENT } from '../../../src/kube/events.js';
-import { VOLUME } from '../../../src/kube/resources.js';
-import type { Condition } from '../../../src/kube/types.js';
-import { NS, WAIT, finalizersOf, mirrorProbes, startConnectedHarness, type MirrorHarness } from '../mirror/harness.js';
+import { volumeMirrorName } from '../../../src/engine/controllers/mirror/naming.js';
+import { MIRROR_FINALIZER } from '../../../src/engine/kube/containers.js';
+import { EVENT } from '../../../src/engine/kube/events.js';
+import { VOLUME } from '../../../src/engine/kube/resources.js';
+import type { Condition } from '../../../src/engine/kube/types.js';
+import { NS, WAIT, finalizersOf, mirrorProbes, startConnectedHarness, type MirrorHarness } from '../engine/controllers/mirror/harness.js';
 
 let h: MirrorHarness;
 const { find, present, gone } = mirrorProbes(() => h);

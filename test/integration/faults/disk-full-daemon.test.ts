@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../../src/base/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
-import { STORE_HEALTHY, type AppObject } from '../../../src/kube/app.js';
-import { ApiError, KubeClient } from '../../../src/kube/client.js';
-import { APP, APP_NAME, apiVersionOf, NAMESPACE } from '../../../src/kube/resources.js';
-import { startService } from '../../../src/service/lifecycle.js';
-import { isRecordedProcessAlive, readPidRecord } from '../../../src/service/pidfile.js';
-import { stopService } from '../../../src/service/stop.js';
+import { silentLogger } from '../../../src/engine/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/engine/base/paths.js';
+import { STORE_HEALTHY, type AppObject } from '../../../src/engine/kube/app.js';
+import { ApiError, KubeClient } from '../../../src/engine/kube/client.js';
+import { APP, APP_NAME, apiVersionOf, NAMESPACE } from '../../../src/engine/kube/resources.js';
+import { startService } from '../../../src/engine/service/lifecycle.js';
+import { isRecordedProcessAlive, readPidRecord } from '../../../src/engine/service/pidfile.js';
+import { stopService } from '../../../src/engine/service/stop.js';
 import { fillDisk, mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
 import { useHome } from '../../support/env.js';
 

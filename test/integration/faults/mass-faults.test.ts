@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { settleAll } from '../../../src/controllers/mirror/concurrency.js';
-import { ApiError } from '../../../src/kube/client.js';
-import { CONTAINER, VOLUME } from '../../../src/kube/resources.js';
-import type { KubeObject } from '../../../src/kube/types.js';
-import { NS, startConnectedHarness, type MirrorHarness } from '../mirror/harness.js';
+import { settleAll } from '../../../src/engine/controllers/mirror/concurrency.js';
+import { ApiError } from '../../../src/engine/kube/client.js';
+import { CONTAINER, VOLUME } from '../../../src/engine/kube/resources.js';
+import type { KubeObject } from '../../../src/engine/kube/types.js';
+import { NS, startConnectedHarness, type MirrorHarness } from '../engine/controllers/mirror/harness.js';
 
 /*
  * Many objects and many writers at once, against the engine controller, the

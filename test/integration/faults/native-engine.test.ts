@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../../src/base/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/base/paths.js';
-import { processArgv, readPidFile, signalProcess } from '../../../src/vm/native/engine-process.js';
-import type { CrashPolicyOptions } from '../../../src/vm/native/crash-policy.js';
-import { NativeDriver } from '../../../src/vm/native/native-driver.js';
+import { silentLogger } from '../../../src/engine/base/log.js';
+import { instancePaths, type InstancePaths } from '../../../src/engine/base/paths.js';
+import { processArgv, readPidFile, signalProcess } from '../../../src/engine/vm/native/engine-process.js';
+import type { CrashPolicyOptions } from '../../../src/engine/vm/native/crash-policy.js';
+import { NativeDriver } from '../../../src/engine/vm/native/native-driver.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 
 /*

@@ -4,12 +4,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crdDir } from '../../../src/base/assets.js';
-import { startApiServer } from '../../../src/apiserver/server.js';
-import { StoreDamagedError } from '../../../src/apiserver/store/open.js';
-import { Store } from '../../../src/apiserver/store/store.js';
-import { generateTlsMaterial, generateToken } from '../../../src/service/credentials.js';
-import type { KubeObject } from '../../../src/kube/types.js';
+import { crdDir } from '../../../src/engine/base/assets.js';
+import { startApiServer } from '../../../src/engine/apiserver/server.js';
+import { StoreDamagedError } from '../../../src/engine/apiserver/store/open.js';
+import { Store } from '../../../src/engine/apiserver/store/store.js';
+import { generateTlsMaterial, generateToken } from '../../../src/engine/service/credentials.js';
+import type { KubeObject } from '../../../src/engine/kube/types.js';
 import { rawRequest, type RawResponse, type TestApiServer } from '../../support/apiserver.js';
 
 let dir: string;

@@ -1,0 +1,26 @@
+import { Option, type Command } from 'commander';
+import { runningDaemon } from '../engine/service/pidfile.js';
+import { globals } from './program/global.js';
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description("show the App's conditions and how many containers, images and volumes are mirrored")
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: { output: 'text' | 'json' }, cmd: Command) => {
+      const { paths } = globals(cmd);
+      const { collectStatus, renderStatus, serviceDown } = await import('./app/status-report.js');
+      if (!runningDaemon(paths)) {
+        // Scripts reading -o json still get an object to parse; the exit code says "not running" as before.
+        if (opts.output === 'json') process.stdout.write(JSON.stringify({ instance: paths.instance, service: 'stopped' }, null, 2) + '\n');
+        throw serviceDown(paths);
+      }
+      const report = await collectStatus(paths);
+      if (opts.output === 'json') {
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        return;
+      }
+      const { paletteFor } = await import('./output/colour.js');
+      process.stdout.write(renderStatus(report, await paletteFor(process.stdout)));
+    });
+}

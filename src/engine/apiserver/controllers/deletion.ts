@@ -1,0 +1,113 @@
+import type { KubeObject } from '../../kube/types.js';
+import type { ServerContext } from '../context.js';
+import { NAMESPACES } from '../registry/registry.js';
+import { revisionOf, type ObjectKey, type Store } from '../store/store.js';
+import { nowTimestamp } from '../timestamp.js';
+
+/** Whether a deleted object has nothing left holding it (Namespaces also wait for spec.finalizers). */
+export function isReleased(obj: KubeObject): boolean {
+  const specFinalizers = obj.kind === 'Namespace' ? ((obj.spec?.finalizers as string[] | undefined) ?? []) : [];
+  return Boolean(obj.metadata.deletionTimestamp) && !obj.metadata.finalizers?.length && !specFinalizers.length;
+}
+
+/**
+ * Deletes an object as kube's registry does: one with finalizers gets a
+ * deletionTimestamp (and a generation bump) and stays until they are gone;
+ * one without is removed. Returns the object as left and whether it is gone.
+ */
+export function deleteObject(store: Store, key: ObjectKey, live: KubeObject, dryRun: boolean): { object: KubeObject; removed: boolean } {
+  if (live.metadata.finalizers?.length) {
+    if (live.metadata.deletionTimestamp) return { object: live, removed: false };
+    const marked = structuredClone(live);
+    marked.metadata.deletionTimestamp = nowTimestamp();
+    marked.metadata.deletionGracePeriodSeconds = 0;
+    marked.metadata.generation = (live.metadata.generation ?? 1) + 1;
+    return { object: dryRun ? marked : store.put(key, marked, revisionOf(live)), removed: false };
+  }
+  return { object: dryRun ? live : store.delete(key, revisionOf(live)), removed: true };
+}
+
+/**
+ * Namespace deletion: the namespace turns Terminating, everything in it is
+ * deleted (objects with finalizers linger until those are removed), and the
+ * namespace itself goes once it is empty.
+ */
+export class NamespaceLifecycle {
+  private unsubscribe = () => {};
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  /** Follows deletions in terminating namespaces and finishes those left over from a previous run. */
+  start(): void {
+    this.unsubscribe = this.ctx.store.hub.subscribe(undefined, {
+      onEvent: (ev) => {
+        // Deferred so the namespace's own events follow this one instead of interleaving with its fan-out.
+        if (ev.type === 'DELETED' && ev.namespace) queueMicrotask(() => this.finishIfEmpty(ev.namespace));
+        // A terminating namespace whose own finalizers were just removed may be done.
+        if (ev.type === 'MODIFIED' && ev.resource === NAMESPACES.storageKey && ev.object.metadata.deletionTimestamp) {
+          queueMicrotask(() => this.finishIfEmpty(ev.name));
+        }
+      },
+      onClose: () => {},
+    });
+    for (const ns of this.ctx.store.list(NAMESPACES.storageKey).items) {
+      if (ns.metadata.deletionTimestamp) this.deleteContents(ns.metadata.name ?? '');
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+
+  /** Marks the namespace Terminating and deletes its contents; returns the namespace as left. */
+  terminate(live: KubeObject, dryRun: boolean): KubeObject {
+    const name = live.metadata.name ?? '';
+    if (dryRun || live.metadata.deletionTimestamp) return live;
+    const marked = structuredClone(live);
+    marked.metadata.deletionTimestamp = nowTimestamp();
+    marked.metadata.deletionGracePeriodSeconds = 0;
+    marked.status = { ...(marked.status ?? {}), phase: 'Terminating' };
+    const stored = this.ctx.store.put(this.key(name), marked, revisionOf(live));
+    this.deleteContents(name);
+    return this.ctx.store.get(this.key(name)) ?? stored;
+  }
+
+  private key(name: string): ObjectKey {
+    return { resource: NAMESPACES.storageKey, namespace: '', name };
+  }
+
+  private deleteContents(namespace: string): void {
+    for (const resource of this.ctx.store.namespaceContents(namespace).resources) {
+      for (const obj of this.ctx.store.list(resource, namespace).items) {
+        const key = { resource, namespace, name: obj.metadata.name ?? '' };
+        try {
+          deleteObject(this.ctx.store, key, obj, false);
+        } catch (err) {
+          this.ctx.log.warn('namespace cleanup could not delete an object', { namespace, resource, name: key.name, error: err });
+        }
+      }
+    }
+    this.finishIfEmpty(namespace);
+  }
+
+  private finishIfEmpty(namespace: string): void {
+    try {
+      this.removeIfEmpty(namespace);
+    } catch (err) {
+      // A concurrent write to the namespace; the next deletion in it retries.
+      this.ctx.log.warn('could not finish deleting a namespace', { namespace, error: err });
+    }
+  }
+
+  private removeIfEmpty(namespace: string): void {
+    const ns = this.ctx.store.get(this.key(namespace));
+    if (!ns?.metadata.deletionTimestamp || this.ctx.store.namespaceContents(namespace).count > 0) return;
+    let current = ns;
+    if ((ns.spec?.finalizers as string[] | undefined)?.length) {
+      const finalized = structuredClone(ns);
+      finalized.spec = { ...(finalized.spec ?? {}), finalizers: [] };
+      current = this.ctx.store.put(this.key(namespace), finalized, revisionOf(ns));
+    }
+    if (isReleased(current)) this.ctx.store.delete(this.key(namespace), revisionOf(current));
+  }
+}

@@ -1,0 +1,173 @@
+import type { KubeObject, WatchEventType } from '../../../kube/types.js';
+import { apiVersionOf, present, type ResourceRequest } from '../../context.js';
+import { tooLarge, tooOld } from '../errors.js';
+import { boolParam, intParam, revisionParam } from '../query.js';
+import { selectorPredicate, type Predicate } from '../filters.js';
+import type { StoreEvent } from '../../store/store.js';
+import { eventSinkOf } from '../local.js';
+import { tableOf, wantsTable } from './read.js';
+
+/** How long after a write a watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
+export const BOOKMARK_INTERVAL_MS = 5_000;
+/** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** The same for an in-process watcher, which is sent objects: about as many events as fill MAX_BUFFERED_BYTES. */
+const MAX_BUFFERED_EVENTS = 64 * 1024;
+
+interface Outgoing {
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+/**
+ * What a watcher with this filter sees of a store event. An object that
+ * starts matching is ADDED, one that stops matching is DELETED — the
+ * selector holds on watch exactly as on list.
+ */
+export function translate(ev: StoreEvent, matches: Predicate | undefined): Outgoing | undefined {
+  // Without selectors everything matches, and the previous state (parsed on demand) need not be read.
+  if (!matches) return { type: ev.type, object: ev.object };
+  const now = matches(ev.object);
+  if (ev.type !== 'MODIFIED') return now ? { type: ev.type, object: ev.object } : undefined;
+  const before = ev.previous ? matches(ev.previous) : false;
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: ev.object };
+  return before ? { type: 'DELETED', object: ev.object } : undefined;
+}
+
+// Watchers of one resource mostly send the same line for an event: encode it once.
+const encoded = new WeakMap<StoreEvent, Map<string, string>>();
+
+function encodeShared(ev: StoreEvent, type: WatchEventType, object: KubeObject): string {
+  let lines = encoded.get(ev);
+  if (!lines) {
+    lines = new Map();
+    encoded.set(ev, lines);
+  }
+  const key = `${type} ${object.apiVersion}`;
+  let line = lines.get(key);
+  if (line === undefined) {
+    line = JSON.stringify({ type, object });
+    lines.set(key, line);
+  }
+  return line;
+}
+
+/** Where the watch starts: undefined replays the current state as ADDED events first. */
+function startRevision(rr: ResourceRequest): number | undefined {
+  const rev = revisionParam(rr.query);
+  if (rev === undefined || rev === 0 || boolParam(rr.query, 'sendInitialEvents')) return undefined;
+  if (rev > rr.ctx.store.revision) throw tooLarge(rev, rr.ctx.store.revision);
+  return rev;
+}
+
+export function handleWatch(rr: ResourceRequest): void {
+  const { store, shutdown } = rr.ctx;
+  const matches = selectorPredicate(rr);
+  const from = startRevision(rr);
+  const initialEvents = boolParam(rr.query, 'sendInitialEvents');
+  const timeoutSeconds = intParam(rr.query, 'timeoutSeconds') ?? 0;
+  const namespace = rr.resource.namespaced ? rr.namespace : undefined;
+  const inScope = (ev: { namespace: string }) => namespace === undefined || ev.namespace === namespace;
+  const bookmarks = boolParam(rr.query, 'allowWatchBookmarks');
+  const table = wantsTable(rr);
+  const res = rr.res;
+  // The in-process client takes events as objects; tables are text for everyone.
+  const sink = table ? undefined : eventSinkOf(res);
+  const timers: NodeJS.Timeout[] = [];
+  let done = false;
+  let unsubscribe = () => {};
+  let stopBookmarks = () => {};
+
+  const write = (type: WatchEventType, object: unknown, source?: StoreEvent) => {
+    if (done) return;
+    if (sink) {
+      sink.sendEvent(type, object);
+      if (sink.writableLength > MAX_BUFFERED_EVENTS) finish();
+      return;
+    }
+    let line: string;
+    if (table && type !== 'BOOKMARK' && type !== 'ERROR') line = JSON.stringify({ type, object: tableOf(rr, [object as KubeObject], '') });
+    else if (source) line = encodeShared(source, type, object as KubeObject);
+    else line = JSON.stringify({ type, object });
+    res.write(line + '\n');
+    if (res.writableLength > MAX_BUFFERED_BYTES) finish();
+  };
+  const bookmark = (annotations?: Record<string, string>) =>
+    write('BOOKMARK', {
+      kind: rr.resource.kind,
+      apiVersion: apiVersionOf(rr),
+      metadata: { resourceVersion: String(store.revision), ...(annotations ? { annotations } : {}) },
+    });
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  // Clients wait for the headers before they consider the watch open, even when no event is due yet.
+  res.flushHeaders();
+  shutdown.addEventListener('abort', finish);
+  // The response closes when the client goes away (or we end it).
+  res.on('close', finish);
+  res.on('error', finish);
+
+  // Replay and subscription happen in one synchronous step: no write can slip between them.
+  let replay: Outgoing[];
+  if (from === undefined) {
+    const { items } = store.list(rr.resource.storageKey, namespace);
+    replay = (matches ? items.filter(matches) : items).map((object) => ({ type: 'ADDED' as const, object }));
+  } else {
+    const events = store.eventsSince(rr.resource.storageKey, from);
+    if (!events) {
+      write('ERROR', tooOld(from, store.compactedRevision).toStatus());
+      finish();
+      return;
+    }
+    replay = events.filter(inScope).flatMap((ev) => translate(ev, matches) ?? []);
+  }
+  // The replay read writes whose batch is not committed yet; their events, published at the commit, are already sent.
+  const replayedUpTo = store.revision;
+  unsubscribe = store.hub.subscribe(rr.resource.storageKey, {
+    onEvent: (ev) => {
+      if (ev.revision <= replayedUpTo || !inScope(ev)) return;
+      const out = translate(ev, matches);
+      if (out) write(out.type, present(rr, out.object), ev);
+    },
+    onClose: () => finish(),
+  });
+  for (const ev of replay) write(ev.type, present(rr, ev.object));
+  if (bookmarks && initialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
+
+  if (bookmarks && !done) stopBookmarks = scheduleBookmarks();
+  if (timeoutSeconds > 0) timers.push(setTimeout(() => finish(), timeoutSeconds * 1000));
+
+  /**
+   * A bookmark BOOKMARK_INTERVAL_MS after the watch opens and after each later write to the store
+   * (of any resource), when the revision moved since the last one: an idle daemon's watches
+   * need no timer, and a bookmark that would repeat the last one's revision says nothing.
+   */
+  function scheduleBookmarks(): () => void {
+    let last: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        if (store.revision === last) return;
+        last = store.revision;
+        bookmark();
+      }, BOOKMARK_INTERVAL_MS);
+    };
+    const unsubscribeWrites = store.hub.subscribe(undefined, { onEvent: arm, onClose: () => {} });
+    arm();
+    return () => {
+      unsubscribeWrites();
+      clearTimeout(timer);
+    };
+  }
+
+  function finish(): void {
+    if (done) return;
+    done = true;
+    unsubscribe();
+    stopBookmarks();
+    for (const t of timers) clearTimeout(t);
+    shutdown.removeEventListener('abort', finish);
+    res.end();
+  }
+}

@@ -1,0 +1,159 @@
+import { timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { silentLogger } from '../base/log.js';
+import { KubeClient } from '../kube/client.js';
+import { bearerToken, rejectUpgrade } from '../kube/passthrough.js';
+import type { ServerContext } from './context.js';
+import { bootstrap, crdAdmission, purgeCustomResources } from './registry/crds.js';
+import { NamespaceLifecycle } from './controllers/deletion.js';
+import { EventTtl } from './registry/events.js';
+import { GarbageCollector } from './controllers/gc.js';
+import { pathNotFound, toStatusError, unauthorized } from './endpoints/errors.js';
+import { sendStatus, type ApiReply, type ApiRequest } from './endpoints/http.js';
+import { localTransport } from './endpoints/local.js';
+import { CRDS, Registry } from './registry/registry.js';
+import { route } from './endpoints/router.js';
+import { Store } from './store/store.js';
+import type { ApiServer, ApiServerOptions } from './types.js';
+
+const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
+const DEFAULT_EVENT_TTL_SECONDS = 3600;
+
+function authorized(req: IncomingMessage, expected: Buffer): boolean {
+  const given = Buffer.from(bearerToken(req) ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Starts the embedded Kubernetes-compatible API server (HTTPS on loopback, bearer token auth). */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const log = (opts.log ?? silentLogger).child('apiserver');
+  const store = new Store({ path: opts.databasePath, retainRevisions: opts.retainRevisions });
+  if (store.upgraded) log.info('object store upgraded: each object state is now stored once', { file: opts.databasePath, ...store.upgraded });
+  const registry = new Registry();
+  const shutdown = new AbortController();
+  // Every open watch listens for shutdown.
+  setMaxListeners(0, shutdown.signal);
+  const ctx = {
+    store,
+    registry,
+    admission: [crdAdmission, ...(opts.admission ?? [])],
+    log,
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    shutdown: shutdown.signal,
+  } as ServerContext;
+  ctx.namespaces = new NamespaceLifecycle(ctx);
+  ctx.gc = new GarbageCollector(ctx);
+  const eventTtl = new EventTtl(store, (opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000, log);
+
+  try {
+    bootstrap(store, opts.crdDir);
+    const refresh = () => registry.setCrds(store.list(CRDS.storageKey).items, (err) => log.warn('not serving a CRD', { error: err }));
+    refresh();
+    store.hub.subscribe(CRDS.storageKey, {
+      onEvent: (ev) => {
+        refresh();
+        if (ev.type !== 'DELETED') return;
+        queueMicrotask(() => {
+          try {
+            purgeCustomResources(store, ev.object);
+          } catch (err) {
+            log.warn('could not delete the objects of a deleted CRD', { crd: ev.name, error: err });
+          }
+        });
+      },
+      onClose: () => {},
+    });
+    ctx.namespaces.start();
+    ctx.gc.start();
+    eventTtl.start();
+  } catch (err) {
+    eventTtl.stop();
+    ctx.gc.stop();
+    store.close();
+    throw new Error(`API server: could not load CRDs from ${opts.crdDir}`, { cause: err });
+  }
+
+  const expected = Buffer.from(opts.token);
+  const passthrough = opts.passthrough;
+  /** Runs one request's work; any error becomes its metav1.Status answer. */
+  const respond = async (req: ApiRequest, res: ApiReply, work: () => Promise<void>) => {
+    const started = Date.now();
+    try {
+      await work();
+    } catch (err) {
+      const { error, internal } = toStatusError(store.storageFailure(err));
+      if (internal) log.error('request failed', { method: req.method, url: req.url, error: err });
+      sendStatus(res, error);
+      // Drain whatever body is left so the connection stays usable.
+      req.resume();
+    } finally {
+      log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });
+    }
+  };
+  const handle = (req: IncomingMessage, res: ServerResponse) =>
+    respond(req, res, async () => {
+      if (!authorized(req, expected)) throw unauthorized();
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      if (passthrough && url.pathname.startsWith(passthrough.prefix)) await passthrough.handleRequest(req, res, url);
+      else await route(ctx, req, res, url);
+    });
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => void handle(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    if (!authorized(req, expected)) rejectUpgrade(socket, unauthorized().toStatus());
+    else if (passthrough && url.pathname.startsWith(passthrough.prefix)) passthrough.handleUpgrade(req, socket, head, url);
+    else rejectUpgrade(socket, pathNotFound(url.pathname).toStatus());
+  });
+  server.on('clientError', (err, socket) => {
+    log.debug('client error', { error: err });
+    socket.destroy();
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, host, () => resolve());
+    });
+  } catch (err) {
+    ctx.namespaces.stop();
+    ctx.gc.stop();
+    eventTtl.stop();
+    store.close();
+    throw new Error(`API server: cannot listen on ${host}:${opts.port}`, { cause: err });
+  }
+  const { port } = server.address() as AddressInfo;
+  log.info('API server listening', { url: `https://${host}:${port}` });
+
+  let closed: Promise<void> | undefined;
+  const url = `https://${host}:${port}`;
+  // The engine's streams are for HTTPS clients; in-process callers get the API only.
+  const local = localTransport((req, res, target) => respond(req, res, () => route(ctx, req, res, target)), { localAddress: host, localPort: port });
+  return {
+    port,
+    url,
+    localClient: () => new KubeClient(url, local),
+    storeHealth: store.health,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        shutdown.abort();
+        passthrough?.close();
+        ctx.namespaces.stop();
+        ctx.gc.stop();
+        eventTtl.stop();
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeIdleConnections();
+        // Watches ended above; anything still open after a grace period is cut.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+      return closed;
+    },
+  };
+}

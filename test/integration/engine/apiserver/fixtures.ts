@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { fileURLToPath } from 'node:url';
+import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
+import type { KubeObject } from '../../../../src/engine/kube/types.js';
+
+export const TEST_CRDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/crds');
+
+export const WIDGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+export const GADGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'gadgets', kind: 'Gadget', namespaced: false };
+
+export function widget(name: string, spec: Record<string, unknown> = { color: 'red' }, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
+  return { apiVersion: 'test.rdd.io/v1', kind: 'Widget', metadata: { name, namespace: 'default', ...extra }, spec };
+}
+
+export const KUBECTL = '/usr/bin/kubectl';
+
+/** Runs the real kubectl against `ts`, with its own HOME and discovery cache; never rejects. */
+export function kubectlFor(ts: () => TestApiServer) {
+  return (...args: string[]) =>
+    execa(KUBECTL, ['--kubeconfig', ts().kubeconfigPath, '--cache-dir', path.join(ts().dir, 'kube-cache'), ...args], {
+      reject: false,
+      timeout: 60_000,
+      env: { HOME: ts().dir },
+    });
+}
+
+/** One API server with the test CRDs for the whole file: started before its tests, stopped after; call the getter inside a test. */
+export function serverForFile(): () => TestApiServer {
+  let ts: TestApiServer | undefined;
+  beforeAll(async () => {
+    ts = await startTestApiServer({ crdDir: TEST_CRDS });
+  });
+  afterAll(async () => {
+    await ts?.stop();
+  });
+  return () => ts!;
+}
