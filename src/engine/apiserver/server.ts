@@ -10,7 +10,7 @@ import { bearerToken, rejectUpgrade } from '../kube/passthrough.js';
 import type { ServerContext } from './context.js';
 import { bootstrap, crdAdmission, purgeCustomResources } from './registry/crds.js';
 import { NamespaceLifecycle } from './controllers/deletion.js';
-import { EventTtl } from './registry/events.js';
+import { EventTtl } from './controllers/event-ttl.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { pathNotFound, toStatusError, unauthorized } from './endpoints/errors.js';
 import { sendStatus, type ApiReply, type ApiRequest } from './endpoints/http.js';
