@@ -191,6 +191,33 @@ daemon_args() {
   assert [ ! -e "$short_dir" ]
 }
 
+@test "svc stop and svc delete past their --timeout exit 4; delete then keeps the instance" {
+  rdd svc start
+  pid=$(daemon_pid)
+  run rdd svc stop --timeout=1ms
+  assert_failure 4
+  assert_output --partial "rdd daemon for instance $RDD_INSTANCE (pid $pid) did not stop within 1ms"
+  pid_gone "$pid"
+
+  rdd svc start
+  pid=$(daemon_pid)
+  dir=$(rdd svc paths dir)
+  short_dir=$(rdd svc paths short_dir)
+  run rdd svc delete --timeout=1ms
+  assert_failure 4
+  assert_output --partial "did not stop within 1ms"
+  assert_output --partial "not deleting $dir"
+  pid_gone "$pid"
+  assert [ -e "$(rdd svc paths config)" ]
+  assert [ -d "$short_dir" ]
+  run rdd svc status -o json
+  assert_equal "$(jq -r .created <<<"$output")" true
+
+  run rdd svc delete
+  assert_success
+  assert [ ! -e "$dir" ]
+}
+
 @test "a second svc start reports the running daemon instead of starting another" {
   rdd svc start
   pid=$(daemon_pid)
