@@ -63,12 +63,24 @@ context_name() {
 
 @test "a bad RDD_LOG_LEVEL or RDD_LOG_FORMAT is a usage error naming the variable" {
   RDD_LOG_LEVEL=loud run -2 --separate-stderr rdd svc status
-  assert_equal "$stderr" 'rdd: invalid RDD_LOG_LEVEL "loud": use one of debug, info, warn, error'
+  assert_equal "$stderr" 'rdd: invalid RDD_LOG_LEVEL "loud": use one of trace, debug, info, warn, warning, error'
   RDD_LOG_FORMAT=yaml run -2 --separate-stderr rdd status
   assert_equal "$stderr" 'rdd: invalid RDD_LOG_FORMAT "yaml": use one of text, json'
   # The flag wins over the variable, so a good flag makes a bad variable harmless.
   RDD_LOG_LEVEL=loud run -0 rdd --log-level info svc status
   assert [ ! -e "$(rdd_service_dir)" ]
+}
+
+@test "--log-level and RDD_LOG_LEVEL take warning (warn) and trace (debug, the most verbose)" {
+  local i="${RDD_INSTANCE}-lvl"
+  run -0 rdd --instance "$i" --log-level warning svc create
+  assert_output --partial 'the daemon logs at warn from its next start'
+  run -0 rdd --instance "$i" --log-level trace svc create
+  assert_output --partial 'the daemon logs at debug from its next start'
+  RDD_LOG_LEVEL=WARNING run -0 rdd --instance "$i" svc create
+  assert_output --partial 'the daemon logs at warn from its next start'
+  assert_equal "$(jq -r .logLevel "$(rdd --instance "$i" svc paths config)")" warn
+  rdd --instance "$i" svc delete
 }
 
 @test "rdd status says clearly when the service is not running" {
