@@ -31,13 +31,13 @@ pid_gone() {
   [[ -z "$state" || "$state" == Z ]]
 }
 
-@test "svc paths: keys, a single key, json and eval-able shell" {
+@test "svc paths: keys, a single key, json and shell exports to source" {
   run rdd svc paths
   assert_success
   assert_line "docker_socket: $HOME/.rd$RDD_INSTANCE/docker.sock"
   assert_line "short_dir: $HOME/.rd$RDD_INSTANCE"
   assert_line --regexp "^dir: .*/rancher-desktop-$RDD_INSTANCE$"
-  for key in dir short_dir log_dir lima_home kubeconfig docker_socket config; do
+  for key in dir short_dir log_dir lima_home kubeconfig docker_socket config tls_dir; do
     assert_line --regexp "^$key: /"
   done
 
@@ -51,9 +51,12 @@ pid_gone() {
 
   run rdd svc paths -o shell
   assert_success
-  eval "$output"
-  assert_equal "$RDD_DOCKER_SOCKET" "$HOME/.rd$RDD_INSTANCE/docker.sock"
+  assert_line "export RDD_DOCKER_SOCKET='$HOME/.rd$RDD_INSTANCE/docker.sock'"
+  # Sourced, the paths are exported: a child process sees them.
+  source <(rdd svc paths --output=shell)
+  assert_equal "$(bash -c 'echo "$RDD_DOCKER_SOCKET"')" "$HOME/.rd$RDD_INSTANCE/docker.sock"
   assert_equal "$RDD_SHORT_DIR" "$HOME/.rd$RDD_INSTANCE"
+  assert_equal "$RDD_TLS_DIR" "$(rdd svc paths dir)/tls"
 }
 
 @test "svc paths: an unknown key is a usage error listing the valid keys" {
