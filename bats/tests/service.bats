@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # rdd svc: daemon lifecycle, one daemon per instance, stale pidfiles, paths.
 
+bats_require_minimum_version 1.5.0
 load '../helpers/common'
 
 setup_file() {
@@ -11,6 +12,7 @@ setup_file() {
 teardown_file() {
   rdd --instance "$OTHER_INSTANCE" svc delete || true
   rdd --instance "${RDD_INSTANCE}-log" svc delete || true
+  rdd --instance "${RDD_INSTANCE}-dmg" svc delete || true
   rdd_cleanup
 }
 
@@ -280,6 +282,19 @@ daemon_args() {
   # The daemon it spawned keeps starting; once it is up, stop ends it.
   wait_until 120 daemon_ready
   rdd svc stop
+}
+
+@test "a daemon that dies before it is ready: svc start prints its reason and hint, not only the log's path" {
+  local i="${RDD_INSTANCE}-dmg"
+  rdd --instance "$i" svc create
+  local database
+  database="$(rdd --instance "$i" svc paths database)"
+  head -c 8192 /dev/urandom >"$database"
+  run -1 --separate-stderr rdd --instance "$i" svc start
+  # Progress lines come first; the error is the last word.
+  assert_regex "${stderr_lines[-2]}" "^rdd: rdd daemon for instance $i exited with code 1 before its API was ready: the object store $database is damaged "
+  assert_regex "${stderr_lines[-1]}" "^hint: mv '$database' '$database\.damaged-[0-9T]+'; see $(rdd --instance "$i" svc paths log_dir)/rdd\.log$"
+  rdd --instance "$i" svc delete
 }
 
 @test "svc log -f follows the daemon log until interrupted" {
