@@ -100,8 +100,22 @@ context_name() {
 
 @test "rdd run passes the command's exit code through" {
   run -7 rdd run docker run --rm busybox sh -c 'exit 7'
-  run -0 rdd run -- sh -c 'test "$DOCKER_HOST" = "unix://$0" && test -z "${DOCKER_CONTEXT:-}"' "$(rdd_short_dir)/docker.sock"
+  run -0 rdd run -- sh -c 'test "$DOCKER_HOST" = "unix://$0" && test "$DOCKER_CONTEXT" = "$1"' "$(rdd_short_dir)/docker.sock" "$(context_name)"
   run -127 rdd run sh -c 'exit 127'
+}
+
+@test "rdd run docker uses the instance's Docker context, whatever DOCKER_HOST and DOCKER_CONTEXT say" {
+  DOCKER_HOST=unix:///nowhere.sock DOCKER_CONTEXT=default run -0 rdd run docker context show
+  assert_output "$(context_name)"
+  DOCKER_HOST=unix:///nowhere.sock run -0 rdd run docker ps -a --format '{{.Names}}'
+  assert_output --partial made-by-bats
+  # A Docker config without the instance's context: docker is aimed at the socket instead.
+  local elsewhere="$BATS_TEST_TMPDIR/docker-config"
+  mkdir -p "$elsewhere"
+  DOCKER_CONFIG="$elsewhere" run -0 rdd run docker context show
+  assert_output default
+  DOCKER_CONFIG="$elsewhere" run -0 rdd run docker ps -a --format '{{.Names}}'
+  assert_output --partial made-by-bats
 }
 
 @test "rdd run on a settled App prints only the command's output; a missing command exits 127" {
