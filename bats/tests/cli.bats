@@ -138,6 +138,13 @@ context_name() {
   run -0 node -e 'const r = JSON.parse(process.argv[1]); if (r.app.spec.running !== true || typeof r.mirrors.containers !== "number") process.exit(1)' "$output"
 }
 
+@test "rdd ctl get all lists the App; the rancher-desktop category holds it too" {
+  run -0 rdd ctl get all -o name
+  assert_line app.app.rancherdesktop.io/app
+  run -0 rdd ctl get rancher-desktop -o name
+  assert_line app.app.rancherdesktop.io/app
+}
+
 @test "the Docker context exists and is current when no other context works" {
   run -0 docker context show
   assert_output "$(context_name)"
