@@ -178,8 +178,8 @@ export function register(program: Command, runDaemon: RunDaemon): void {
 
   svc
     .command('stop')
-    .description('stop the daemon (SIGINT, then SIGTERM after the timeout)')
-    .addOption(timeoutOption('30s', 'grace period before SIGTERM'))
+    .description('stop the daemon (SIGINT; past the timeout, SIGTERM and exit 4)')
+    .addOption(timeoutOption('30s', 'how long the graceful stop may take'))
     .action((o: { timeout: string }, cmd: Command) => stop(globals(cmd), o));
 
   svc
@@ -190,8 +190,8 @@ export function register(program: Command, runDaemon: RunDaemon): void {
 
   svc
     .command('delete')
-    .description('stop the daemon, then remove the service dir, short dir and logs')
-    .addOption(timeoutOption('30s', 'grace period before SIGTERM'))
+    .description('stop the daemon, then remove the service dir, short dir and logs (none of them when the stop times out: exit 4)')
+    .addOption(timeoutOption('30s', 'how long the graceful stop may take'))
     .action((o: { timeout: string }, cmd: Command) => remove(globals(cmd), o));
 
   svc

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../kube/types.js';
-import type { ServerContext } from '../context.js';
+import type { Logger } from '../../base/log.js';
 import { NAMESPACES } from '../registry/registry.js';
 import { revisionOf, type ObjectKey, type Store } from '../store/store.js';
 import { nowTimestamp } from '../timestamp.js';
@@ -35,7 +35,8 @@ export function deleteObject(store: Store, key: ObjectKey, live: KubeObject, dry
 export class NamespaceLifecycle {
   private unsubscribe = () => {};
 
-  constructor(private readonly ctx: ServerContext) {}
+  // The parts of the ServerContext it uses: the context holds the lifecycle, so cannot be its type.
+  constructor(private readonly ctx: { store: Store; log: Logger }) {}
 
   /** Follows deletions in terminating namespaces and finishes those left over from a previous run. */
   start(): void {

@@ -1,4 +1,5 @@
-import type { Registry, ResourceInfo, VersionInfo } from '../registry/registry.js';
+import type { Registry } from '../registry/registry.js';
+import type { ResourceInfo, VersionInfo } from '../registry/types.js';
 
 /** The kube version we claim: kubectl's dispatcher picks its bundled client by the minor. */
 export const VERSION_INFO = {

@@ -94,7 +94,7 @@ interface ResourcePath {
  * namespaced resources, else `.../PLURAL/NAME/SUB` (which is also how
  * `/api/v1/namespaces/NAME/status` reads).
  */
-function resourcePaths(segs: string[]): ResourcePath[] {
+function pathReadings(segs: string[]): ResourcePath[] {
   let groupName: string;
   let rest: string[];
   if (segs[0] === 'api' && segs.length >= 3) [groupName, rest] = ['', segs.slice(1)];
@@ -123,7 +123,7 @@ export async function route(ctx: ServerContext, req: ApiRequest, res: ApiReply, 
   if (req.method === 'GET' && serveStatic(ctx, req, res, segs)) return;
   let parsed: ResourcePath | undefined;
   let found: ReturnType<ServerContext['registry']['lookup']>;
-  for (const candidate of resourcePaths(segs)) {
+  for (const candidate of pathReadings(segs)) {
     found = ctx.registry.lookup(candidate.group, candidate.version, candidate.plural);
     if (found && (candidate.namespace === undefined || found.resource.namespaced)) {
       parsed = candidate;

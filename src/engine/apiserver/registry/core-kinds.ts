@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JSONSchemaProps, PrinterColumn } from '../../kube/json-schema.js';
 import type { KubeObject, StatusCause } from '../../kube/types.js';
-import type { ResourceInfo, Strategy } from './registry.js';
+import type { ResourceInfo, Strategy } from './types.js';
 
 /*
  * Built-in kinds that GUIs, scripts and out-of-process controllers expect of

@@ -96,7 +96,7 @@ export interface LimactlOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface RunOptions {
+export interface LimactlRunOptions {
   signal?: AbortSignal;
   /** Keeps a successful run out of the log (status polls would flood it). */
   quiet?: boolean;
@@ -108,7 +108,7 @@ export interface RunOptions {
 export class Limactl {
   constructor(private readonly options: LimactlOptions) {}
 
-  async run(args: readonly string[], { signal, quiet = false, onMessage }: RunOptions = {}): Promise<string> {
+  async run(args: readonly string[], { signal, quiet = false, onMessage }: LimactlRunOptions = {}): Promise<string> {
     const { binary, limaHome, logFile } = this.options;
     await mkdir(limaHome, { recursive: true });
     await mkdir(path.dirname(logFile), { recursive: true });
