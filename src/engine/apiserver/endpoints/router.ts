@@ -10,6 +10,7 @@ import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
 import { sendJson, type ApiReply, type ApiRequest } from './http.js';
 import { groupVersionDocument, openapiIndex } from './openapi.js';
+import { swaggerDocument } from './openapi-v2.js';
 import { negotiateOutput, requireJson, type AnswerShape } from './negotiation.js';
 import { boolParam } from './query.js';
 
@@ -40,6 +41,7 @@ function serveStatic(ctx: ServerContext, req: ApiRequest, res: ApiReply, segs: s
     '/version': () => VERSION_INFO,
     '/api': () => coreVersions(address),
     '/apis': () => groupList(ctx.registry),
+    '/openapi/v2': () => swaggerDocument(ctx.registry),
     '/openapi/v3': () => openapiIndex(ctx.registry),
   };
   if (path === '/healthz/store') {

@@ -3,6 +3,7 @@ import type { KubeObject } from '../../kube/types.js';
 import type { Logger } from '../../base/log.js';
 import { ALL_VERBS, builtin } from './core-kinds.js';
 import type { ResourceInfo } from './registry.js';
+import type { ComputedColumn } from '../table/table.js';
 import { revisionOf, type Store } from '../store/store.js';
 
 /*
@@ -64,11 +65,24 @@ const V1_SCHEMA: JSONSchemaProps = {
   },
 };
 
+/** kube's OBJECT column: `<kind in lower case>/<name>` of the object the event is about. */
+function objectColumn(field: string): ComputedColumn {
+  return {
+    name: 'Object',
+    type: 'string',
+    jsonPath: `.${field}`,
+    cell: (obj) => {
+      const ref = (obj[field] ?? {}) as { kind?: string; name?: string };
+      return `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+    },
+  };
+}
+
 const columns = (object: string, message: string, last: string): PrinterColumn[] => [
   { name: 'Last Seen', type: 'date', jsonPath: last },
   { name: 'Type', type: 'string', jsonPath: '.type' },
   { name: 'Reason', type: 'string', jsonPath: '.reason' },
-  { name: 'Object', type: 'string', jsonPath: object },
+  objectColumn(object),
   { name: 'Message', type: 'string', jsonPath: message },
 ];
 
@@ -117,7 +131,7 @@ export const EVENTS = builtin({
   kind: 'Event',
   shortNames: ['ev'],
   schema: CORE_SCHEMA,
-  columns: columns('.involvedObject.name', '.message', '.lastTimestamp'),
+  columns: columns('involvedObject', '.message', '.lastTimestamp'),
   selectableFields: [...REFERENCE_FIELDS.map((f) => `involvedObject.${f}`), 'reason', 'reportingComponent', 'type'],
 });
 
@@ -128,7 +142,7 @@ export const EVENTS_V1: ResourceInfo = {
     kind: 'Event',
     shortNames: ['ev'],
     schema: V1_SCHEMA,
-    columns: columns('.regarding.name', '.note', '.deprecatedLastTimestamp'),
+    columns: columns('regarding', '.note', '.deprecatedLastTimestamp'),
     selectableFields: [...REFERENCE_FIELDS.map((f) => `regarding.${f}`), 'reason', 'reportingController', 'type'],
   }),
   storageKey: EVENTS.storageKey,

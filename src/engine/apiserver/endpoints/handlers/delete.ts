@@ -78,10 +78,13 @@ function withPropagation(rr: ResourceRequest, live: KubeObject, policy: Propagat
 }
 
 /** Deletes one object; the result is the object when it lingers (finalizers, namespaces), else a Success Status. */
+/** kube's NamespaceLifecycle: its own namespaces are refused before anything is read, whether they exist or not. */
+function refuseImmortal(rr: ResourceRequest, name: string): void {
+  if (rr.resource === NAMESPACES && IMMORTAL_NAMESPACES.includes(name)) throw forbidden(targetOf(rr, name), IMMORTAL_NAMESPACE_MESSAGE);
+}
+
 async function deleteOne(rr: ResourceRequest, stored: KubeObject, dryRun: boolean, policy: PropagationPolicy): Promise<{ body: unknown; object: KubeObject }> {
-  if (rr.resource === NAMESPACES && IMMORTAL_NAMESPACES.includes(stored.metadata.name ?? '')) {
-    throw forbidden(targetOf(rr, stored.metadata.name), IMMORTAL_NAMESPACE_MESSAGE);
-  }
+  refuseImmortal(rr, stored.metadata.name ?? '');
   await admitDelete(rr, stored, dryRun);
   const live = rr.resource === NAMESPACES ? stored : withPropagation(rr, stored, policy, dryRun);
   const name = live.metadata.name ?? '';
@@ -106,6 +109,7 @@ function dryRunOf(rr: ResourceRequest, opts: DeleteOptions): boolean {
 
 export async function handleDelete(rr: ResourceRequest): Promise<void> {
   const opts = await readOptions(rr);
+  refuseImmortal(rr, rr.name ?? '');
   const live = getObject(rr, rr.name ?? '');
   checkPreconditions(rr, live, opts);
   const { body } = await deleteOne(rr, live, dryRunOf(rr, opts), propagationOf(rr, opts));
