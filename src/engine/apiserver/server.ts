@@ -15,6 +15,7 @@ import { GarbageCollector } from './controllers/gc.js';
 import { pathNotFound, toStatusError, unauthorized } from './endpoints/errors.js';
 import { sendStatus, type ApiReply, type ApiRequest } from './endpoints/http.js';
 import { localTransport } from './endpoints/local.js';
+import { answerPlainHttp } from './endpoints/plain-http.js';
 import { CRDS, Registry } from './registry/registry.js';
 import { route } from './endpoints/router.js';
 import { Store } from './store/store.js';
@@ -117,6 +118,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       else await route(ctx, req, res, url);
     });
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => void handle(req, res));
+  answerPlainHttp(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     if (!authorized(req, expected)) rejectUpgrade(socket, unauthorized().toStatus());

@@ -4,6 +4,12 @@ import { NAMESPACES } from '../registry/registry.js';
 import { revisionOf, type ObjectKey, type Store } from '../store/store.js';
 import { nowTimestamp } from '../timestamp.js';
 
+/** The namespaces kube-apiserver's NamespaceLifecycle admission never lets go; the product adds its own through admission hooks. */
+export const IMMORTAL_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+
+/** kube's words for refusing to delete an immortal namespace (after `namespaces "<name>" is forbidden: `). */
+export const IMMORTAL_NAMESPACE_MESSAGE = 'this namespace may not be deleted';
+
 /** Whether a deleted object has nothing left holding it (Namespaces also wait for spec.finalizers). */
 export function isReleased(obj: KubeObject): boolean {
   const specFinalizers = obj.kind === 'Namespace' ? ((obj.spec?.finalizers as string[] | undefined) ?? []) : [];

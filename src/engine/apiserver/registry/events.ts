@@ -2,6 +2,7 @@ import type { JSONSchemaProps, PrinterColumn } from '../../kube/json-schema.js';
 import type { KubeObject } from '../../kube/types.js';
 import { ALL_VERBS, builtin } from './core-kinds.js';
 import type { ResourceInfo } from './types.js';
+import type { ComputedColumn } from '../table/table.js';
 
 /*
  * Events are stored once, in core/v1 form; events.k8s.io/v1 is a second
@@ -62,11 +63,24 @@ const V1_SCHEMA: JSONSchemaProps = {
   },
 };
 
+/** kube's OBJECT column: `<kind in lower case>/<name>` of the object the event is about. */
+function objectColumn(field: string): ComputedColumn {
+  return {
+    name: 'Object',
+    type: 'string',
+    jsonPath: `.${field}`,
+    cell: (obj) => {
+      const ref = (obj[field] ?? {}) as { kind?: string; name?: string };
+      return `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+    },
+  };
+}
+
 const columns = (object: string, message: string, last: string): PrinterColumn[] => [
   { name: 'Last Seen', type: 'date', jsonPath: last },
   { name: 'Type', type: 'string', jsonPath: '.type' },
   { name: 'Reason', type: 'string', jsonPath: '.reason' },
-  { name: 'Object', type: 'string', jsonPath: object },
+  objectColumn(object),
   { name: 'Message', type: 'string', jsonPath: message },
 ];
 
@@ -115,7 +129,7 @@ export const EVENTS = builtin({
   kind: 'Event',
   shortNames: ['ev'],
   schema: CORE_SCHEMA,
-  columns: columns('.involvedObject.name', '.message', '.lastTimestamp'),
+  columns: columns('involvedObject', '.message', '.lastTimestamp'),
   selectableFields: [...REFERENCE_FIELDS.map((f) => `involvedObject.${f}`), 'reason', 'reportingComponent', 'type'],
 });
 
@@ -126,7 +140,7 @@ export const EVENTS_V1: ResourceInfo = {
     kind: 'Event',
     shortNames: ['ev'],
     schema: V1_SCHEMA,
-    columns: columns('.regarding.name', '.note', '.deprecatedLastTimestamp'),
+    columns: columns('regarding', '.note', '.deprecatedLastTimestamp'),
     selectableFields: [...REFERENCE_FIELDS.map((f) => `regarding.${f}`), 'reason', 'reportingController', 'type'],
   }),
   storageKey: EVENTS.storageKey,

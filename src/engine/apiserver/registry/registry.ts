@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../kube/types.js';
 import type { JSONSchemaProps, PrinterColumn } from '../../kube/json-schema.js';
-import { CORE_KINDS } from './core-kinds.js';
+import { CORE_KINDS, NAMESPACE_SCHEMA } from './core-kinds.js';
 import { EVENTS, EVENTS_V1 } from './events.js';
 import { REVIEWS } from './reviews.js';
 import type { ResourceInfo, ScaleSpec, VersionInfo } from './types.js';
@@ -22,6 +22,7 @@ export const NAMESPACES: ResourceInfo = {
     {
       name: 'v1',
       storage: true,
+      schema: NAMESPACE_SCHEMA,
       statusSubresource: true,
       selectableFields: ['status.phase'],
       columns: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, AGE],
