@@ -104,7 +104,9 @@ export function redactObjects(value: unknown, isSecret = false): unknown {
     if (key === 'items' && value.kind === 'SecretList' && Array.isArray(child)) out[key] = child.map((item) => redactObjects(item, true));
     else if (secret && (key === 'data' || key === 'stringData')) out[key] = redactSecretData(child);
     else if (isSecretName(key) && child !== null && child !== '') out[key] = REDACTED;
-    else if (key === 'annotations' && isRecord(child)) out[key] = redactObjects(redactAnnotations(child, secret));
+    else if (key === 'metadata' && isRecord(child) && isRecord(child.annotations)) {
+      out[key] = redactObjects({ ...child, annotations: redactAnnotations(child.annotations, secret) });
+    }
     else out[key] = redactObjects(child);
   }
   return out;
