@@ -19,6 +19,7 @@ import { answerPlainHttp } from './endpoints/plain-http.js';
 import { CRDS, Registry } from './registry/registry.js';
 import { route } from './endpoints/router.js';
 import { Store } from './store/store.js';
+import { reportStoreProblems } from './store/problem-report.js';
 import type { ApiServer, ApiServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
@@ -146,6 +147,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const url = `https://${host}:${port}`;
   // The engine's streams are for HTTPS clients; in-process callers get the API only.
   const local = localTransport((req, res, target) => respond(req, res, () => route(ctx, req, res, target)), { localAddress: host, localPort: port });
+  const stopReporting = reportStoreProblems(store.health, new KubeClient(url, local), log);
   return {
     port,
     url,
@@ -154,6 +156,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close() {
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();
+        stopReporting();
         passthrough?.close();
         stopLoops();
         server.close(() => {

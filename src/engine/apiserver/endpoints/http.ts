@@ -31,6 +31,8 @@ export interface ApiReply {
   write(chunk: string): boolean;
   end(chunk?: string): unknown;
   on(event: 'close' | 'error', listener: () => void): unknown;
+  /** Drops the connection without waiting for the client to read what is queued (a watcher cut off). */
+  destroy(): unknown;
 }
 
 /** Reads the whole body, answering 413 (by throwing) past `limit` bytes. */
