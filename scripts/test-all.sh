@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole suite, as CI runs it (.ci/run calls this):
 #   gates: deps → lint → typecheck → build (pass/fail, never counted as tests)
-#   tests: vitest (unit + integration) → every BATS file through scripts/bats-with-timeout.sh
+#   tests: vitest (unit + integration; every project must run every test file it
+#          has, and every test file on disk must belong to a project) → every BATS
+#          file through scripts/bats-with-timeout.sh (bats/suite.list must name each)
 # Prints `N passed, N failed, N skipped` (tests only) as its last line and exits
 # non-zero when a test or a gate failed. Needs root (native dockerd).
 # How each layer is counted: scripts/lib/suite.sh.
@@ -40,7 +42,7 @@ section build
 rdd_gate "$results" build npm run --silent build
 
 section vitest
-rdd_run_vitest "$results" "${RDD_VITEST_TIMEOUT:-1500}"
+rdd_run_vitest_projects "$results" "${RDD_VITEST_TIMEOUT:-1500}" "$ROOT" "$ROOT/vitest.config.ts"
 rdd_count vitest "$results/vitest.counts"
 
 section bats
@@ -51,6 +53,8 @@ if [[ -z "${RDD_TEST_REGISTRY:-}" ]]; then
     RDD_FAILED_GATES+=("offline registry")
   fi
 fi
+rdd_check_bats_files "$ROOT/bats/suite.list" "$ROOT/bats/tests" "$results"
+rdd_count "bats files" "$results/bats-files.counts"
 for file in "$ROOT"/bats/tests/*.bats; do
   [[ -e "$file" ]] || continue
   name="$(basename "$file" .bats)"
