@@ -1,3 +1,4 @@
+import { buildInfo } from '../../base/build-info.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResourceInfo, VersionInfo } from '../registry/types.js';
 import { isJsonRange, notAcceptable, parseAccept } from './negotiation.js';
@@ -13,6 +14,8 @@ export const VERSION_INFO = {
   goVersion: 'n/a',
   compiler: 'rdd',
   platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  /** rdd's own version and commit, which the CLI compares with its own (src/commands/program/version-skew.ts). */
+  rdd: buildInfo(),
 };
 
 const VERBS_CUSTOM = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
