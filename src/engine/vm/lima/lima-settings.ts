@@ -1,6 +1,6 @@
 import { errorMessage } from '../../base/errors.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { DriverError, type EngineSettings } from '../driver.js';
+import { DriverError, type EngineSettings, type MountType } from '../driver.js';
 import { containerdPaths } from '../engine-paths.js';
 import type { LimaInstance } from './limactl.js';
 
@@ -38,6 +38,20 @@ export function daemonJsonProvision(content: string) {
 export function rosettaApplies(settings: EngineSettings, platform: NodeJS.Platform, arch: NodeJS.Architecture): boolean {
   return settings.rosetta === true && platform === 'darwin' && arch === 'arm64';
 }
+
+/** Lima's `mounts` for the App's settings: the home folder, writable, unless the App says not to share it. */
+export function limaMounts(settings: EngineSettings): { location: string; writable: boolean }[] {
+  return settings.mounts?.home === false ? [] : [{ location: '~', writable: true }];
+}
+
+/** Lima's `mountType`: null leaves Lima its default for the VM type. */
+export function limaMountType(settings: EngineSettings): Exclude<MountType, 'default'> | null {
+  const type = settings.mounts?.type ?? 'default';
+  return type === 'default' ? null : type;
+}
+
+/** What Lima resolves a null mountType to (limactl list reports the resolved value). */
+const LIMA_DEFAULT_MOUNT_TYPE: Record<string, string> = { vz: 'virtiofs', qemu: '9p' };
 
 /** The limactl argument arrays the driver runs; one place, so tests can assert them. */
 export const limactlArgs = {
@@ -86,6 +100,14 @@ export function limaEdits(
   const current = config?.vmOpts?.vz?.rosetta?.enabled;
   if (current !== undefined && current !== rosetta) {
     edits.push(`.vmOpts.vz.rosetta.enabled = ${rosetta}`, `.vmOpts.vz.rosetta.binfmt = ${rosetta}`);
+  }
+  if (Array.isArray(config?.mounts) && config.mounts.length > 0 !== limaMounts(settings).length > 0) {
+    edits.push(`.mounts = ${JSON.stringify(limaMounts(settings))}`);
+  }
+  const mountType = limaMountType(settings);
+  const currentType = config?.mountType;
+  if (currentType !== undefined && currentType !== (mountType ?? LIMA_DEFAULT_MOUNT_TYPE[instance.vmType ?? config?.vmType ?? 'qemu'])) {
+    edits.push(`.mountType = ${JSON.stringify(mountType)}`);
   }
   const provision = config?.provision;
   if (Array.isArray(provision)) {

@@ -22,6 +22,9 @@ export interface LimaInstance {
     param?: Record<string, string>;
     vmOpts?: { vz?: { rosetta?: { enabled?: boolean } } };
     provision?: { mode?: string; path?: string; content?: string }[];
+    vmType?: string;
+    mounts?: { location?: string; writable?: boolean }[];
+    mountType?: string;
   };
 }
 
