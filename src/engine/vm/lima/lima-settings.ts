@@ -8,6 +8,8 @@ export const LIMA_INSTANCE = 'rd';
 export const GUEST_DOCKER_SOCKET = '/var/run/docker.sock';
 export const GUEST_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 export const GUEST_DAEMON_JSON = '/etc/docker/daemon.json';
+/** Where the template's provisioning script leaves its last lines when it fails (templates/lima/rd.yaml). */
+export const GUEST_PROVISION_FAILED = '/run/rdd/provision.failed';
 
 /** daemon.json as the guest gets it: parsed and pretty-printed, so equal settings compare equal. */
 export function daemonJsonContent(daemonJson: string, file: string): string {
@@ -62,6 +64,8 @@ export const limactlArgs = {
   delete: () => ['delete', '--force', LIMA_INSTANCE],
   list: () => ['list', '--json'],
   version: () => ['--version'],
+  /** Runs a command in the guest as the Lima user (over SSH, so only once the VM is up). */
+  shell: (...command: string[]) => ['shell', '--workdir', '/', LIMA_INSTANCE, ...command],
   edit: (expressions: readonly string[]) => ['edit', '--tty=false', '--set', expressions.join(' | '), LIMA_INSTANCE],
 };
 
