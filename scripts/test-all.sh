@@ -9,7 +9,8 @@
 # How each layer is counted: scripts/lib/suite.sh.
 #
 #   scripts/test-all.sh                 everything
-#   RDD_VITEST_TIMEOUT=1500             vitest deadline in seconds (0 = none)
+#   RDD_VITEST_TIMEOUT=2100             vitest deadline in seconds (0 = none); a cold cache
+#                                       of the real-guest test adds a debootstrap (minutes)
 #   RDD_BATS_TIMEOUT=600                per-file BATS deadline in seconds (0 = none)
 #   RDD_SKIP_DEPS=1                     do not touch apt/npm
 set -uo pipefail
@@ -42,7 +43,7 @@ section build
 rdd_gate "$results" build npm run --silent build
 
 section vitest
-rdd_run_vitest_projects "$results" "${RDD_VITEST_TIMEOUT:-1500}" "$ROOT" "$ROOT/vitest.config.ts"
+rdd_run_vitest_projects "$results" "${RDD_VITEST_TIMEOUT:-2100}" "$ROOT" "$ROOT/vitest.config.ts"
 rdd_count vitest "$results/vitest.counts"
 
 section bats

@@ -59,7 +59,7 @@ function runningCondition(status: Condition['status'], reason: string, message: 
 
 function settingsOf(app: AppObject): EngineSettings {
   const vm = app.spec?.vm;
-  return { engine: app.spec?.containerEngine?.name ?? 'moby', cpus: vm?.cpus, memory: vm?.memory, rosetta: vm?.rosetta };
+  return { engine: app.spec?.containerEngine?.name ?? 'moby', cpus: vm?.cpus, memory: vm?.memory, rosetta: vm?.rosetta, mounts: vm?.mounts };
 }
 
 /** The App's conditions as they will be once `running` is written. */
