@@ -30,7 +30,7 @@ describe('completionCandidates on the real command tree and App CRD', () => {
   });
 
   it('offers property names, then enum and boolean values', () => {
-    expect(complete('set', 'vm.')).toEqual(['vm.driver=', 'vm.cpus=', 'vm.memory=', 'vm.rosetta=']);
+    expect(complete('set', 'vm.')).toEqual(['vm.driver=', 'vm.cpus=', 'vm.memory=', 'vm.rosetta=', 'vm.mounts.home=', 'vm.mounts.type=']);
     expect(complete('set', 'running=true', 'cont')).toEqual(['containerEngine.name=']);
     expect(complete('set', 'vm.driver=')).toEqual(['vm.driver=auto', 'vm.driver=lima', 'vm.driver=native']);
     expect(complete('set', 'running=')).toEqual(['running=true', 'running=false']);
