@@ -215,7 +215,9 @@ complete_line() {
   complete_line 'rdd set vm.rosetta=f'
   assert_equal "${COMPREPLY[*]}" 'false'
   complete_line 'rdd --log-level=w'
-  assert_equal "${COMPREPLY[*]}" 'warn'
+  assert_equal "${COMPREPLY[*]}" 'warn warning'
+  complete_line 'rdd --log-level=t'
+  assert_equal "${COMPREPLY[*]}" 'trace'
   # This file's instance has a service dir by now; an instance with none is not offered.
   complete_line "rdd --instance ${RDD_INSTANCE:0:10}"
   assert_equal "${COMPREPLY[*]}" "$RDD_INSTANCE"

@@ -293,7 +293,7 @@ daemon_args() {
   run -1 --separate-stderr rdd --instance "$i" svc start
   # Progress lines come first; the error is the last word.
   assert_regex "${stderr_lines[-2]}" "^rdd: rdd daemon for instance $i exited with code 1 before its API was ready: the object store $database is damaged "
-  assert_regex "${stderr_lines[-1]}" "^hint: mv '$database' '$database\.damaged-[0-9T]+'; see $(rdd --instance "$i" svc paths log_dir)/rdd\.log$"
+  assert_regex "${stderr_lines[-1]}" "^hint: .*mv '$database' '$database\.damaged-[0-9T]+'.*; see $(rdd --instance "$i" svc paths log_dir)/rdd\.log$"
   rdd --instance "$i" svc delete
 }
 

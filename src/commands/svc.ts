@@ -210,7 +210,7 @@ export function register(program: Command, runDaemon: RunDaemon): void {
     .description("stop the daemon, then start it again (on this CLI's build); the App and its objects are kept")
     .addOption(waitOption('wait until the API answers'))
     .addOption(timeoutOption('90s', 'how long to wait for the API'))
-    .addOption(new Option('--stop-timeout <duration>', 'grace period before SIGTERM').default('30s'))
+    .addOption(new Option('--stop-timeout <duration>', 'how long the graceful stop may take (past it: SIGTERM, exit 4, no start)').default('30s'))
     .action((o: { wait: boolean; timeout: string; stopTimeout: string }, cmd: Command) => restart(globals(cmd), o));
 
   svc
