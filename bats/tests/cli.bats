@@ -205,7 +205,7 @@ complete_line() {
   complete_line 'rdd svc start --wa'
   assert_equal "${COMPREPLY[*]}" '--wait'
   complete_line 'rdd set vm.'
-  assert_equal "${COMPREPLY[*]}" 'vm.driver= vm.cpus= vm.memory= vm.rosetta='
+  assert_equal "${COMPREPLY[*]}" 'vm.driver= vm.cpus= vm.memory= vm.rosetta= vm.mounts.home= vm.mounts.type='
   complete_line 'rdd set containerEngine.'
   assert_equal "${COMPREPLY[*]}" 'containerEngine.name='
   assert_equal "$NOSPACE" 1
