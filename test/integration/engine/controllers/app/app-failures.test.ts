@@ -29,17 +29,22 @@ class ScriptedDriver implements VmDriver {
   starts = 0;
   private readonly listeners = new Set<(s: DriverState) => void>();
 
-  /** A start that reports these steps, then waits for `release` (a first Lima create, say). */
-  slowStart?: { steps: string[]; gate: Promise<void> };
+  /**
+   * A start with these settings' cpus that reports these steps, then waits for `release` (a first
+   * Lima create, say). Only the start for the test's own generation: a reconcile still finishing
+   * the previous test's generation must not take the gate.
+   */
+  slowStart?: { cpus: number; steps: string[]; gate: Promise<void> };
 
   /** The progress callback of the start in progress, for steps a test reports later. */
   report?: (p: StartProgress) => void;
 
-  async start(_settings: EngineSettings, _signal?: AbortSignal, onProgress?: (p: StartProgress) => void): Promise<void> {
+  async start(settings: EngineSettings, _signal?: AbortSignal, onProgress?: (p: StartProgress) => void): Promise<void> {
     this.report = onProgress;
-    if (this.slowStart) {
-      for (const message of this.slowStart.steps) onProgress?.({ message, firstCreate: true });
-      await this.slowStart.gate;
+    const slow = this.slowStart;
+    if (slow && slow.cpus === settings.cpus) {
+      for (const message of slow.steps) onProgress?.({ message, firstCreate: true });
+      await slow.gate;
     }
     if (this.phase.phase !== 'running') this.starts++;
     if (this.startError) throw new DriverError(this.startError, this.name, { retryable: this.retryable });
@@ -207,7 +212,7 @@ describe('rdd set against the real API server, with a scripted driver', () => {
   it('a long first start shows its progress in Running, and no late progress line overwrites Started', async () => {
     let release!: () => void;
     driver.phase = { phase: 'absent' };
-    driver.slowStart = { steps: ['downloading the image', 'booting the VM'], gate: new Promise<void>((r) => (release = r)) };
+    driver.slowStart = { cpus: 8, steps: ['downloading the image', 'booting the VM'], gate: new Promise<void>((r) => (release = r)) };
     try {
       const app = await applied({ running: true, vm: { cpus: 8 } });
       const generation = app.metadata.generation;
@@ -268,7 +273,7 @@ describe('rdd set against the real API server, with a scripted driver', () => {
   it('a first start that keeps reporting steps keeps the default wait going past its deadline; one that goes quiet times out', async () => {
     let release!: () => void;
     driver.phase = { phase: 'absent' };
-    driver.slowStart = { steps: ['downloading the image'], gate: new Promise<void>((r) => (release = r)) };
+    driver.slowStart = { cpus: 12, steps: ['downloading the image'], gate: new Promise<void>((r) => (release = r)) };
     try {
       const app = await applied({ running: true, vm: { cpus: 12 } });
       const generation = app.metadata.generation;
