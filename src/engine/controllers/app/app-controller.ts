@@ -151,8 +151,7 @@ export class AppController extends QueueController<AppWork> {
     } catch (err) {
       // No usable driver (e.g. limactl missing): nothing can run, and `rdd set` must hear why at once.
       if (!app.spec?.running) return runningCondition('False', RunningReason.Stopped, `engine stopped (${errorMessage(err)})`, generation);
-      await this.write(app, runningCondition('False', RunningReason.StartFailed, errorMessage(err), generation));
-      throw new TerminalError(`App "${APP_NAME}": no usable VM driver: ${errorMessage(err)}`, { cause: err });
+      return this.startFailed(app, err, 'no usable VM driver', generation);
     }
     const state = await driver.state();
     if (!app.spec?.running) {
@@ -190,15 +189,24 @@ export class AppController extends QueueController<AppWork> {
     } catch (err) {
       await progress.settle();
       if (this.workAbort.signal.aborted) throw err;
-      const message = errorMessage(err);
-      if (isTerminal(err)) {
-        await this.write(app, runningCondition('False', RunningReason.StartFailed, message, generation));
-        throw new TerminalError(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
-      }
-      await this.write(app, runningCondition('False', RunningReason.Starting, `start failed, retrying: ${message}`, generation));
-      throw new Error(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
+      return this.startFailed(app, err, 'starting the engine failed', generation);
     }
     return runningCondition('True', RunningReason.Started, `${settings.engine} is running (${driver.name} driver)`, generation);
+  }
+
+  /**
+   * The one terminal-error rule: a TerminalError (bad configuration, a missing tool) is
+   * StartFailed and parks the App until the user asks again; any other failure says Starting,
+   * retrying, with the cause, and the queue retries it with backoff.
+   */
+  private async startFailed(app: AppObject, err: unknown, what: string, generation: number): Promise<never> {
+    const message = errorMessage(err);
+    if (isTerminal(err)) {
+      await this.write(app, runningCondition('False', RunningReason.StartFailed, message, generation));
+      throw new TerminalError(`App "${APP_NAME}": ${what}: ${message}`, { cause: err });
+    }
+    await this.write(app, runningCondition('False', RunningReason.Starting, `start failed, retrying: ${message}`, generation));
+    throw new Error(`App "${APP_NAME}": ${what}: ${message}`, { cause: err });
   }
 
   private async stopEngine(app: AppObject, driver: VmDriver, generation: number): Promise<void> {

@@ -6,11 +6,11 @@ import { applyAppSpec } from '../../../../../src/commands/app/apply-spec.js';
 import { waitForSettled } from '../../../../../src/commands/app/wait-settled.js';
 import { findCondition } from '../../../../../src/engine/kube/conditions.js';
 import { createAppController, type AppController } from '../../../../../src/engine/controllers/app/app-controller.js';
-import { ExitCode, RddError } from '../../../../../src/engine/base/errors.js';
+import { ExitCode, RddError, TerminalError } from '../../../../../src/engine/base/errors.js';
 import { APP, APP_NAME } from '../../../../../src/engine/kube/resources.js';
 import { silentLogger } from '../../../../../src/engine/base/log.js';
 import { instancePaths } from '../../../../../src/engine/base/paths.js';
-import { DriverError, type DriverState, type EngineSettings, type StartProgress, type VmDriver } from '../../../../../src/engine/vm/driver.js';
+import { type DriverState, type EngineSettings, type StartProgress, type VmDriver } from '../../../../../src/engine/vm/driver.js';
 import { rejectionOf } from '../../../../support/rejection.js';
 
 /**
@@ -47,11 +47,12 @@ class ScriptedDriver implements VmDriver {
       await slow.gate;
     }
     if (this.phase.phase !== 'running') this.starts++;
-    if (this.startError) throw new DriverError(this.startError, this.name, { retryable: this.retryable });
+    // The one terminal-error rule: only a TerminalError is terminal; anything else is retried.
+    if (this.startError) throw this.retryable ? new Error(this.startError) : new TerminalError(this.startError);
     this.phase = { phase: 'running', engine: 'moby' };
   }
   async stop(): Promise<void> {
-    if (this.stopError) throw new DriverError(this.stopError, this.name, { retryable: true });
+    if (this.stopError) throw new Error(this.stopError);
     this.phase = { phase: 'stopped' };
   }
   async remove(): Promise<void> {
