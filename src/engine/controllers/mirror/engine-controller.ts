@@ -9,7 +9,7 @@ import { DEFAULT_API_NAMESPACE } from '../../kube/containers.js';
 import { ENGINE_SYNC } from './engine-sync.js';
 import { finalizeMirror, isBeingDeleted } from './finalizers.js';
 import { ensureApiNamespace, ensureMobyNamespace } from './namespaces.js';
-import type { EngineKey } from './routing.js';
+import { engineKeyOfMirror, type EngineKey, type EngineKind } from './routing.js';
 import { EngineSession, type EngineHooks } from './session.js';
 import { driveContainerState, pendingGeneration } from './spec-state.js';
 import { ACTION_ANNOTATION, carryOutAction, pendingAction } from './actions.js';
@@ -25,6 +25,12 @@ export interface EngineControllerDeps extends ControllerDeps, QueueControllerDep
 }
 
 const MIRROR_KINDS: readonly ResourceRef[] = [CONTAINER, IMAGE, VOLUME];
+/** The engine kind each mirror kind stands for. */
+const MIRROR_KIND = new Map<ResourceRef, EngineKind>([
+  [CONTAINER, 'container'],
+  [IMAGE, 'image'],
+  [VOLUME, 'volume'],
+]);
 
 /**
  * The engine controller's work: the App (session and ContainerEngineReady),
@@ -92,9 +98,17 @@ class EngineController extends QueueController<Work> {
     this.closeSession();
   }
 
-  /** What a mirror's change owes the engine. */
+  /**
+   * What a mirror's change owes the engine. A mirror deleted while connected (a client removed
+   * its finalizer, say) re-syncs its engine object at once: if that still exists, the mirror is
+   * back within the sync, not at the object's next Docker event.
+   */
   private mirrorWork(ref: ResourceRef, type: InformerEventType, obj: KubeObject): Work[] {
-    if (type === 'DELETED' || !needsWork(ref, obj)) return [];
+    if (type === 'DELETED') {
+      const key = engineKeyOfMirror(MIRROR_KIND.get(ref)!, obj);
+      return key && this.session?.ctx.namespace === obj.metadata.namespace ? [{ kind: 'engine', key }] : [];
+    }
+    if (!needsWork(ref, obj)) return [];
     return [{ kind: 'mirror', ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! }];
   }
 
