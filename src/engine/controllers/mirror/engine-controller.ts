@@ -8,6 +8,7 @@ import { removeAllMirrors } from './cleanup.js';
 import { DEFAULT_API_NAMESPACE } from '../../kube/containers.js';
 import { ENGINE_SYNC } from './engine-sync.js';
 import { finalizeMirror, isBeingDeleted } from './finalizers.js';
+import { EngineNotResponding, PING_INTERVAL_MS, pingFailure } from './liveness.js';
 import { ensureApiNamespace, ensureMobyNamespace } from './namespaces.js';
 import { engineKeyOfMirror, type EngineKey, type EngineKind } from './routing.js';
 import { EngineSession, type EngineHooks } from './session.js';
@@ -25,6 +26,8 @@ export interface EngineControllerDeps extends ControllerDeps, QueueControllerDep
 }
 
 const MIRROR_KINDS: readonly ResourceRef[] = [CONTAINER, IMAGE, VOLUME];
+/** ContainerEngineReady's reason while a connected engine stops answering. */
+const ENGINE_NOT_RESPONDING = 'EngineNotResponding';
 /** The engine kind each mirror kind stands for. */
 const MIRROR_KIND = new Map<ResourceRef, EngineKind>([
   [CONTAINER, 'container'],
@@ -73,6 +76,8 @@ class EngineController extends QueueController<Work> {
   private scanPending = false;
   /** The App's namespace as last read; where the mirrors are. */
   private namespace?: string;
+  /** Why the engine counts as hung (it stopped answering /_ping while connected); cleared once it answers. */
+  private hung?: string;
 
   constructor(private readonly deps: EngineControllerDeps) {
     super('engine-controller', deps, { concurrency: 8, idOf: workId });
@@ -125,7 +130,7 @@ class EngineController extends QueueController<Work> {
     }
   }
 
-  private async reconcileApp(): Promise<void> {
+  private async reconcileApp(): Promise<ReconcileResult | void> {
     const { client } = this.deps;
     const app = await client.find<AppObject>(APP, APP_NAME);
     if (!app) {
@@ -145,6 +150,7 @@ class EngineController extends QueueController<Work> {
       // The user stopped the engine or switched away from moby: only now do the mirrors go.
       this.closeSession();
       this.lostReason = undefined;
+      this.hung = undefined;
       await removeAllMirrors(client, namespace);
       if (wanted) {
         await this.setReady('True', 'NotApplicable', `the ${engine} engine is not mirrored; only moby is`, generation);
@@ -159,12 +165,21 @@ class EngineController extends QueueController<Work> {
       // Wanted but down (starting, restarting after a crash, given up): the mirrors stay, with their
       // uids, and intent written meanwhile is carried out after the reconnect.
       this.closeSession();
+      // The driver knows the engine is down: what it says replaces our word that the engine hung.
+      this.hung = undefined;
       const waiting = running ? `${running.reason}: ${running.message}` : 'not started yet';
       if (this.lostReason) await this.setReady('False', 'ConnectFailed', `${this.lostReason}; waiting for the engine (${waiting})`, generation);
       else await this.setReady('False', 'Stopped', `waiting for the engine to start (${waiting})`, generation);
       return;
     }
 
+    if (!this.session && this.hung) {
+      // Said first: a ping of a hung engine takes its whole timeout.
+      await this.setReady('False', ENGINE_NOT_RESPONDING, this.hung, generation);
+      if (await pingFailure(this.deps.paths.dockerSocket)) return { requeueAfterMs: PING_INTERVAL_MS };
+      this.log.info('the engine answers again; reconnecting and resyncing the mirrors');
+      this.hung = undefined;
+    }
     if (this.session) {
       await ensureMobyNamespace(client, namespace);
       await this.setReady('True', 'Connected', this.connectedMessage(this.session), generation);
@@ -215,8 +230,13 @@ class EngineController extends QueueController<Work> {
     if (this.session !== session) return;
     this.session = undefined;
     session.close();
-    this.lostReason = err.message;
-    this.log.warn('engine watcher died; reconnecting', { error: err });
+    if (err instanceof EngineNotResponding) {
+      this.hung = err.message;
+      this.log.warn('the engine does not answer; waiting for it, mirrors kept', { error: err });
+    } else {
+      this.lostReason = err.message;
+      this.log.warn('engine watcher died; reconnecting', { error: err });
+    }
     this.queue.retry(APP_WORK);
   }
 
@@ -266,7 +286,8 @@ class EngineController extends QueueController<Work> {
     const app = this.app.get();
     const previous = findCondition(app?.status?.conditions, CONTAINER_ENGINE_READY);
     if (app && previous?.reason !== reason) {
-      this.events.record(app, status === 'False' && reason === 'ConnectFailed' ? 'Warning' : 'Normal', `ContainerEngine${reason}`, message);
+      const warning = status === 'False' && (reason === 'ConnectFailed' || reason === ENGINE_NOT_RESPONDING);
+      this.events.record(app, warning ? 'Warning' : 'Normal', `ContainerEngine${reason}`, message);
     }
     return applyAppConditions(
       this.deps.client,
