@@ -10,7 +10,8 @@ import { ExitCode, RddError, TerminalError } from '../../../../../src/engine/bas
 import { APP, APP_NAME } from '../../../../../src/engine/kube/resources.js';
 import { silentLogger } from '../../../../../src/engine/base/log.js';
 import { instancePaths } from '../../../../../src/engine/base/paths.js';
-import { type DriverState, type EngineSettings, type StartProgress, type VmDriver } from '../../../../../src/engine/vm/driver.js';
+import type { EngineSettings, StartProgress } from '../../../../../src/engine/vm/driver.js';
+import { FakeDriver } from './fake-driver.js';
 import { rejectionOf } from '../../../../support/rejection.js';
 
 /**
@@ -18,16 +19,13 @@ import { rejectionOf } from '../../../../support/rejection.js';
  * whose engine crashes for good, against the real API server. `rdd set`'s
  * wait (waitForSettled) must fail promptly on them, never run into its deadline.
  */
-class ScriptedDriver implements VmDriver {
-  constructor(readonly name: 'native' | 'lima' = 'native') {}
-  phase: DriverState = { phase: 'absent' };
+class ScriptedDriver extends FakeDriver {
   startError?: string;
   stopError?: string;
   /** Whether startError is a failure a retry may heal (a timeout) rather than a terminal one. */
   retryable = false;
   /** Starts of an engine that was not running (start on a running one adopts it and is a no-op). */
   starts = 0;
-  private readonly listeners = new Set<(s: DriverState) => void>();
 
   /**
    * A start with these settings' cpus that reports these steps, then waits for `release` (a first
@@ -51,28 +49,9 @@ class ScriptedDriver implements VmDriver {
     if (this.startError) throw this.retryable ? new Error(this.startError) : new TerminalError(this.startError);
     this.phase = { phase: 'running', engine: 'moby' };
   }
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     if (this.stopError) throw new Error(this.stopError);
-    this.phase = { phase: 'stopped' };
-  }
-  async remove(): Promise<void> {
-    this.phase = { phase: 'absent' };
-  }
-  async state(): Promise<DriverState> {
-    return this.phase;
-  }
-  onStateChange(listener: (s: DriverState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  async dispose(): Promise<void> {}
-  /** A state change notification without a change: makes the controller reconcile (retry) now. */
-  poke(): void {
-    for (const l of this.listeners) l(this.phase);
-  }
-  crash(message: string): void {
-    this.phase = { phase: 'crashed', message };
-    for (const l of this.listeners) l(this.phase);
+    await super.stop();
   }
 }
 

@@ -8,45 +8,24 @@ import { applyAppSpec } from '../../../../../src/commands/app/apply-spec.js';
 import type { AppObject } from '../../../../../src/engine/kube/app.js';
 import { findCondition } from '../../../../../src/engine/kube/conditions.js';
 import { APP, APP_NAME } from '../../../../../src/engine/kube/resources.js';
-import type { DriverState, VmDriver } from '../../../../../src/engine/vm/driver.js';
 import { startTestApiServer, type TestApiServer } from '../../../../support/apiserver.js';
+import { FakeDriver } from './fake-driver.js';
 
 /**
  * The one terminal-error rule, through the driver seam against the real API server, with a fast
  * backoff: a TerminalError parks the App at StartFailed until the user asks again; any other error
  * says Starting, retrying, and the backoff alone brings the engine up once the cause passes.
  */
-class FlakyDriver implements VmDriver {
-  readonly name = 'native';
-  phase: DriverState = { phase: 'stopped' };
+class FlakyDriver extends FakeDriver {
   /** What the next starts throw, in order; none left: the start succeeds. */
   failures: Error[] = [];
   starts = 0;
-  private readonly listeners = new Set<(s: DriverState) => void>();
 
   async start(): Promise<void> {
     this.starts++;
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.phase = { phase: 'running', engine: 'moby' };
-  }
-  async stop(): Promise<void> {
-    this.phase = { phase: 'stopped' };
-  }
-  async remove(): Promise<void> {
-    this.phase = { phase: 'absent' };
-  }
-  async state(): Promise<DriverState> {
-    return this.phase;
-  }
-  onStateChange(listener: (s: DriverState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  async dispose(): Promise<void> {}
-  /** A state change notification without a change, as a driver's own events would bring. */
-  poke(): void {
-    for (const l of this.listeners) l(this.phase);
   }
 }
 
