@@ -183,6 +183,7 @@ export class LimaDriver implements VmDriver {
         throw new DriverError(
           `the Lima VM is running but ${socket} did not answer within ${this.readyTimeoutMs / 1000}s (port forwarding log: ${haLog})`,
           this.name,
+          { terminal: false },
         );
       }
       await delay(250, undefined, { signal });

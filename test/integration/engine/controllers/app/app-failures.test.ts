@@ -42,11 +42,11 @@ class ScriptedDriver implements VmDriver {
       await this.slowStart.gate;
     }
     if (this.phase.phase !== 'running') this.starts++;
-    if (this.startError) throw new DriverError(this.startError, this.name, { retryable: this.retryable });
+    if (this.startError) throw new DriverError(this.startError, this.name, { terminal: !this.retryable });
     this.phase = { phase: 'running', engine: 'moby' };
   }
   async stop(): Promise<void> {
-    if (this.stopError) throw new DriverError(this.stopError, this.name, { retryable: true });
+    if (this.stopError) throw new DriverError(this.stopError, this.name, { terminal: false });
     this.phase = { phase: 'stopped' };
   }
   async remove(): Promise<void> {
