@@ -11,6 +11,15 @@
  * and checks the containers still run. Prints one JSON object, then a one-line
  * summary with PASS/FAIL against the goal (recovery p50 <= 3 s, no uid changed,
  * no container stopped).
+ *
+ * Two more cases drive native drivers directly (docs/instances.md):
+ *
+ *   node .tmp/bench/bench/faults.js --case concurrent-start [--instances 3] [--rounds 10]
+ *     N instances' engines started at the same moment, R times: every start must
+ *     succeed and every instance keep its isolation rules; prints start times.
+ *   node .tmp/bench/bench/faults.js --case hung [--grace 30]
+ *     dockerd stopped by SIGSTOP: how long until the driver reports it
+ *     (goal <= 10 s) and until it answers again after the grace period.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +33,8 @@ import type { AppObject } from '../src/engine/kube/app.js';
 import { findCondition } from '../src/engine/kube/conditions.js';
 import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME } from '../src/engine/kube/resources.js';
 import { readPidFile, signalProcess } from '../src/engine/vm/native/engine-process.js';
+import type { DriverState } from '../src/engine/vm/driver.js';
+import { bridgeName } from '../src/engine/vm/native/bridge.js';
 import { NativeDriver } from '../src/engine/vm/native/native-driver.js';
 import { startTestApiServer } from '../test/support/apiserver.js';
 import { startRegistry } from '../test/support/registry.js';
@@ -39,7 +50,99 @@ function arg(name: string, fallback: number): number {
 }
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-async function main(): Promise<void> {
+/** A throwaway home whose instances pull busybox from the offline registry; `done` removes it all. */
+async function sandbox() {
+  const home = mkdtempSync('/tmp/rdd-bench-faults.');
+  process.env.DOCKER_CONFIG = path.join(home, 'docker-config');
+  const registry = await startRegistry();
+  const drivers: NativeDriver[] = [];
+  const instance = (name: string) => {
+    const paths = instancePaths(name, { home, env: {} });
+    mkdirSync(paths.shortDir, { recursive: true });
+    writeFileSync(paths.daemonJson, JSON.stringify({ 'registry-mirrors': [registry.url] }));
+    return paths;
+  };
+  const driver = (paths: ReturnType<typeof instancePaths>, options: ConstructorParameters<typeof NativeDriver>[1] = {}) => {
+    const d = new NativeDriver({ paths, log: silentLogger }, options);
+    drivers.push(d);
+    return d;
+  };
+  const done = async () => {
+    for (const d of drivers) await d.remove().catch(() => undefined);
+    await registry.stop();
+    rmSync(home, { recursive: true, force: true });
+  };
+  return { instance, driver, done };
+}
+
+/** N engines started at once, R rounds: failures, start times, and isolation rules missing afterwards. */
+async function concurrentStart(): Promise<void> {
+  const count = arg('instances', 3);
+  const rounds = arg('rounds', 10);
+  const box = await sandbox();
+  try {
+    const drivers = Array.from({ length: count }, (_, n) => {
+      const paths = box.instance(`bcs${n}`);
+      return { d: box.driver(paths), bridge: bridgeName(paths.shortDir) };
+    });
+    const startsMs: number[] = [];
+    const failures: string[] = [];
+    let rulesMissing = 0;
+    for (let round = 0; round < rounds; round++) {
+      await Promise.all(
+        drivers.map(async ({ d }) => {
+          const t0 = Date.now();
+          await d.start({ engine: 'moby' }).then(() => startsMs.push(Date.now() - t0), (err: unknown) => failures.push(String(err)));
+        }),
+      );
+      const saved = (await execa('iptables-save')).stdout;
+      for (const { bridge } of drivers) {
+        const wanted = [`-A DOCKER-ISOLATION-STAGE-1 -i ${bridge} ! -o ${bridge} -j DOCKER-ISOLATION-STAGE-2`, `-A DOCKER-ISOLATION-STAGE-2 -o ${bridge} -j DROP`, `-A DOCKER -i ${bridge} -j RETURN`];
+        rulesMissing += wanted.filter((rule) => !saved.includes(rule)).length;
+      }
+      await Promise.all(drivers.map(({ d }) => d.stop()));
+    }
+    const sorted = [...startsMs].sort((a, b) => a - b);
+    const result = { instances: count, rounds, failures, rulesMissing, startMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) } };
+    console.log(JSON.stringify(result, null, 2));
+    const pass = failures.length === 0 && rulesMissing === 0;
+    console.log(
+      `${pass ? 'PASS' : 'FAIL'} faults: ${count} engines started at once x${rounds}: ${failures.length} failed, ${rulesMissing} isolation rules missing; start p50 ${result.startMs.p50} ms, p99 ${result.startMs.p99} ms`,
+    );
+  } finally {
+    await box.done();
+  }
+}
+
+/** dockerd stopped by SIGSTOP: time until the driver reports it, and until a new dockerd answers. */
+async function hungEngine(): Promise<void> {
+  const graceMs = arg('grace', 30) * 1000;
+  const box = await sandbox();
+  try {
+    const paths = box.instance('bhung');
+    const d = box.driver(paths, { liveness: { hungGraceMs: graceMs } });
+    await d.start({ engine: 'moby' });
+    const frozen = readPidFile(paths.dockerPidFile)!;
+    const t0 = Date.now();
+    let reportedMs: number | undefined;
+    const back = new Promise<number>((resolve) =>
+      d.onStateChange((state: DriverState) => {
+        if (state.phase === 'restarting') reportedMs ??= Date.now() - t0;
+        if (state.phase === 'running') resolve(Date.now() - t0);
+      }),
+    );
+    signalProcess(frozen, 'SIGSTOP');
+    const answeringMs = await back;
+    const result = { graceMs, reportedMs, answeringAgainMs: answeringMs, newPid: readPidFile(paths.dockerPidFile) !== frozen };
+    console.log(JSON.stringify(result, null, 2));
+    const pass = reportedMs !== undefined && reportedMs <= 10_000 && result.newPid;
+    console.log(`${pass ? 'PASS' : 'FAIL'} faults: dockerd SIGSTOPped -> reported after ${reportedMs} ms (goal <= 10000), answering again after ${answeringMs} ms (grace ${graceMs} ms)`);
+  } finally {
+    await box.done();
+  }
+}
+
+async function engineKills(): Promise<void> {
   const kills = arg('kills', 10);
   const containers = arg('containers', 10);
   const home = mkdtempSync('/tmp/rdd-bench-faults.');
@@ -118,4 +221,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const CASES: Record<string, () => Promise<void>> = { kill: engineKills, 'concurrent-start': concurrentStart, hung: hungEngine };
+const which = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : 'kill';
+const run = CASES[which];
+if (!run) throw new Error(`unknown --case ${which}: one of ${Object.keys(CASES).join(', ')}`);
+await run();

@@ -3,7 +3,10 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ensureBridge, removeBridge } from '../../src/engine/vm/native/bridge.js';
+import { silentLogger } from '../../src/engine/base/log.js';
+import { bridgeName, ensureBridge, removeBridge } from '../../src/engine/vm/native/bridge.js';
+import { restoreOtherBridges, snapshotOtherBridges } from '../../src/engine/vm/native/bridge-guard.js';
+import { HOST_ENGINE_LOCK, withHostLock } from '../../src/engine/vm/native/host-lock.js';
 import { pingDockerSocket as ping } from '../../src/engine/vm/docker-ping.js';
 import { isProcessAlive as isAlive } from '../../src/engine/service/process-info.js';
 import { processesUnder, terminate } from '../../src/engine/support/processes.js';
@@ -90,7 +93,19 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<TestDo
     await rm(pidFile, { force: true });
   };
 
-  const launch = async (): Promise<void> => {
+  // Like an rdd engine start (docs/instances.md#instances-on-one-host): in turn with every other
+  // engine start on the host, putting back the other bridges' rules this dockerd's start removes.
+  const launch = (): Promise<void> =>
+    withHostLock(HOST_ENGINE_LOCK, 300, async () => {
+      const others = await snapshotOtherBridges(bridgeName(dir));
+      try {
+        await launchUnlocked();
+      } finally {
+        await restoreOtherBridges(others, silentLogger);
+      }
+    });
+
+  const launchUnlocked = async (): Promise<void> => {
     await dropStaleContainerd();
     const bridge = await ensureBridge(dir);
     const logFd = openSync(logFile, 'a');

@@ -27,7 +27,10 @@ export type DriverState =
   | { phase: 'absent' }
   | { phase: 'stopped' }
   | { phase: 'running'; engine: EngineName }
-  /** The engine died and the driver restarts it (with its own backoff and crash limit). */
+  /**
+   * The engine died, or runs without answering, and the driver restarts it
+   * (with its own backoff and crash limit; a silent engine after a grace period).
+   */
   | { phase: 'restarting'; message: string }
   /** The engine died and the driver gave up restarting it. */
   | { phase: 'crashed'; message: string };
@@ -50,14 +53,15 @@ export interface DriverContext {
 
 /**
  * What the App controller needs from a VM driver. Every method is
- * idempotent: start on a running engine with the same settings is a no-op,
+ * idempotent: start on a running, answering engine with the same settings is a no-op,
  * stop on a stopped one returns at once.
  */
 export interface VmDriver {
   readonly name: DriverName;
   /**
-   * Resolves once the engine socket answers. Throws DriverError with the tool's
-   * own message on failure. `onProgress` hears each step of a long start.
+   * Resolves once the engine socket answers; on a running engine whose socket
+   * is gone or does not answer, repairs it first. Throws DriverError with the
+   * tool's own message on failure. `onProgress` hears each step of a long start.
    */
   start(settings: EngineSettings, signal?: AbortSignal, onProgress?: (progress: StartProgress) => void): Promise<void>;
   stop(signal?: AbortSignal): Promise<void>;
@@ -71,10 +75,14 @@ export interface VmDriver {
 }
 
 /**
- * The driver's tool said no. Terminal by default — a missing binary, no root,
- * a config the engine rejects, limactl refusing: trying again changes nothing
- * until the user changes something — unless `retryable` (a start that only
- * ran out of time).
+ * The driver's tool said no. Each throw site says which kind (isTerminal in
+ * base/errors.ts reads `terminal`):
+ * - terminal: bad configuration or a missing tool (no binary, no root, a
+ *   daemon.json rdd cannot use, a host Lima does not support): trying again
+ *   changes nothing until the user changes something, so the App is held;
+ * - retryable: a command that failed or ran out of time and may pass on the
+ *   next try (limactl failed, an engine that did not answer or lost a race
+ *   with another engine's start): the App's queue retries with backoff.
  */
 export class DriverError extends Error {
   readonly terminal: boolean;
@@ -82,10 +90,10 @@ export class DriverError extends Error {
   constructor(
     message: string,
     readonly driver: DriverName,
-    options?: { cause?: unknown; retryable?: boolean },
+    options: { terminal: boolean; cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DriverError';
-    this.terminal = !options?.retryable;
+    this.terminal = options.terminal;
   }
 }

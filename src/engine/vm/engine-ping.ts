@@ -40,6 +40,6 @@ export function pingContainerd(socketPath: string, timeoutMs = 2000): Promise<bo
   });
 }
 
-export function pingEngine(engine: EngineName, socketPath: string): Promise<boolean> {
-  return engine === 'moby' ? pingDockerSocket(socketPath) : pingContainerd(socketPath);
+export function pingEngine(engine: EngineName, socketPath: string, timeoutMs?: number): Promise<boolean> {
+  return engine === 'moby' ? pingDockerSocket(socketPath, timeoutMs) : pingContainerd(socketPath, timeoutMs);
 }

@@ -17,7 +17,7 @@ export function daemonJsonContent(daemonJson: string, file: string): string {
   try {
     config = JSON.parse(daemonJson);
   } catch (err) {
-    throw new DriverError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { cause: err });
+    throw new DriverError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { terminal: true, cause: err });
   }
   return `${JSON.stringify(config, null, 2)}\n`;
 }

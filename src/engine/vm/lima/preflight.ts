@@ -27,10 +27,10 @@ export function parseLimaVersion(output: string): string | undefined {
 export function assertLimaVersion(versionOutput: string, minimum: string): void {
   const version = parseLimaVersion(versionOutput);
   if (version === undefined) {
-    throw new DriverError(`cannot tell the Lima version from \`limactl --version\` (${JSON.stringify(versionOutput.trim())}); rdd needs Lima ≥ ${minimum}`, 'lima');
+    throw new DriverError(`cannot tell the Lima version from \`limactl --version\` (${JSON.stringify(versionOutput.trim())}); rdd needs Lima ≥ ${minimum}`, 'lima', { terminal: true });
   }
   if (semver.lt(version, minimum)) {
-    throw new DriverError(`Lima ${version} is too old: rdd's Lima template needs Lima ≥ ${minimum}; ${UPGRADE_LIMA}`, 'lima');
+    throw new DriverError(`Lima ${version} is too old: rdd's Lima template needs Lima ≥ ${minimum}; ${UPGRADE_LIMA}`, 'lima', { terminal: true });
   }
 }
 
@@ -59,6 +59,7 @@ export function assertSocketPathsFit(paths: InstancePaths, platform: NodeJS.Plat
       `the Lima VM would need the socket path ${longest} (${bytes} bytes), over the ${max}-byte limit for Unix sockets on ${platform}; ` +
         `use a shorter HOME or instance name (the sockets live under ${paths.shortDir})`,
       'lima',
+      { terminal: true },
     );
   }
 }
@@ -76,6 +77,7 @@ export function assertRosettaInstalled(installed: () => boolean = () => existsSy
       'the App asks for Rosetta, but Rosetta 2 is not installed on this Mac; install it with ' +
         '`softwareupdate --install-rosetta --agree-to-license` or set vm.rosetta=false',
       'lima',
+      { terminal: true },
     );
   }
 }

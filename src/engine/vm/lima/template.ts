@@ -9,7 +9,7 @@ const LIMA_ARCH: Partial<Record<NodeJS.Architecture, string>> = { x64: 'x86_64',
 
 export function limaArch(arch: NodeJS.Architecture): string {
   const mapped = LIMA_ARCH[arch];
-  if (!mapped) throw new DriverError(`the lima driver supports x64 and arm64 hosts, not ${arch}`, 'lima');
+  if (!mapped) throw new DriverError(`the lima driver supports x64 and arm64 hosts, not ${arch}`, 'lima', { terminal: true });
   return mapped;
 }
 

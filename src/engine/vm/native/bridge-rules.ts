@@ -96,10 +96,14 @@ export function bridgeSubnets(
   });
 }
 
+export function isRddBridge(name: string): boolean {
+  return RDD_BRIDGE.test(name);
+}
+
 /** rdd bridges that rules still name but that no longer exist as links. */
 export function orphanedBridges(rules: readonly SavedRule[], liveLinks: readonly string[]): string[] {
   const live = new Set(liveLinks);
-  const named = rules.flatMap(({ rule }) => ruleInterfaces(rule)).filter((name) => RDD_BRIDGE.test(name) && !live.has(name));
+  const named = rules.flatMap(({ rule }) => ruleInterfaces(rule)).filter((name) => isRddBridge(name) && !live.has(name));
   return [...new Set(named)];
 }
 
@@ -112,6 +116,40 @@ export function deletionScript(rules: readonly SavedRule[]): string {
     .concat('\n');
 }
 
+/** The rules of `wanted` that `current` lacks, in `wanted`'s order. */
+export function missingRules(wanted: readonly SavedRule[], current: readonly SavedRule[]): SavedRule[] {
+  const present = new Set(current.map((r) => `${r.table} ${r.rule}`));
+  return wanted.filter((r) => !present.has(`${r.table} ${r.rule}`));
+}
+
+const chainOf = (r: SavedRule) => `${r.table} ${r.rule.split(/\s+/)[1]}`;
+
+/**
+ * `iptables-restore --noflush` input that puts back the rules of `wanted`
+ * missing from `current`. dockerd's own chains (DOCKER,
+ * DOCKER-ISOLATION-STAGE-1/2) end with a catch-all RETURN that an appended
+ * rule would never pass, and their order matters within one bridge's rules
+ * (a hairpin DNAT sits before the bridge's RETURN): so in such a chain with a
+ * missing rule, the wanted rules still there are deleted and all of them go
+ * back at the top, in their old order. Rules of other chains are appended.
+ */
+export function restorationScript(wanted: readonly SavedRule[], current: readonly SavedRule[]): string {
+  const missing = new Set(missingRules(wanted, current));
+  const broken = new Set([...missing].map(chainOf));
+  const tables = [...new Set([...missing].map((r) => r.table))];
+  return tables
+    .map((table) => {
+      const own = wanted.filter((r) => r.table === table);
+      const ordered = own.filter((r) => r.rule.startsWith('-A DOCKER') && broken.has(chainOf(r)));
+      const deleted = ordered.filter((r) => !missing.has(r)).map((r) => r.rule.replace(/^-A /, '-D '));
+      const toTop = [...ordered].reverse().map((r) => r.rule.replace(/^-A (\S+)/, '-I $1 1'));
+      const appended = own.filter((r) => missing.has(r) && !r.rule.startsWith('-A DOCKER')).map((r) => r.rule);
+      return [`*${table}`, ...deleted, ...toTop, ...appended, 'COMMIT'].join('\n');
+    })
+    .join('\n')
+    .concat('\n');
+}
+
 export type IpFamily = 'iptables' | 'ip6tables';
 export const FAMILIES: readonly IpFamily[] = ['iptables', 'ip6tables'];
 
@@ -119,6 +157,11 @@ export const FAMILIES: readonly IpFamily[] = ['iptables', 'ip6tables'];
 export async function savedRules(family: IpFamily): Promise<SavedRule[]> {
   const result = await run(`${family}-save`, [], { reject: false });
   return result.exitCode === 0 ? parseIptablesSave(result.stdout) : [];
+}
+
+/** Puts back what `current` lacks of `wanted`, in one transaction per table (see `restorationScript`). */
+export async function restoreRules(family: IpFamily, wanted: readonly SavedRule[], current: readonly SavedRule[]): Promise<void> {
+  await run(`${family}-restore`, ['-w', '--noflush'], { input: restorationScript(wanted, current) });
 }
 
 /** Deletes the rules in one transaction per table; `-w` waits for a concurrent dockerd's xtables lock. */

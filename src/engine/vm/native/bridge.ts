@@ -14,7 +14,7 @@ export function bridgeName(shortDir: string): string {
   return `rdd${createHash('sha256').update(shortDir).digest('hex').slice(0, 10)}`;
 }
 
-interface IpAddr {
+export interface IpAddr {
   ifname: string;
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
@@ -32,13 +32,13 @@ export function freeSubnet(used: readonly string[], seed: string): string {
   throw new Error('no free /24 left in 10.200.0.0-10.254.255.0 for an engine bridge');
 }
 
-async function addresses(): Promise<IpAddr[]> {
+export async function addresses(): Promise<IpAddr[]> {
   const { stdout } = await run('ip', ['-j', 'addr', 'show']);
   return JSON.parse(stdout) as IpAddr[];
 }
 
 /** The global addresses of a link, as `address/prefix`. */
-function cidrsOf(link: IpAddr | undefined): string[] {
+export function cidrsOf(link: IpAddr | undefined): string[] {
   return (link?.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
 }
 

@@ -7,20 +7,23 @@ import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
 import { DriverError, type DriverContext, type DriverState, type EngineName, type EngineSettings, type VmDriver } from '../driver.js';
 import { pathLookup, type ExecutableLookup } from '../find-executable.js';
-import { ensureBridge, removeBridge } from './bridge.js';
-import { CrashPolicy, type CrashPolicyOptions } from './crash-policy.js';
+import { bridgeName, ensureBridge, removeBridge } from './bridge.js';
+import { restoreOtherBridges, snapshotOtherBridges } from './bridge-guard.js';
+import type { CrashPolicyOptions } from './crash-policy.js';
 import { containerdArgs, containerdConfigToml, daemonJsonConflicts, dockerdArgs } from './engine-command.js';
 import { containerdPaths } from '../engine-paths.js';
 import { engineLayout, type EngineLayout } from './engine-layout.js';
 import { pingEngine } from '../engine-ping.js';
 import { loadDockerode } from '../dockerode.js';
-import { watchEngineExit } from './engine-exit.js';
+import { HOST_ENGINE_LOCK, HostLockError, withHostLock } from './host-lock.js';
 import { unmountUnder } from './mounts.js';
 import {
   findEngineProcess, isEngineProcess, readPidFile, signalProcess, spawnDetached, tailFile, waitForExit,
 } from './engine-process.js';
 import { SerialLock } from '../../base/serial-lock.js';
 import { killOrphanedContainers, stopContainers } from './orphans.js';
+import { lostFirewallRace, START_ATTEMPTS, START_RETRY_BASE_MS, TransientStartError } from './start-failure.js';
+import { DEFAULT_HUNG_GRACE_MS, DEFAULT_PROBE_TIMEOUT_MS, EngineSupervisor, type LivenessOptions } from './supervisor.js';
 
 export interface NativeDriverOptions {
   /** Defaults to the PATH lookup; tests inject their own. */
@@ -35,6 +38,10 @@ export interface NativeDriverOptions {
    */
   livenessIntervalMs?: number;
   crashPolicy?: CrashPolicyOptions;
+  /** Pings of a running engine: how often, how long one may take, how long a silent engine is given. */
+  liveness?: LivenessOptions;
+  /** The host-wide lock engine starts and stops take turns on (host-lock.ts); tests use their own. */
+  hostLockFile?: string;
 }
 
 const ENGINES: readonly EngineName[] = ['moby', 'containerd'];
@@ -42,19 +49,25 @@ const ENGINES: readonly EngineName[] = ['moby', 'containerd'];
 const READY_POLL_MS = 200;
 /** docker stop's default grace, which dockerd also gives each container when it shuts down without live-restore. */
 const CONTAINER_STOP_SECONDS = 10;
+/** How long an engine start or stop waits for the others on the host: a few of them, each bounded by its own timeouts. */
+const HOST_LOCK_TIMEOUT_S = 300;
 
-interface Supervised {
-  layout: EngineLayout;
-  pid: number;
-  /** When supervision of this process began: how long it ran decides whether its death is a crash loop. */
-  since: number;
+/** The end of a message about an engine: the last lines of its log, or where the log is. */
+function logNote(layout: EngineLayout, tail: string): string {
+  return tail ? `; last lines of ${layout.logFile}:\n${tail}` : ` (see ${layout.logFile})`;
 }
+
+/** How a running engine answered a health check. */
+type Health = 'answers' | 'socket-missing' | 'silent';
 
 /**
  * Runs the instance's engine as a host process (Linux): its own dockerd, or
  * containerd, with instance-scoped dirs, socket and bridge. The engine is
  * detached so it outlives the rdd daemon; a new driver adopts it through the
- * pidfile. While it should run, its death triggers restarts with backoff.
+ * pidfile. While it should run, the supervisor (supervisor.ts) restarts it
+ * when it dies, hangs or loses its socket. Engine starts and stops of all
+ * instances on the host take turns, and each start puts back the firewall
+ * rules of the others that dockerd removed (docs/instances.md).
  */
 export class NativeDriver implements VmDriver {
   readonly name = 'native' as const;
@@ -64,17 +77,10 @@ export class NativeDriver implements VmDriver {
   private readonly isRoot: boolean;
   private readonly stopGraceMs: number;
   private readonly readyTimeoutMs: number;
-  private readonly livenessIntervalMs: number;
-  private readonly policy: CrashPolicy;
-  private readonly listeners = new Set<(state: DriverState) => void>();
-  private supervised?: Supervised;
-  private crashed?: string;
-  /** Set from an engine's death until its restart succeeds or the crash limit is reached. */
-  private restarting?: string;
-  /** Bumped by stop/dispose/start so stale exit watches and pending restarts do nothing. */
-  private epoch = 0;
-  private cancelExitWatch = () => {};
-  private restartTimer?: NodeJS.Timeout;
+  private readonly probeTimeoutMs: number;
+  private readonly hungGraceMs: number;
+  private readonly hostLockFile: string;
+  private readonly supervisor: EngineSupervisor;
   /** One lifecycle operation at a time: a restart never races a stop. */
   private readonly lock = new SerialLock();
 
@@ -85,43 +91,55 @@ export class NativeDriver implements VmDriver {
     this.isRoot = options.isRoot ?? process.getuid?.() === 0;
     this.stopGraceMs = options.stopGraceMs ?? 20_000;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
-    this.livenessIntervalMs = options.livenessIntervalMs ?? 1000;
-    this.policy = new CrashPolicy(options.crashPolicy);
+    this.probeTimeoutMs = options.liveness?.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    this.hungGraceMs = options.liveness?.hungGraceMs ?? DEFAULT_HUNG_GRACE_MS;
+    this.hostLockFile = options.hostLockFile ?? HOST_ENGINE_LOCK;
+    this.supervisor = new EngineSupervisor(
+      this.log,
+      {
+        relaunch: (layout) => this.bringUp(layout),
+        cleanUp: (layout) => this.stopEngine(layout),
+        exclusive: (fn) => this.lock.run(fn),
+        logTail: (layout) => this.logTail(layout),
+      },
+      {
+        exitRetryMs: options.livenessIntervalMs ?? 1000,
+        stopGraceMs: this.stopGraceMs,
+        crashPolicy: options.crashPolicy,
+        liveness: options.liveness,
+      },
+    );
   }
 
   start(settings: EngineSettings, signal?: AbortSignal): Promise<void> {
     return this.lock.run(async () => {
       const layout = engineLayout(settings.engine, this.paths);
-      if (this.supervised && this.supervised.layout.engine === settings.engine && isEngineProcess(layout, this.supervised.pid)) {
-        return;
+      const current = this.supervisor.current;
+      if (current && current.layout.engine === settings.engine && isEngineProcess(layout, current.pid)) {
+        const health = await this.health(layout);
+        if (health === 'answers') return;
+        // `rdd set running=true` on an engine that lost its socket or hangs: repair it now.
+        this.log.warn('the running engine needs a restart', { engine: layout.engine, pid: current.pid, health });
+        this.supervisor.reset();
+        await this.terminate(layout, current.pid, health === 'silent' ? 'SIGKILL' : 'SIGTERM', signal);
       }
-      this.cancelSupervision();
-      this.crashed = undefined;
-      this.policy.reset();
+      this.supervisor.reset();
       for (const other of ENGINES.filter((e) => e !== settings.engine)) await this.stopEngine(engineLayout(other, this.paths), signal);
-      const adopted = findEngineProcess(layout);
-      if (adopted !== undefined) this.log.info('adopting running engine', { engine: settings.engine, pid: adopted });
-      const pid = adopted ?? (await this.launch(layout));
-      // The engine controller connects with dockerode once dockerd answers: its import (~0.3-0.5 s of
-      // CPU on this thread) runs now, while dockerd starts, and not before the launch, which it would delay.
-      if (layout.engine === 'moby') void loadDockerode().catch((err: unknown) => this.log.warn('cannot load the Docker client', { error: err }));
-      await this.waitReady(layout, pid, signal);
-      this.supervise({ layout, pid, since: Date.now() });
+      const pid = await this.bringUp(layout, signal);
+      this.supervisor.watch({ layout, pid, since: Date.now() });
     });
   }
 
   stop(signal?: AbortSignal): Promise<void> {
     return this.lock.run(async () => {
-      this.cancelSupervision();
-      this.crashed = undefined;
+      this.supervisor.clear();
       for (const engine of ENGINES) await this.stopEngine(engineLayout(engine, this.paths), signal);
     });
   }
 
   remove(signal?: AbortSignal): Promise<void> {
     return this.lock.run(async () => {
-      this.cancelSupervision();
-      this.crashed = undefined;
+      this.supervisor.clear();
       for (const engine of ENGINES) {
         const layout = engineLayout(engine, this.paths);
         await this.stopEngine(layout, signal);
@@ -133,14 +151,8 @@ export class NativeDriver implements VmDriver {
   }
 
   async state(): Promise<DriverState> {
-    if (this.crashed !== undefined) return { phase: 'crashed', message: this.crashed };
-    if (this.restarting !== undefined) return { phase: 'restarting', message: this.restarting };
-    // Dead, but its exit has not been handled yet: still this driver's to restart (a start
-    // from outside now would reset the crash accounting).
-    const supervised = this.supervised;
-    if (supervised && !isEngineProcess(supervised.layout, supervised.pid)) {
-      return { phase: 'restarting', message: `${supervised.layout.programs[0]} exited; restarting it` };
-    }
+    const supervised = this.supervisor.state();
+    if (supervised) return supervised;
     for (const engine of ENGINES) {
       if (findEngineProcess(engineLayout(engine, this.paths)) !== undefined) return { phase: 'running', engine };
     }
@@ -149,41 +161,83 @@ export class NativeDriver implements VmDriver {
   }
 
   onStateChange(listener: (state: DriverState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.supervisor.onStateChange(listener);
   }
 
   async dispose(): Promise<void> {
-    this.cancelSupervision();
+    this.supervisor.cancel();
     await this.lock.idle();
   }
 
-  private emit(state: DriverState): void {
-    for (const listener of this.listeners) {
+  private async health(layout: EngineLayout): Promise<Health> {
+    if (!existsSync(layout.socket)) return 'socket-missing';
+    return (await pingEngine(layout.engine, layout.socket, this.probeTimeoutMs)) ? 'answers' : 'silent';
+  }
+
+  /**
+   * The engine's PID once it answers: the running one (adopted from an earlier daemon), or a
+   * new one. An adopted engine that stays silent past the hung grace is killed and replaced.
+   */
+  private async bringUp(layout: EngineLayout, signal?: AbortSignal): Promise<number> {
+    const adopted = findEngineProcess(layout);
+    if (adopted !== undefined) {
+      this.log.info('adopting running engine', { engine: layout.engine, pid: adopted });
+      if (await this.answersWithin(layout, adopted, this.hungGraceMs, signal)) return adopted;
+      this.log.warn('the adopted engine does not answer; restarting it', { engine: layout.engine, pid: adopted, graceMs: this.hungGraceMs });
+      await this.terminate(layout, adopted, 'SIGKILL', signal);
+    }
+    for (let attempt = 1; ; attempt++) {
       try {
-        listener(state);
+        return await this.launchGuarded(layout, signal);
       } catch (err) {
-        this.log.error('state listener failed', { error: err });
+        if (!(err instanceof TransientStartError) || attempt >= START_ATTEMPTS) throw err;
+        const pauseMs = START_RETRY_BASE_MS * 2 ** (attempt - 1);
+        this.log.warn('engine start failed on a transient error, retrying', { engine: layout.engine, attempt, inMs: pauseMs, error: err.message });
+        await delay(pauseMs, undefined, { signal });
       }
     }
   }
 
-  private cancelSupervision(): void {
-    this.epoch++;
-    this.cancelExitWatch();
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    this.supervised = undefined;
-    this.restarting = undefined;
+  /**
+   * Launches the engine and waits until it answers. dockerd run as root sets up the host
+   * firewall while it starts: it does so holding the host-wide lock, and what it removed of
+   * other instances' rules is put back (bridge-guard.ts).
+   */
+  private async launchGuarded(layout: EngineLayout, signal?: AbortSignal): Promise<number> {
+    const launchReady = async () => {
+      const pid = await this.launch(layout);
+      await this.waitReady(layout, pid, signal);
+      return pid;
+    };
+    if (layout.engine !== 'moby' || !this.isRoot) return launchReady();
+    return this.hostLocked(async () => {
+      const others = await snapshotOtherBridges(bridgeName(this.paths.shortDir));
+      try {
+        return await launchReady();
+      } finally {
+        await restoreOtherBridges(others, this.log).catch((err: unknown) =>
+          this.log.error("other instances' firewall rules, removed by this engine's start, could not be put back", { error: errorMessage(err) }),
+        );
+      }
+    });
+  }
+
+  private async hostLocked<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withHostLock(this.hostLockFile, HOST_LOCK_TIMEOUT_S, fn);
+    } catch (err) {
+      if (!(err instanceof HostLockError)) throw err;
+      throw this.error(`waiting for the other engines on this host: ${err.message}`, { terminal: false, cause: err });
+    }
   }
 
   /** The program and arguments for an engine, after the checks that give a useful error instead of a cryptic exit. */
   private async command(layout: EngineLayout): Promise<{ binary: string; args: string[] }> {
     const rootless = this.isRoot ? undefined : this.lookup('dockerd-rootless.sh');
     if (layout.engine === 'containerd') {
-      if (!this.isRoot) throw this.error('the native driver needs root to run containerd: run the rdd service as root, or use the moby engine with rootless Docker');
+      if (!this.isRoot) throw this.error('the native driver needs root to run containerd: run the rdd service as root, or use the moby engine with rootless Docker', { terminal: true });
       const binary = this.lookup('containerd');
-      if (!binary) throw this.error('containerd is not installed: install containerd (Debian/Ubuntu: apt-get install containerd) or containerd.io');
+      if (!binary) throw this.error('containerd is not installed: install containerd (Debian/Ubuntu: apt-get install containerd) or containerd.io', { terminal: true });
       const c = containerdPaths(this.paths);
       await mkdir(path.dirname(c.config), { recursive: true });
       await writeFile(c.config, containerdConfigToml(this.paths));
@@ -192,10 +246,11 @@ export class NativeDriver implements VmDriver {
     if (!this.isRoot && !rootless) {
       throw this.error(
         'the native driver needs root to run dockerd, or rootless Docker: run the rdd service as root, or install rootless Docker (dockerd-rootless.sh, package docker-ce-rootless-extras)',
+        { terminal: true },
       );
     }
     const dockerd = this.lookup('dockerd');
-    if (!dockerd) throw this.error('dockerd is not installed: install docker.io (Debian/Ubuntu) or docker-ce');
+    if (!dockerd) throw this.error('dockerd is not installed: install docker.io (Debian/Ubuntu) or docker-ce', { terminal: true });
     const withDaemonJson = existsSync(this.paths.daemonJson);
     const config = withDaemonJson ? this.checkDaemonJson() : {};
     const bridge = rootless ? undefined : await ensureBridge(this.paths.shortDir, this.log);
@@ -210,16 +265,17 @@ export class NativeDriver implements VmDriver {
     try {
       config = JSON.parse(readFileSync(this.paths.daemonJson, 'utf8'));
     } catch (err) {
-      throw this.error(`daemon.json ${this.paths.daemonJson} is not valid JSON: ${errorMessage(err)}`, err);
+      throw this.error(`daemon.json ${this.paths.daemonJson} is not valid JSON: ${errorMessage(err)}`, { terminal: true, cause: err });
     }
     const conflicts = daemonJsonConflicts(config);
     if (conflicts.length > 0) {
       throw this.error(
         `daemon.json ${this.paths.daemonJson} sets ${conflicts.map((k) => `"${k}"`).join(', ')}, which rdd sets itself for this instance: remove ${conflicts.length > 1 ? 'them' : 'it'}`,
+        { terminal: true },
       );
     }
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw this.error(`daemon.json ${this.paths.daemonJson} must hold a JSON object`);
+      throw this.error(`daemon.json ${this.paths.daemonJson} must hold a JSON object`, { terminal: true });
     }
     return config;
   }
@@ -236,51 +292,78 @@ export class NativeDriver implements VmDriver {
     // dockerd writes its own pidfile; containerd has none, so we keep one for adoption.
     if (layout.engine === 'containerd') await writeFile(layout.pidFile, `${pid}\n`);
     this.log.info('started engine', { engine: layout.engine, pid, log: layout.logFile });
+    // The engine controller connects with dockerode once dockerd answers: its import (~0.3-0.5 s of
+    // CPU on this thread) runs now, while dockerd starts, and not before the launch, which it would delay.
+    if (layout.engine === 'moby') void loadDockerode().catch((err: unknown) => this.log.warn('cannot load the Docker client', { error: err }));
     return pid;
   }
 
   private async waitReady(layout: EngineLayout, pid: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + this.readyTimeoutMs;
+    if (await this.answersWithin(layout, pid, this.readyTimeoutMs, signal)) return;
+    throw this.error(
+      `${layout.programs[0]} (pid ${pid}) did not answer on ${layout.socket} within ${this.readyTimeoutMs / 1000}s${await this.logTail(layout)}`,
+      { terminal: false },
+    );
+  }
+
+  /**
+   * Whether the engine answers within `timeoutMs`. Its exit meanwhile throws: a transient one
+   * (it lost a firewall race with another engine's start) can be retried, any other is what
+   * its configuration makes it do every time.
+   */
+  private async answersWithin(layout: EngineLayout, pid: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       signal?.throwIfAborted();
       // The engine binds its socket early and answers once initialized: a ping sent meanwhile is
       // answered the moment it is ready, so only a ping that failed at once needs a pause before the next.
       const pinged = Date.now();
-      if (await pingEngine(layout.engine, layout.socket)) return;
+      if (await pingEngine(layout.engine, layout.socket)) return true;
       if (!isEngineProcess(layout, pid)) {
-        throw this.error(`${layout.programs[0]} exited while starting${await this.logTail(layout)}`);
+        const tail = await tailFile(layout.logFile, 5);
+        const message = `${layout.programs[0]} exited while starting${logNote(layout, tail)}`;
+        if (lostFirewallRace(tail)) throw new TransientStartError(message);
+        throw this.error(message, { terminal: true });
       }
-      if (Date.now() >= deadline) {
-        throw this.error(
-          `${layout.programs[0]} (pid ${pid}) did not answer on ${layout.socket} within ${this.readyTimeoutMs / 1000}s${await this.logTail(layout)}`,
-          undefined,
-          { retryable: true },
-        );
-      }
+      if (Date.now() >= deadline) return false;
       const pause = READY_POLL_MS - (Date.now() - pinged);
       if (pause > 0) await delay(pause, undefined, { signal });
     }
   }
 
   private async logTail(layout: EngineLayout): Promise<string> {
-    const tail = await tailFile(layout.logFile, 5);
-    return tail ? `; last lines of ${layout.logFile}:\n${tail}` : ` (see ${layout.logFile})`;
+    return logNote(layout, await tailFile(layout.logFile, 5));
   }
 
-  /** SIGTERM, SIGKILL after the grace period; then clears what a killed engine leaves behind. */
-  private async stopEngine(layout: EngineLayout, signal?: AbortSignal): Promise<void> {
+  /** Sends `first` (SIGTERM or SIGKILL), SIGKILL after the grace period; resolves once the engine is gone. */
+  private async terminate(layout: EngineLayout, pid: number, first: 'SIGTERM' | 'SIGKILL', signal?: AbortSignal): Promise<void> {
+    signalProcess(pid, first);
+    if (first === 'SIGTERM' && !(await waitForExit(layout, pid, { timeoutMs: this.stopGraceMs, signal }))) {
+      this.log.warn('engine ignored SIGTERM, killing it', { engine: layout.engine, pid, graceMs: this.stopGraceMs });
+      signalProcess(pid, 'SIGKILL');
+    }
+    if (!(await waitForExit(layout, pid, { timeoutMs: 10_000, signal }))) {
+      throw this.error(`${layout.programs[0]} (pid ${pid}) did not exit after SIGKILL`, { terminal: false });
+    }
+  }
+
+  /**
+   * Stops the engine and clears what it leaves behind. dockerd run as root stops holding the
+   * host-wide lock: its containers' stops and the removal of its bridge rules edit the host
+   * firewall, which must not happen while another engine starts.
+   */
+  private stopEngine(layout: EngineLayout, signal?: AbortSignal): Promise<void> {
+    if (layout.engine === 'moby' && this.isRoot) return this.hostLocked(() => this.stopUnlocked(layout, signal));
+    return this.stopUnlocked(layout, signal);
+  }
+
+  /** Graceful (containers first, then SIGTERM), SIGKILL after the grace period; then the cleanup. */
+  private async stopUnlocked(layout: EngineLayout, signal?: AbortSignal): Promise<void> {
     const pid = findEngineProcess(layout);
     if (pid !== undefined) {
       this.log.info('stopping engine', { engine: layout.engine, pid });
       if (layout.engine === 'moby') await stopContainers(layout.socket, CONTAINER_STOP_SECONDS, this.log);
-      signalProcess(pid, 'SIGTERM');
-      if (!(await waitForExit(layout, pid, { timeoutMs: this.stopGraceMs, signal }))) {
-        this.log.warn('engine ignored SIGTERM, killing it', { engine: layout.engine, pid, graceMs: this.stopGraceMs });
-        signalProcess(pid, 'SIGKILL');
-        if (!(await waitForExit(layout, pid, { timeoutMs: 10_000, signal }))) {
-          throw this.error(`${layout.programs[0]} (pid ${pid}) did not exit after SIGKILL`);
-        }
-      }
+      await this.terminate(layout, pid, 'SIGTERM', signal);
     }
     if (layout.engine === 'moby') {
       await this.stopManagedContainerd(signal);
@@ -317,69 +400,17 @@ export class NativeDriver implements VmDriver {
     await rm(layout.pidFile, { force: true });
   }
 
-  private supervise(supervised: Supervised): void {
-    this.supervised = supervised;
-    const epoch = this.epoch;
-    this.cancelExitWatch = watchEngineExit(
-      supervised.layout,
-      supervised.pid,
-      () => {
-        if (epoch === this.epoch) void this.onDeath(supervised, epoch);
-      },
-      this.livenessIntervalMs,
-    );
-  }
-
-  private async onDeath(dead: Supervised, epoch: number): Promise<void> {
-    this.cancelExitWatch();
-    this.supervised = undefined;
-    const verdict = this.policy.recordDeath(Date.now() - dead.since);
-    const program = dead.layout.programs[0];
-    if (verdict.giveUp) {
-      const message = `${program} died ${verdict.deaths} times in a row, each within ${this.policy.stableAfter / 1000}s of answering; not restarting it${await this.logTail(dead.layout)}`;
-      if (epoch !== this.epoch) return; // stopped or restarted meanwhile
-      this.restarting = undefined;
-      this.crashed = message;
-      this.log.error('engine keeps crashing, giving up', { engine: dead.layout.engine, deaths: verdict.deaths });
-      // Nothing of a given-up engine may keep running: its containers, shims, containerd, socket and pidfile.
-      await this.lock.run(() => this.stopEngine(dead.layout)).catch((err: unknown) => this.log.warn('cleaning up after the engine failed', { error: err }));
-      this.emit({ phase: 'crashed', message: this.crashed });
-      return;
-    }
-    this.log.warn('engine died, restarting', { engine: dead.layout.engine, pid: dead.pid, inMs: verdict.delayMs });
-    this.restarting = `${program} exited (crash ${verdict.deaths} in a row); restarting it in ${verdict.delayMs / 1000}s`;
-    this.emit({ phase: 'restarting', message: this.restarting });
-    this.restartTimer = setTimeout(() => {
-      void this.lock.run(async () => {
-        if (epoch !== this.epoch) return;
-        try {
-          const pid = findEngineProcess(dead.layout) ?? (await this.launch(dead.layout));
-          await this.waitReady(dead.layout, pid, undefined);
-          if (epoch !== this.epoch) return;
-          this.restarting = undefined;
-          this.supervise({ layout: dead.layout, pid, since: Date.now() });
-          this.emit({ phase: 'running', engine: dead.layout.engine });
-        } catch (err) {
-          this.log.warn('engine restart failed', { engine: dead.layout.engine, error: err });
-          // A restart that fails counts as a crash right after a start.
-          if (epoch === this.epoch) void this.onDeath({ ...dead, since: Date.now() }, epoch);
-        }
-      });
-    }, verdict.delayMs);
-    this.restartTimer.unref();
-  }
-
   private async removeDir(dir: string): Promise<void> {
     try {
       if (this.isRoot) await unmountUnder(dir);
       await rm(dir, { recursive: true, force: true });
     } catch (err) {
-      throw this.error(`cannot remove engine data ${dir}: ${errorMessage(err)}`, err);
+      throw this.error(`cannot remove engine data ${dir}: ${errorMessage(err)}`, { terminal: false, cause: err });
     }
   }
 
-  private error(message: string, cause?: unknown, options: { retryable?: boolean } = {}): DriverError {
-    return new DriverError(message, this.name, { cause, ...options });
+  private error(message: string, kind: { terminal: boolean; cause?: unknown }): DriverError {
+    return new DriverError(message, this.name, kind);
   }
 }
 

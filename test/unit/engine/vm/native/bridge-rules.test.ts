@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bridgeSubnets, deletionScript, orphanedBridges, parseIptablesSave, rulesOfBridge,
+  bridgeSubnets, deletionScript, missingRules, orphanedBridges, parseIptablesSave, restorationScript, rulesOfBridge,
 } from '../../../../../src/engine/vm/native/bridge-rules.js';
 
 // What dockerd 20.10 wrote on this project's CI host for two rdd bridges and docker0.
@@ -95,5 +95,76 @@ describe('deletionScript', () => {
       'COMMIT',
       '',
     ]);
+  });
+});
+
+describe('restoring the rules another engine start removed', () => {
+  const a = 'rdd3913382c5d';
+  const before = rulesOfBridge(
+    parseIptablesSave(`*filter
+-A FORWARD -o ${a} -j DOCKER
+-A DOCKER -d 10.202.19.2/32 ! -i ${a} -o ${a} -p tcp -m tcp --dport 3000 -j ACCEPT
+-A DOCKER-ISOLATION-STAGE-1 -i ${a} ! -o ${a} -j DOCKER-ISOLATION-STAGE-2
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+-A DOCKER-ISOLATION-STAGE-2 -o ${a} -j DROP
+-A DOCKER-ISOLATION-STAGE-2 -j RETURN
+COMMIT
+*nat
+-A POSTROUTING -s 10.202.19.0/24 ! -o ${a} -j MASQUERADE
+-A DOCKER -i ${a} -j RETURN
+-A DOCKER -d 127.0.0.1/32 ! -i ${a} -p tcp -m tcp --dport 18081 -j DNAT --to-destination 10.202.19.2:3000
+COMMIT
+`),
+    a,
+    ['10.202.19.1/24'],
+  );
+  // What dockerd of another instance left after its start: its own chains flushed, FORWARD and POSTROUTING kept.
+  const after = parseIptablesSave(`*filter
+-A FORWARD -o ${a} -j DOCKER
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+-A DOCKER-ISOLATION-STAGE-2 -j RETURN
+COMMIT
+*nat
+-A POSTROUTING -s 10.202.19.0/24 ! -o ${a} -j MASQUERADE
+COMMIT
+`);
+
+  it('finds the rules that are gone, in their order', () => {
+    expect(missingRules(before, after).map((r) => `${r.table} ${r.rule}`)).toEqual([
+      `filter -A DOCKER -d 10.202.19.2/32 ! -i ${a} -o ${a} -p tcp -m tcp --dport 3000 -j ACCEPT`,
+      `filter -A DOCKER-ISOLATION-STAGE-1 -i ${a} ! -o ${a} -j DOCKER-ISOLATION-STAGE-2`,
+      `filter -A DOCKER-ISOLATION-STAGE-2 -o ${a} -j DROP`,
+      `nat -A DOCKER -i ${a} -j RETURN`,
+      `nat -A DOCKER -d 127.0.0.1/32 ! -i ${a} -p tcp -m tcp --dport 18081 -j DNAT --to-destination 10.202.19.2:3000`,
+    ]);
+  });
+
+  it("puts dockerd's chains' rules back at the top, before their RETURN, keeping their order", () => {
+    expect(restorationScript(before, after)).toBe(`*filter
+-I DOCKER-ISOLATION-STAGE-2 1 -o ${a} -j DROP
+-I DOCKER-ISOLATION-STAGE-1 1 -i ${a} ! -o ${a} -j DOCKER-ISOLATION-STAGE-2
+-I DOCKER 1 -d 10.202.19.2/32 ! -i ${a} -o ${a} -p tcp -m tcp --dport 3000 -j ACCEPT
+COMMIT
+*nat
+-I DOCKER 1 -d 127.0.0.1/32 ! -i ${a} -p tcp -m tcp --dport 18081 -j DNAT --to-destination 10.202.19.2:3000
+-I DOCKER 1 -i ${a} -j RETURN
+COMMIT
+`);
+  });
+
+  it('appends a rule of another chain', () => {
+    const forward = { table: 'filter', rule: `-A FORWARD -o ${a} -j DOCKER` };
+    expect(restorationScript([forward], [])).toBe(`*filter\n-A FORWARD -o ${a} -j DOCKER\nCOMMIT\n`);
+  });
+
+  it("re-inserts all of a broken chain's wanted rules, so a kept one keeps its place among them", () => {
+    const dnat = { table: 'nat', rule: `-A DOCKER -p tcp -m tcp --dport 18081 -j DNAT --to-destination 10.202.19.2:3000` };
+    const ret = { table: 'nat', rule: `-A DOCKER -i ${a} -j RETURN` };
+    expect(restorationScript([dnat, ret], [ret])).toBe(`*nat
+-D DOCKER -i ${a} -j RETURN
+-I DOCKER 1 -i ${a} -j RETURN
+-I DOCKER 1 -p tcp -m tcp --dport 18081 -j DNAT --to-destination 10.202.19.2:3000
+COMMIT
+`);
   });
 });
