@@ -137,7 +137,7 @@ describe('kubectl', () => {
     expect(svc.stdout).toMatch(/PORT\(S\)/);
     expect(svc.stdout).toContain('80/TCP,443/TCP');
     const events = await kubectl('get', 'events', '-n', 'default', '--field-selector=reason=Tested');
-    expect(events.stdout).toContain('container/web-1');
+    expect(events.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\S+\s+Normal\s+Tested\s+container\/web-1\s+hi$/);
   });
 
   it('names the kind, not the plural, when a mirror write is invalid', async () => {
