@@ -64,6 +64,8 @@ interface BuiltinSpec {
   shortNames?: string[];
   schema: JSONSchemaProps;
   columns?: PrinterColumn[];
+  /** Whether an Age column ends the table (kube's Event table has none). Default true. */
+  age?: boolean;
   statusSubresource?: boolean;
   selectableFields?: string[];
   strategy?: Strategy;
@@ -88,7 +90,7 @@ export function builtin(spec: BuiltinSpec): ResourceInfo {
         schema: spec.schema,
         statusSubresource: spec.statusSubresource ?? false,
         selectableFields: spec.selectableFields ?? [],
-        columns: [...(spec.columns ?? []), AGE],
+        columns: [...(spec.columns ?? []), ...(spec.age === false ? [] : [AGE])],
       },
     ],
     storageKey: `${group}/${spec.plural}`,

@@ -2,7 +2,7 @@ import type { JSONSchemaProps, PrinterColumn } from '../../kube/json-schema.js';
 import type { KubeObject } from '../../kube/types.js';
 import { ALL_VERBS, builtin } from './core-kinds.js';
 import type { ResourceInfo } from './types.js';
-import type { ComputedColumn } from '../table/table.js';
+import { formatAge, type ComputedColumn } from '../table/table.js';
 
 /*
  * Events are stored once, in core/v1 form; events.k8s.io/v1 is a second
@@ -76,12 +76,27 @@ function objectColumn(field: string): ComputedColumn {
   };
 }
 
+/** kube's LAST SEEN: the last timestamp, else the event time, else `<unknown>`. */
+function lastSeenColumn(field: string): ComputedColumn {
+  return {
+    name: 'Last Seen',
+    type: 'string',
+    jsonPath: `.${field}`,
+    cell: (obj) => {
+      const time = [obj[field], obj.eventTime].find((t) => typeof t === 'string') as string | undefined;
+      return time ? formatAge(time, new Date()) : '<unknown>';
+    },
+  };
+}
+
 const columns = (object: string, message: string, last: string): PrinterColumn[] => [
-  { name: 'Last Seen', type: 'date', jsonPath: last },
+  lastSeenColumn(last),
   { name: 'Type', type: 'string', jsonPath: '.type' },
   { name: 'Reason', type: 'string', jsonPath: '.reason' },
   objectColumn(object),
   { name: 'Message', type: 'string', jsonPath: message },
+  // As kube prints Events: no Age, and the name only with -o wide.
+  { name: 'Name', type: 'string', format: 'name', jsonPath: '.metadata.name', priority: 1 },
 ];
 
 /** core/v1 field ↔ events.k8s.io/v1 field. */
@@ -129,7 +144,8 @@ export const EVENTS = builtin({
   kind: 'Event',
   shortNames: ['ev'],
   schema: CORE_SCHEMA,
-  columns: columns('involvedObject', '.message', '.lastTimestamp'),
+  columns: columns('involvedObject', '.message', 'lastTimestamp'),
+  age: false,
   selectableFields: [...REFERENCE_FIELDS.map((f) => `involvedObject.${f}`), 'reason', 'reportingComponent', 'type'],
 });
 
@@ -140,7 +156,8 @@ export const EVENTS_V1: ResourceInfo = {
     kind: 'Event',
     shortNames: ['ev'],
     schema: V1_SCHEMA,
-    columns: columns('regarding', '.note', '.deprecatedLastTimestamp'),
+    columns: columns('regarding', '.note', 'deprecatedLastTimestamp'),
+    age: false,
     selectableFields: [...REFERENCE_FIELDS.map((f) => `regarding.${f}`), 'reason', 'reportingController', 'type'],
   }),
   storageKey: EVENTS.storageKey,

@@ -113,8 +113,11 @@ export function toTable(
   opts: { includeObject: IncludeObject; now: Date; resourceVersion: string; continue?: string },
 ): Table {
   const printed = columns.length > 0 ? columns : DEFAULT_COLUMNS;
+  // A kind whose columns place the name themselves (format "name"; kube's Events list it last, for -o wide only).
+  const ownName = printed.some((col) => col.format === 'name');
   const rows = objs.map((obj): TableRow => {
-    const row: TableRow = { cells: [obj.metadata.name ?? '', ...printed.map((col) => cellValue(obj, col, opts.now))] };
+    const cells = printed.map((col) => cellValue(obj, col, opts.now));
+    const row: TableRow = { cells: ownName ? cells : [obj.metadata.name ?? '', ...cells] };
     const object = rowObject(obj, opts.includeObject);
     if (object !== undefined) row.object = object;
     return row;
@@ -125,7 +128,7 @@ export function toTable(
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata,
-    columnDefinitions: [NAME_COLUMN, ...printed.map(columnDefinition)],
+    columnDefinitions: ownName ? printed.map(columnDefinition) : [NAME_COLUMN, ...printed.map(columnDefinition)],
     rows,
   };
 }
