@@ -72,6 +72,25 @@ describe('WorkQueue backoff', () => {
     await q.stop();
   });
 
+  it('keeps the key of a key that waits behind another for its next run', async () => {
+    const seen: (string | undefined)[] = [];
+    const busy = gate();
+    const q = queue({
+      reconcile: async (k) => {
+        seen.push(k);
+        if (seen.length === 1) await busy.opened;
+      },
+    });
+    q.add('a');
+    q.add('b');
+    // Added again while it runs: it runs once more, after b, which waited first.
+    q.add('a');
+    busy.open();
+    await q.idle();
+    expect(seen).toEqual(['a', 'b', 'a']);
+    await q.stop();
+  });
+
   it('idle() waits for the running key and for every key waiting behind it', async () => {
     const finished: string[] = [];
     const busy = gate();
