@@ -82,7 +82,8 @@ export default {
   jsonReporter: { fileName: `${out}/mutation.json` },
   incremental: true,
   incrementalFile: `${out}/incremental.json`,
-  tempDirName: '.tmp/stryker',
+  // One sandbox folder per module, so two modules can run at once.
+  tempDirName: `.tmp/stryker/${name}`,
   ignorePatterns: ['dist', '.tmp', 'docs', 'bats', 'bench', 'coverage', 'lima'],
   thresholds: { high: 90, low: 80, break: null },
 };
