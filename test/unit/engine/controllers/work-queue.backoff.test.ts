@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WorkQueue, type WorkQueueOptions } from '../../../../src/engine/controllers/work-queue.js';
 import { TerminalError } from '../../../../src/engine/base/errors.js';
 import { createLogger, silentLogger } from '../../../../src/engine/base/log.js';
+import { gate } from '../../../support/gate.js';
 
 // The queue's timers are faked, so "nothing runs inside the backoff" is
 // checked over the whole backoff window, not right after the failure.
@@ -165,9 +166,3 @@ function queue(options: Omit<WorkQueueOptions<string>, 'idOf' | 'name' | 'log'> 
   return new WorkQueue<string>({ idOf: (k) => k, name: 't', log: silentLogger, ...options });
 }
 
-/** A promise a test resolves when it chooses. */
-function gate(): { opened: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
