@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rejectUpgrade, type Passthrough } from '../../../../src/engine/kube/passthrough.js';
+import { BEARER_SUBPROTOCOL, rejectUpgrade, type Passthrough } from '../../../../src/engine/kube/passthrough.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { openStream } from '../../../support/streams.js';
 
@@ -81,6 +81,17 @@ describe('authentication', () => {
     expect((await rawRequest(ts, 'GET', '/passthrough/engine/containers')).text).toBe('handled');
     expect((await rawRequest(ts, 'GET', '/api/v1/namespaces')).status).toBe(200);
     expect(reached).toEqual(['request /passthrough/engine/containers']);
+  });
+
+  it('takes the token only from a Bearer Authorization header, or from the subprotocol of a WebSocket upgrade', async () => {
+    reached.length = 0;
+    const subprotocol = BEARER_SUBPROTOCOL + Buffer.from(ts.token).toString('base64url');
+    for (const headers of [{ Authorization: `NotBearer ${ts.token}` }, { Authorization: `Basic Bearer ${ts.token}` }, { 'Sec-WebSocket-Protocol': subprotocol }]) {
+      const res = await rawRequest(ts, 'GET', '/passthrough/engine/containers', { token: null, headers });
+      expect(res.status, JSON.stringify(headers)).toBe(401);
+    }
+    expect(reached).toEqual([]);
+    expect((await rawRequest(ts, 'GET', '/passthrough/engine/containers', { token: null, headers: { Authorization: `bearer   ${ts.token}` } })).text).toBe('handled');
   });
 
   it('answers an upgrade of a path outside the passthrough 404 once authenticated', async () => {

@@ -3,6 +3,7 @@ import { defaultBackoff } from '../../../../src/engine/base/backoff.js';
 import { WorkQueue, type WorkQueueOptions } from '../../../../src/engine/controllers/work-queue.js';
 import { TerminalError } from '../../../../src/engine/base/errors.js';
 import { silentLogger } from '../../../../src/engine/base/log.js';
+import { gate } from '../../../support/gate.js';
 
 describe('defaultBackoff', () => {
   it('doubles from 1 s and caps at 30 s', () => {
@@ -18,12 +19,6 @@ function stringQueue(options: Omit<WorkQueueOptions<string>, 'idOf' | 'name' | '
   return new WorkQueue<string>({ idOf: (k) => k, name: 't', log: silentLogger, ...options });
 }
 
-/** A promise a test resolves when it chooses: `opened` waits, `open()` lets it through. */
-function gate(): { opened: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
 
 describe('WorkQueue', () => {
   it('collapses adds of a waiting key into one run', async () => {
