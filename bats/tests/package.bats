@@ -99,9 +99,10 @@ json_field() {
   cd "$WORK"
   timed npm install -g --prefix "$PREFIX" "$OLD_TGZ"
   assert_equal "$(type -P rdd)" "$PREFIX/bin/rdd"
-  # Compiled: better-sqlite3 only (no ssh2, no cpu-features: dockerode is in the bundle without its SSH transport).
-  run -0 find "$PREFIX/lib/node_modules/rdd/node_modules" -name '*.node' -path '*/build/Release/*' -not -path '*/test_extension.node'
-  assert_output "$PREFIX/lib/node_modules/rdd/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
+  # One native module, compiled: better-sqlite3 (no ssh2, no cpu-features: dockerode is in the bundle without its SSH transport).
+  run -0 find "$PREFIX/lib/node_modules/rdd/node_modules" -name binding.gyp
+  assert_output "$PREFIX/lib/node_modules/rdd/node_modules/better-sqlite3/binding.gyp"
+  assert [ -s "$PREFIX/lib/node_modules/rdd/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ]
 
   run -0 installed_rdd version
   assert_output --regexp "^rdd $OLD_VERSION \(commit unknown, node v[0-9.]+\)$"
@@ -112,6 +113,9 @@ json_field() {
   run -0 installed_rdd support-bundle
   assert [ -s "${lines[-1]}" ]
   assert_equal "$(dirname "${lines[-1]}")" "$WORK"
+  # It names the CLI's build and the daemon's.
+  assert_equal "$(tar -xzOf "${lines[-1]}" --wildcards '*/versions.json' | jq -r '.rdd | "\(.version) \(.commit)"')" "$OLD_VERSION unknown"
+  assert_equal "$(tar -xzOf "${lines[-1]}" --wildcards '*/api/version.json' | jq -r .rdd.version)" "$OLD_VERSION"
   # The daemon says which build it is.
   run -0 installed_rdd ctl get --raw /version
   assert_equal "$(jq -r '.rdd.version' <<<"$output")" "$OLD_VERSION"
