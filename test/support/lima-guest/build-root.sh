@@ -50,6 +50,8 @@ debootstrap --variant=minbase --include="$include" "$suite" "$work/root" "$mirro
 cp /etc/resolv.conf "$work/root/etc/resolv.conf"
 echo "deb $mirror $suite main" >"$work/root/etc/apt/sources.list"
 mount -t proc proc "$work/root/proc"
+# debootstrap leaves the base system's .debs behind: only the packages' own belong in the repository.
+rm -f "$work/root/var/cache/apt/archives/"*.deb
 chroot "$work/root" apt-get update -qq
 chroot "$work/root" apt-get install -qq --download-only --no-install-recommends "$@" >/dev/null
 umount "$work/root/proc"
