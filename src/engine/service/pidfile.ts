@@ -124,7 +124,7 @@ function writeDraft(paths: Pick<InstancePaths, 'pidFile' | 'instance' | 'dir'>, 
   } catch (err) {
     // The lock never creates the service dir: a missing one means the service was never created (or deleted).
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceMissingError(paths, err);
-    throw writeFailure(`the daemon's pidfile draft ${draft}`, err);
+    throw writeFailure(`the pidfile draft ${draft}`, err);
   }
 }
 

@@ -5,8 +5,8 @@ const errno = (code: string) => Object.assign(new Error(`${code}: boom, write`),
 
 describe('writeFailure', () => {
   it.each(['ENOSPC', 'EDQUOT'])('names %s as a full disk and says what to do', (code) => {
-    const err = writeFailure("the daemon's pidfile draft /x/rdd.pid.1.tmp", errno(code));
-    expect(err.message).toBe(`cannot write the daemon's pidfile draft /x/rdd.pid.1.tmp: no space left on the device (${code})`);
+    const err = writeFailure("the pidfile draft /x/rdd.pid.1.tmp", errno(code));
+    expect(err.message).toBe(`cannot write the pidfile draft /x/rdd.pid.1.tmp: no space left on the device (${code})`);
     expect(err.suggestion).toMatch(/free disk space/);
   });
 
