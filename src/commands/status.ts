@@ -20,6 +20,11 @@ export function register(program: Command): void {
         throw serviceDown(paths);
       }
       const report = await collectStatus(paths, timeout);
+      if (report.daemon !== undefined) {
+        const { skewWarning } = await import('./program/version-skew.js');
+        const warning = skewWarning(paths.instance, report.daemon);
+        if (warning) process.stderr.write(`rdd: ${warning}\n`);
+      }
       if (opts.output === 'json') {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         return;

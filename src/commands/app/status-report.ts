@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { AppObject } from '../../engine/kube/app.js';
+import type { BuildInfo } from '../../engine/base/build-info.js';
 import { RddError } from '../../engine/base/errors.js';
 import type { KubeClient } from '../../engine/kube/client.js';
 import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, type ResourceRef } from '../../engine/kube/resources.js';
@@ -7,12 +8,15 @@ import type { Condition } from '../../engine/kube/types.js';
 import type { InstancePaths } from '../../engine/base/paths.js';
 import { runningDaemon } from '../../engine/service/pidfile.js';
 import { table } from '../output/table.js';
+import { daemonBuild } from '../program/version-skew.js';
 
 export interface StatusReport {
   instance: string;
   service: 'running';
   app?: { generation: number; spec: AppObject['spec']; conditions: Condition[]; deleting: boolean };
   mirrors: { namespace: string; containers: number | null; images: number | null; volumes: number | null };
+  /** The daemon's version and commit (null: a build too old to say; absent: it did not answer). */
+  daemon?: BuildInfo | null;
 }
 
 async function count(client: KubeClient, ref: ResourceRef, namespace: string): Promise<number | null> {
@@ -59,6 +63,7 @@ async function readStatus(paths: InstancePaths, client: KubeClient): Promise<Sta
   const containers = await count(client, CONTAINER, namespace);
   const images = await count(client, IMAGE, namespace);
   const volumes = await count(client, VOLUME, namespace);
+  const daemon = await daemonBuild(client).catch(() => undefined);
   return {
     instance: paths.instance,
     service: 'running',
@@ -69,6 +74,7 @@ async function readStatus(paths: InstancePaths, client: KubeClient): Promise<Sta
       deleting: Boolean(app.metadata.deletionTimestamp),
     },
     mirrors: { namespace, containers, images, volumes },
+    ...(daemon === undefined ? {} : { daemon }),
   };
 }
 

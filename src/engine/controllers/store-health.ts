@@ -81,10 +81,9 @@ function backupOf(app: AppObject): AppObject {
 /**
  * Shows the store's health on the App (StoreHealthy, as /healthz/store reports it): written when
  * the daemon starts, when the App changes (a new generation, a new App) and when a store problem
- * starts or ends; no timer runs while the store is healthy.
- * and keeps `rdd.app-backup.json` equal to the App's spec, and brings the App
- * back from it when the daemon starts on a new store (the damaged one was
- * moved aside; docs/control-plane.md#damaged-store). A deleted App takes its
+ * starts or ends; no timer runs while the store is healthy. It also keeps `rdd.app-backup.json`
+ * equal to the App's spec, and brings the App back from it when the daemon starts on a new store
+ * (the damaged one was moved aside; docs/control-plane.md#damaged-store). A deleted App takes its
  * backup with it, so a deletion is never undone.
  */
 export function createStoreHealthController(deps: StoreHealthDeps): Controller {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
-import { RddError, errorMessage } from '../base/errors.js';
+import { RddError, TimeoutError, errorMessage } from '../base/errors.js';
 import { startService } from './lifecycle.js';
 import { acquirePidFile, DaemonRunningError, readPidRecord, ServiceMissingError, type PidFileLock } from './pidfile.js';
 import { isProcessAlive, processCommandLine } from './process-info.js';
@@ -42,6 +42,19 @@ function removeLogs(paths: InstancePaths): void {
   }
 }
 
+/** Stops the daemon; a deadline that passes fails the delete (exit 4) before anything is removed, so it can be retried. */
+async function stopBeforeDelete(paths: InstancePaths, log: Logger, options: StopOptions): Promise<{ pid?: number }> {
+  try {
+    return await stopService(paths, log, options);
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err;
+    throw new TimeoutError(`${err.message}; not deleting ${paths.dir}`, {
+      cause: err,
+      suggestion: 'run `rdd svc delete` again; a longer --timeout lets the daemon stop its engine first',
+    });
+  }
+}
+
 /**
  * Takes the daemon's pidfile lock for this process, stopping any daemon that
  * started meanwhile (a `svc start` racing the delete): while the dirs are
@@ -56,7 +69,7 @@ async function lockOutDaemons(paths: InstancePaths, log: Logger, options: StopOp
       if (err instanceof ServiceMissingError) return undefined;
       if (!(err instanceof DaemonRunningError) || attempt >= 3) throw err;
       log.info('a daemon started during the delete; stopping it', { pid: err.pid });
-      await stopService(paths, log, options);
+      await stopBeforeDelete(paths, log, options);
     }
   }
 }
@@ -64,10 +77,10 @@ async function lockOutDaemons(paths: InstancePaths, log: Logger, options: StopOp
 /**
  * `svc delete`: stops the daemon (its graceful shutdown stops the engine),
  * then, holding the daemon's lock, removes exactly the service dir, the short
- * dir and the logs.
+ * dir and the logs. A stop that misses its deadline removes nothing.
  */
 export async function deleteService(paths: InstancePaths, log: Logger, options: StopOptions): Promise<{ stoppedPid?: number }> {
-  const { pid } = await stopService(paths, log, options);
+  const { pid } = await stopBeforeDelete(paths, log, options);
   await stopEngineWithoutDaemon(paths, log, options);
   const lock = await lockOutDaemons(paths, log, options);
   try {

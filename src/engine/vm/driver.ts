@@ -10,6 +10,17 @@ export interface EngineSettings {
   /** GiB */
   memory?: number;
   rosetta?: boolean;
+  /** Host folders shared with a VM (Lima only; the native engine sees the host as it is). */
+  mounts?: MountSettings;
+}
+
+/** How a VM shares host folders: "default" is Lima's default for the VM type (virtiofs on vz, 9p on qemu). */
+export type MountType = 'default' | 'virtiofs' | '9p' | 'reverse-sshfs';
+
+export interface MountSettings {
+  /** Share the user's home folder, writable, at the same path (default true). */
+  home?: boolean;
+  type?: MountType;
 }
 
 export type DriverState =

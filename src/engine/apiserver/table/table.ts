@@ -46,6 +46,19 @@ const NAME_COLUMN: TableColumnDefinition = {
 /** What kube serves for a CRD without additionalPrinterColumns. */
 export const DEFAULT_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
 
+/**
+ * A built-in kind's column that kube's printers compute and a JSONPath
+ * cannot express (a ConfigMap's key count, a Service's PORT(S)); `jsonPath`
+ * then only names what it is computed from.
+ */
+export interface ComputedColumn extends PrinterColumn {
+  cell(obj: KubeObject): unknown;
+}
+
+function isComputed(col: PrinterColumn): col is ComputedColumn {
+  return typeof (col as Partial<ComputedColumn>).cell === 'function';
+}
+
 function columnDefinition(col: PrinterColumn): TableColumnDefinition {
   return {
     name: col.name,
@@ -62,6 +75,7 @@ function toText(v: unknown): string {
 
 /** One cell; null when the path selects nothing or the value does not fit the column type. */
 export function cellValue(obj: KubeObject, col: PrinterColumn, now: Date): unknown {
+  if (isComputed(col)) return col.cell(obj);
   let values: unknown[];
   try {
     values = evaluateJsonPath(obj, col.jsonPath).filter((v) => v !== null);

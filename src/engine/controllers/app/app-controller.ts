@@ -21,7 +21,7 @@ import { applyAppConditions } from '../app-conditions.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { WorkQueue } from '../work-queue.js';
 import { syncDockerContext, type DockerContextTarget } from './docker-context.js';
-import { contextName, dockerConfigDir } from './docker-context-store.js';
+import { contextName, dockerConfigDir } from '../../base/docker-context-store.js';
 import { startProgressReporter } from './start-progress.js';
 
 /** Holds App deletion until the engine and its VM are removed. */
@@ -59,7 +59,7 @@ function runningCondition(status: Condition['status'], reason: string, message: 
 
 function settingsOf(app: AppObject): EngineSettings {
   const vm = app.spec?.vm;
-  return { engine: app.spec?.containerEngine?.name ?? 'moby', cpus: vm?.cpus, memory: vm?.memory, rosetta: vm?.rosetta };
+  return { engine: app.spec?.containerEngine?.name ?? 'moby', cpus: vm?.cpus, memory: vm?.memory, rosetta: vm?.rosetta, mounts: vm?.mounts };
 }
 
 /** The App's conditions as they will be once `running` is written. */

@@ -34,6 +34,8 @@ function listPath(groupVersion: string, plural: string): string {
 }
 
 async function dump(ctx: CollectContext, client: KubeClient): Promise<void> {
+  // The daemon's build (field `rdd`), which may differ from the CLI's in versions.json.
+  ctx.add('api/version.json', json(await client.request('GET', '/version', { signal: ctx.signal })));
   const lists = await discover(client, ctx.signal);
   ctx.add('api/discovery.json', json(lists));
   const failures: string[] = [];

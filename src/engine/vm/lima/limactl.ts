@@ -22,6 +22,9 @@ export interface LimaInstance {
     param?: Record<string, string>;
     vmOpts?: { vz?: { rosetta?: { enabled?: boolean } } };
     provision?: { mode?: string; path?: string; content?: string }[];
+    vmType?: string;
+    mounts?: { location?: string; writable?: boolean }[];
+    mountType?: string;
   };
 }
 
@@ -96,10 +99,12 @@ export interface LimactlOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface RunOptions {
+export interface LimactlRunOptions {
   signal?: AbortSignal;
   /** Keeps a successful run out of the log (status polls would flood it). */
   quiet?: boolean;
+  /** Keeps every run out of the log: a check that is expected to fail while the VM boots. */
+  silent?: boolean;
   /** Called with each message limactl logs while it runs (download progress, hostagent steps). */
   onMessage?: (message: string) => void;
 }
@@ -108,7 +113,7 @@ export interface RunOptions {
 export class Limactl {
   constructor(private readonly options: LimactlOptions) {}
 
-  async run(args: readonly string[], { signal, quiet = false, onMessage }: RunOptions = {}): Promise<string> {
+  async run(args: readonly string[], { signal, quiet = false, silent = false, onMessage }: LimactlRunOptions = {}): Promise<string> {
     const { binary, limaHome, logFile } = this.options;
     await mkdir(limaHome, { recursive: true });
     await mkdir(path.dirname(logFile), { recursive: true });
@@ -127,7 +132,7 @@ export class Limactl {
     }
     const result = await subprocess;
     const output = [result.stdout, result.stderr].filter(Boolean).join('\n');
-    if (!quiet || result.failed) await appendFile(
+    if (!silent && (!quiet || result.failed)) await appendFile(
       logFile,
       `=== ${new Date().toISOString()} limactl ${args.join(' ')} (exit ${result.exitCode ?? result.signal})\n${output}${output ? '\n' : ''}`,
     );

@@ -45,8 +45,8 @@ const dockerdPid = () => readPidFile(paths.dockerPidFile);
 async function startFromAnotherProcess(engine: 'moby' | 'containerd'): Promise<void> {
   const dist = (file: string) => JSON.stringify(pathToFileURL(path.join(path.dirname(packageJsonPath), 'dist', file)).href);
   const script = `
-    const { NativeDriver } = await import(${dist('vm/native/native-driver.js')});
-    const { silentLogger } = await import(${dist('base/log.js')});
+    const { NativeDriver } = await import(${dist('engine/vm/native/native-driver.js')});
+    const { silentLogger } = await import(${dist('engine/base/log.js')});
     const d = new NativeDriver({ paths: ${JSON.stringify(paths)}, log: silentLogger });
     await d.start({ engine: ${JSON.stringify(engine)} });
     await d.dispose();`;
