@@ -120,22 +120,24 @@ async function stop(g: Globals, opts: { timeout: string }): Promise<void> {
 }
 
 async function status(g: Globals, opts: { output: 'text' | 'json' }): Promise<void> {
-  const { serviceStatus } = await import('../engine/service/status.js');
+  const { notAnswering, serviceStatus } = await import('../engine/service/status.js');
   const s = await serviceStatus(g.paths);
   if (opts.output === 'json') {
     out(JSON.stringify(s, null, 2) + '\n');
-    return;
-  }
-  const { formatDuration } = await import('../engine/base/duration.js');
-  const lines = [`instance: ${s.instance}`];
-  if (s.running) {
-    lines.push(`daemon:   running (pid ${s.pid}, up ${formatDuration((s.uptimeSeconds ?? 0) * 1000)})`);
-    lines.push(`api:      ${s.url ?? 'unknown'} (${s.ready ? 'ready' : 'not ready'})`);
   } else {
-    lines.push(`daemon:   not running${s.created ? '' : ' (service not created)'}`);
+    const { formatDuration } = await import('../engine/base/duration.js');
+    const lines = [`instance: ${s.instance}`];
+    if (s.running) {
+      lines.push(`daemon:   running (pid ${s.pid}, up ${formatDuration((s.uptimeSeconds ?? 0) * 1000)})`);
+      lines.push(`api:      ${s.url ?? 'unknown'} (${s.ready ? 'ready' : 'not ready'})`);
+    } else {
+      lines.push(`daemon:   not running${s.created ? '' : ' (service not created)'}`);
+    }
+    lines.push(`dir:      ${s.dir}`, `log:      ${s.logFile}`);
+    out(lines.join('\n') + '\n');
   }
-  lines.push(`dir:      ${s.dir}`, `log:      ${s.logFile}`);
-  out(lines.join('\n') + '\n');
+  // After the report: a daemon that runs but does not answer exits 4, saying what to do.
+  if (s.answering === false) throw notAnswering(g.paths, s);
 }
 
 async function remove(g: Globals, opts: { timeout: string }): Promise<void> {

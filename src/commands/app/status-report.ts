@@ -34,11 +34,28 @@ export function serviceDown(paths: InstancePaths): RddError {
   });
 }
 
-/** What `rdd status` shows: the App's conditions and how many mirrors its namespace holds. */
-export async function collectStatus(paths: InstancePaths): Promise<StatusReport> {
-  if (!runningDaemon(paths)) throw serviceDown(paths);
+/**
+ * What `rdd status` shows: the App's conditions and how many mirrors its namespace holds.
+ * A daemon that does not answer within `timeout` (0 = no limit) is a TimeoutError (exit 4).
+ */
+export async function collectStatus(paths: InstancePaths, timeout = { ms: 10_000, text: '10s' }): Promise<StatusReport> {
+  const daemon = runningDaemon(paths);
+  if (!daemon) throw serviceDown(paths);
   const { KubeClient } = await import('../../engine/kube/client.js');
+  const { daemonNotAnswering, withDeadline } = await import('../../engine/service/deadline.js');
   const client = KubeClient.fromFile(paths.kubeconfig);
+  try {
+    return await withDeadline(readStatus(paths, client), timeout.ms, () => {
+      // Destroys the connections, so the hung request does not keep the CLI alive.
+      client.close();
+      return daemonNotAnswering(paths, daemon.pid, 'the status requests', timeout.text);
+    });
+  } finally {
+    client.close();
+  }
+}
+
+async function readStatus(paths: InstancePaths, client: KubeClient): Promise<StatusReport> {
   const app = await client.find<AppObject>(APP, APP_NAME);
   const namespace = app?.spec?.namespace ?? 'rancher-desktop';
   // One after the other on the connection `find` opened: in parallel, each list

@@ -1,5 +1,6 @@
 import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
 import { RddError, TimeoutError, errorMessage } from '../base/errors.js';
@@ -104,7 +105,33 @@ async function stopEngineWithoutDaemon(paths: InstancePaths, log: Logger, option
     await startService(paths, log, { timeoutMs: options.timeoutMs, logLevel: log.level });
     await stopService(paths, log, options);
   } catch (err) {
-    log.warn('could not start the daemon to stop the engine', { error: errorMessage(err) });
+    // A daemon that cannot start (a damaged store) cannot stop its engine: the delete does, as `kill` would.
+    log.warn('could not start the daemon to stop the engine; stopping the engine directly', { pid: engine, error: errorMessage(err) });
+    await stopEngineDirectly(engine, options.timeoutMs);
+  }
+}
+
+/** SIGTERM (dockerd stops its containers and exits), SIGKILL after the grace period; resolves once the process is gone or 2 s after the SIGKILL. */
+async function stopEngineDirectly(pid: number, graceMs: number): Promise<void> {
+  const gone = async (withinMs: number) => {
+    for (const deadline = Date.now() + withinMs; Date.now() < deadline; await sleep(ENGINE_EXIT_POLL_MS)) {
+      if (!isProcessAlive(pid)) return true;
+    }
+    return !isProcessAlive(pid);
+  };
+  signal(pid, 'SIGTERM');
+  if (await gone(graceMs)) return;
+  signal(pid, 'SIGKILL');
+  await gone(2_000);
+}
+
+const ENGINE_EXIT_POLL_MS = 100;
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }
 
@@ -112,7 +139,8 @@ function assertNoEngine(paths: InstancePaths): void {
   const still = runningEnginePid(paths);
   if (still !== undefined) {
     throw new RddError(`engine of instance ${paths.instance} (pid ${still}) is still running; not deleting ${paths.dir}`, {
-      suggestion: `stop it with \`rdd stop\` or \`kill ${still}\`, then run \`rdd svc delete\` again`,
+      // Not `rdd stop`: it needs a daemon, and the delete already tried to start one.
+      suggestion: `stop it with \`kill ${still}\` (\`kill -9 ${still}\` if it does not exit), then run \`rdd svc delete\` again`,
     });
   }
 }

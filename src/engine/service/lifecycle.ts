@@ -1,3 +1,4 @@
+import { assertFreeSpace } from './write-failure.js';
 import { existsSync } from 'node:fs';
 import type { Progress } from '../base/progress.js';
 import type { Logger, LogSettings } from '../base/log.js';
@@ -50,6 +51,7 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
       log.debug('the running daemon exited while waited for; starting a new one', { instance: paths.instance, pid: running.pid });
     }
   }
+  assertFreeSpace(paths.dir, `start the rdd daemon of instance ${paths.instance}`);
   // createService is idempotent; say "creating" only when there is something to create.
   if (!existsSync(paths.config)) options.progress?.update(`creating the rdd service for instance ${paths.instance}`);
   await createService(paths, log, { logging: { level: options.logLevel, format: options.logFormat } });
