@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
 import {
+  DriverConfigError,
   DriverError,
   type DriverContext,
   type DriverState,
@@ -201,7 +202,7 @@ export class LimaDriver implements VmDriver {
       // Fails until the guest's SSH is up, and while the script has not failed: both mean "nothing to report yet".
       const lines = await this.limactl.run(limactlArgs.shell('cat', GUEST_PROVISION_FAILED), { signal: done, silent: true }).catch(() => '');
       if (lines.trim() !== '' && !done.aborted) {
-        failed.abort(new DriverError(`provisioning the Lima VM failed; the VM was stopped, and the next start provisions it again. ${lines.trim()}`, this.name, { terminal: true }));
+        failed.abort(new DriverConfigError(`provisioning the Lima VM failed; the VM was stopped, and the next start provisions it again. ${lines.trim()}`, this.name));
         return;
       }
     }
@@ -228,7 +229,6 @@ export class LimaDriver implements VmDriver {
         throw new DriverError(
           `the Lima VM is running but ${socket} did not answer within ${this.readyTimeoutMs / 1000}s (port forwarding log: ${haLog})`,
           this.name,
-          { terminal: false },
         );
       }
       await delay(250, undefined, { signal });

@@ -1,6 +1,6 @@
 import { errorMessage } from '../../base/errors.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { DriverError, type EngineSettings, type MountType } from '../driver.js';
+import { DriverConfigError, type EngineSettings, type MountType } from '../driver.js';
 import { containerdPaths } from '../engine-paths.js';
 import type { LimaInstance } from './limactl.js';
 
@@ -17,7 +17,7 @@ export function daemonJsonContent(daemonJson: string, file: string): string {
   try {
     config = JSON.parse(daemonJson);
   } catch (err) {
-    throw new DriverError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { terminal: true, cause: err });
+    throw new DriverConfigError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { cause: err });
   }
   return `${JSON.stringify(config, null, 2)}\n`;
 }

@@ -39,7 +39,7 @@ export function parseLimaList(stdout: string): LimaInstance[] {
     try {
       return JSON.parse(json);
     } catch (err) {
-      throw new DriverError(`cannot parse \`limactl list --json\` output (${where}): ${(err as Error).message}`, 'lima', { terminal: false, cause: err });
+      throw new DriverError(`cannot parse \`limactl list --json\` output (${where}): ${(err as Error).message}`, 'lima', { cause: err });
     }
   };
   const entries = text.startsWith('[')
@@ -48,7 +48,7 @@ export function parseLimaList(stdout: string): LimaInstance[] {
   return entries.map((entry, i) => {
     const e = entry as Partial<LimaInstance> | null;
     if (typeof e?.name !== 'string' || typeof e.status !== 'string') {
-      throw new DriverError(`\`limactl list --json\` entry ${i + 1} has no name or status: ${JSON.stringify(entry).slice(0, 200)}`, 'lima', { terminal: false });
+      throw new DriverError(`\`limactl list --json\` entry ${i + 1} has no name or status: ${JSON.stringify(entry).slice(0, 200)}`, 'lima');
     }
     return e as LimaInstance;
   });
@@ -139,7 +139,7 @@ export class Limactl {
     if (result.isCanceled) throw signal?.reason ?? new Error(`limactl ${args.join(' ')} was cancelled`);
     if (result.failed) {
       const reason = limactlMessage(String(result.stderr)) ?? result.shortMessage;
-      throw new DriverError(`limactl ${args[0]} failed: ${reason} (full output in ${logFile})`, 'lima', { terminal: false, cause: result });
+      throw new DriverError(`limactl ${args[0]} failed: ${reason} (full output in ${logFile})`, 'lima', { cause: result });
     }
     return String(result.stdout);
   }

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parseDocument, YAMLSeq } from 'yaml';
 import { limaTemplatePath } from '../../base/assets.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { DriverError, type EngineSettings } from '../driver.js';
+import { DriverConfigError, type EngineSettings } from '../driver.js';
 import { daemonJsonContent, daemonJsonProvision, limaMounts, limaMountType, portForwards, rosettaApplies } from './lima-settings.js';
 
 const LIMA_ARCH: Partial<Record<NodeJS.Architecture, string>> = { x64: 'x86_64', arm64: 'aarch64' };
 
 export function limaArch(arch: NodeJS.Architecture): string {
   const mapped = LIMA_ARCH[arch];
-  if (!mapped) throw new DriverError(`the lima driver supports x64 and arm64 hosts, not ${arch}`, 'lima', { terminal: true });
+  if (!mapped) throw new DriverConfigError(`the lima driver supports x64 and arm64 hosts, not ${arch}`, 'lima');
   return mapped;
 }
 
