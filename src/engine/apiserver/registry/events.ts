@@ -63,31 +63,27 @@ const V1_SCHEMA: JSONSchemaProps = {
   },
 };
 
+/** A text column computed from one field of the event (`jsonPath` names it), as kube's Event printer computes it. */
+const computed = (name: string, field: string, cell: (value: unknown, obj: KubeObject) => string): ComputedColumn => ({
+  name,
+  type: 'string',
+  jsonPath: `.${field}`,
+  cell: (obj) => cell(obj[field], obj),
+});
+
 /** kube's OBJECT column: `<kind in lower case>/<name>` of the object the event is about. */
-function objectColumn(field: string): ComputedColumn {
-  return {
-    name: 'Object',
-    type: 'string',
-    jsonPath: `.${field}`,
-    cell: (obj) => {
-      const ref = (obj[field] ?? {}) as { kind?: string; name?: string };
-      return `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
-    },
-  };
-}
+const objectColumn = (field: string) =>
+  computed('Object', field, (value) => {
+    const ref = (value ?? {}) as { kind?: string; name?: string };
+    return `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+  });
 
 /** kube's LAST SEEN: the last timestamp, else the event time, else `<unknown>`. */
-function lastSeenColumn(field: string): ComputedColumn {
-  return {
-    name: 'Last Seen',
-    type: 'string',
-    jsonPath: `.${field}`,
-    cell: (obj) => {
-      const time = [obj[field], obj.eventTime].find((t) => typeof t === 'string') as string | undefined;
-      return time ? formatAge(time, new Date()) : '<unknown>';
-    },
-  };
-}
+const lastSeenColumn = (field: string) =>
+  computed('Last Seen', field, (value, obj) => {
+    const time = [value, obj.eventTime].find((t) => typeof t === 'string') as string | undefined;
+    return time ? formatAge(time, new Date()) : '<unknown>';
+  });
 
 const columns = (object: string, message: string, last: string): PrinterColumn[] => [
   lastSeenColumn(last),
