@@ -13,8 +13,9 @@ const { present } = mirrorProbes(() => h);
 const BACK_WITHIN_MS = 1_000;
 
 /**
- * Removes the mirror's finalizer through the API and deletes it, as any client may, and
- * watches the same name come back: resolves with the new mirror and the time from sending
+ * Removes the mirror's finalizer and deletes it — in-process, since an outside client's removal
+ * is refused (guardrails.test.ts): this stands for any path around that check, such as an older
+ * rdd or a store edited by hand — and watches the same name come back: resolves with the new mirror and the time from sending
  * the delete to the watch's ADDED. A deadline bounds the wait; no sleep.
  */
 async function vanishAndReturn(ref: ResourceRef, name: string): Promise<{ back: KubeObject; afterMs: number; old: KubeObject }> {
@@ -35,7 +36,7 @@ async function vanishAndReturn(ref: ResourceRef, name: string): Promise<{ back: 
       .catch((err: unknown) => abort.signal.aborted || reject(err as Error));
   });
   try {
-    await h.client.patch(ref, name, [{ op: 'remove', path: '/metadata/finalizers' }], { type: 'json', namespace: NS });
+    await h.api.server.localClient().patch(ref, name, [{ op: 'remove', path: '/metadata/finalizers' }], { type: 'json', namespace: NS });
     sentAt = Date.now();
     await h.client.delete(ref, name, { namespace: NS });
     return { ...(await returned), old };
