@@ -57,6 +57,12 @@ function logNote(layout: EngineLayout, tail: string): string {
   return tail ? `; last lines of ${layout.logFile}:\n${tail}` : ` (see ${layout.logFile})`;
 }
 
+/** The program an engine runs as, and its arguments. */
+interface EngineCommand {
+  binary: string;
+  args: string[];
+}
+
 /** How a running engine answered a health check. */
 type Health = 'answers' | 'socket-missing' | 'silent';
 
@@ -204,8 +210,10 @@ export class NativeDriver implements VmDriver {
    * other instances' rules is put back (bridge-guard.ts).
    */
   private async launchGuarded(layout: EngineLayout, signal?: AbortSignal): Promise<number> {
+    // Configuration errors first: they need neither the lock nor the firewall.
+    const command = await this.command(layout);
     const launchReady = async () => {
-      const pid = await this.launch(layout);
+      const pid = await this.launch(layout, command);
       await this.waitReady(layout, pid, signal);
       return pid;
     };
@@ -232,7 +240,7 @@ export class NativeDriver implements VmDriver {
   }
 
   /** The program and arguments for an engine, after the checks that give a useful error instead of a cryptic exit. */
-  private async command(layout: EngineLayout): Promise<{ binary: string; args: string[] }> {
+  private async command(layout: EngineLayout): Promise<EngineCommand> {
     const rootless = this.isRoot ? undefined : this.lookup('dockerd-rootless.sh');
     if (layout.engine === 'containerd') {
       if (!this.isRoot) throw this.error('the native driver needs root to run containerd: run the rdd service as root, or use the moby engine with rootless Docker', { terminal: true });
@@ -253,7 +261,8 @@ export class NativeDriver implements VmDriver {
     if (!dockerd) throw this.error('dockerd is not installed: install docker.io (Debian/Ubuntu) or docker-ce', { terminal: true });
     const withDaemonJson = existsSync(this.paths.daemonJson);
     const config = withDaemonJson ? this.checkDaemonJson() : {};
-    const bridge = rootless ? undefined : await ensureBridge(this.paths.shortDir, this.log);
+    // The bridge itself is made at launch, under the host lock (it clears other bridges' leftover rules).
+    const bridge = rootless ? undefined : bridgeName(this.paths.shortDir);
     // Containers outlive an engine crash; a user's own daemon.json setting wins (dockerd refuses both).
     const liveRestore = !rootless && !('live-restore' in config);
     const args = dockerdArgs(this.paths, { bridge, withDaemonJson, liveRestore });
@@ -280,8 +289,8 @@ export class NativeDriver implements VmDriver {
     return config;
   }
 
-  private async launch(layout: EngineLayout): Promise<number> {
-    const { binary, args } = await this.command(layout);
+  private async launch(layout: EngineLayout, { binary, args }: EngineCommand): Promise<number> {
+    if (layout.engine === 'moby' && this.isRoot) await ensureBridge(this.paths.shortDir, this.log);
     await mkdir(this.paths.shortDir, { recursive: true });
     // Neither a stale socket nor a pidfile naming a reused PID may stop the new engine.
     await rm(layout.socket, { force: true });
