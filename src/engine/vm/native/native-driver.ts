@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import { pathLookup, type ExecutableLookup } from '../find-executable.js';
 import { bridgeName, ensureBridge, removeBridge } from './bridge.js';
 import { restoreOtherBridges, snapshotOtherBridges } from './bridge-guard.js';
 import type { CrashPolicyOptions } from './crash-policy.js';
-import { containerdArgs, containerdConfigToml, daemonJsonConflicts, dockerdArgs } from './engine-command.js';
+import { engineCommand, type EngineCommand } from './engine-program.js';
 import { containerdPaths } from '../engine-paths.js';
 import { engineLayout, type EngineLayout } from './engine-layout.js';
 import { pingEngine } from '../engine-ping.js';
@@ -55,12 +55,6 @@ const HOST_LOCK_TIMEOUT_S = 300;
 /** The end of a message about an engine: the last lines of its log, or where the log is. */
 function logNote(layout: EngineLayout, tail: string): string {
   return tail ? `; last lines of ${layout.logFile}:\n${tail}` : ` (see ${layout.logFile})`;
-}
-
-/** The program an engine runs as, and its arguments. */
-interface EngineCommand {
-  binary: string;
-  args: string[];
 }
 
 /** How a running engine answered a health check. */
@@ -211,7 +205,7 @@ export class NativeDriver implements VmDriver {
    */
   private async launchGuarded(layout: EngineLayout, signal?: AbortSignal): Promise<number> {
     // Configuration errors first: they need neither the lock nor the firewall.
-    const command = await this.command(layout);
+    const command = await engineCommand(layout, { paths: this.paths, isRoot: this.isRoot, lookup: this.lookup });
     const launchReady = async () => {
       const pid = await this.launch(layout, command);
       await this.waitReady(layout, pid, signal);
@@ -237,56 +231,6 @@ export class NativeDriver implements VmDriver {
       if (!(err instanceof HostLockError)) throw err;
       throw this.error(`waiting for the other engines on this host: ${err.message}`, { terminal: false, cause: err });
     }
-  }
-
-  /** The program and arguments for an engine, after the checks that give a useful error instead of a cryptic exit. */
-  private async command(layout: EngineLayout): Promise<EngineCommand> {
-    const rootless = this.isRoot ? undefined : this.lookup('dockerd-rootless.sh');
-    if (layout.engine === 'containerd') {
-      if (!this.isRoot) throw this.error('the native driver needs root to run containerd: run the rdd service as root, or use the moby engine with rootless Docker', { terminal: true });
-      const binary = this.lookup('containerd');
-      if (!binary) throw this.error('containerd is not installed: install containerd (Debian/Ubuntu: apt-get install containerd) or containerd.io', { terminal: true });
-      const c = containerdPaths(this.paths);
-      await mkdir(path.dirname(c.config), { recursive: true });
-      await writeFile(c.config, containerdConfigToml(this.paths));
-      return { binary, args: containerdArgs(this.paths) };
-    }
-    if (!this.isRoot && !rootless) {
-      throw this.error(
-        'the native driver needs root to run dockerd, or rootless Docker: run the rdd service as root, or install rootless Docker (dockerd-rootless.sh, package docker-ce-rootless-extras)',
-        { terminal: true },
-      );
-    }
-    const dockerd = this.lookup('dockerd');
-    if (!dockerd) throw this.error('dockerd is not installed: install docker.io (Debian/Ubuntu) or docker-ce', { terminal: true });
-    const withDaemonJson = existsSync(this.paths.daemonJson);
-    const config = withDaemonJson ? this.checkDaemonJson() : {};
-    // The bridge itself is made at launch, under the host lock (it clears other bridges' leftover rules).
-    const bridge = rootless ? undefined : bridgeName(this.paths.shortDir);
-    // Containers outlive an engine crash; a user's own daemon.json setting wins (dockerd refuses both).
-    const liveRestore = !rootless && !('live-restore' in config);
-    const args = dockerdArgs(this.paths, { bridge, withDaemonJson, liveRestore });
-    return rootless ? { binary: rootless, args } : { binary: dockerd, args };
-  }
-
-  private checkDaemonJson(): object {
-    let config: unknown;
-    try {
-      config = JSON.parse(readFileSync(this.paths.daemonJson, 'utf8'));
-    } catch (err) {
-      throw this.error(`daemon.json ${this.paths.daemonJson} is not valid JSON: ${errorMessage(err)}`, { terminal: true, cause: err });
-    }
-    const conflicts = daemonJsonConflicts(config);
-    if (conflicts.length > 0) {
-      throw this.error(
-        `daemon.json ${this.paths.daemonJson} sets ${conflicts.map((k) => `"${k}"`).join(', ')}, which rdd sets itself for this instance: remove ${conflicts.length > 1 ? 'them' : 'it'}`,
-        { terminal: true },
-      );
-    }
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw this.error(`daemon.json ${this.paths.daemonJson} must hold a JSON object`, { terminal: true });
-    }
-    return config;
   }
 
   private async launch(layout: EngineLayout, { binary, args }: EngineCommand): Promise<number> {
