@@ -36,6 +36,9 @@ module.exports = {
   allowedSeverity: 'error',
   forbidden: [
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    // No file-level import cycles, type-only imports included (tsPreCompilationDeps):
+    // a cycle means two files that cannot be read, tested or moved one without the other.
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole suite, as CI runs it (.ci/run calls this):
 #   gates: deps → lint → typecheck → build (pass/fail, never counted as tests)
-#   tests: vitest (unit + integration) → every BATS file through scripts/bats-with-timeout.sh
+#   tests: vitest (unit + integration; every project must run every test file it
+#          has, and every test file on disk must belong to a project) → every BATS
+#          file through scripts/bats-with-timeout.sh (bats/suite.list must name each)
 # Prints `N passed, N failed, N skipped` (tests only) as its last line and exits
 # non-zero when a test or a gate failed. Needs root (native dockerd).
 # How each layer is counted: scripts/lib/suite.sh.
 #
 #   scripts/test-all.sh                 everything
-#   RDD_VITEST_TIMEOUT=1500             vitest deadline in seconds (0 = none)
+#   RDD_VITEST_TIMEOUT=2100             vitest deadline in seconds (0 = none); a cold cache
+#                                       of the real-guest test adds a debootstrap (minutes)
 #   RDD_BATS_TIMEOUT=600                per-file BATS deadline in seconds (0 = none)
 #   RDD_SKIP_DEPS=1                     do not touch apt/npm
 set -uo pipefail
@@ -40,7 +43,7 @@ section build
 rdd_gate "$results" build npm run --silent build
 
 section vitest
-rdd_run_vitest "$results" "${RDD_VITEST_TIMEOUT:-1500}"
+rdd_run_vitest_projects "$results" "${RDD_VITEST_TIMEOUT:-2100}" "$ROOT" "$ROOT/vitest.config.ts"
 rdd_count vitest "$results/vitest.counts"
 
 section bats
@@ -51,6 +54,8 @@ if [[ -z "${RDD_TEST_REGISTRY:-}" ]]; then
     RDD_FAILED_GATES+=("offline registry")
   fi
 fi
+rdd_check_bats_files "$ROOT/bats/suite.list" "$ROOT/bats/tests" "$results"
+rdd_count "bats files" "$results/bats-files.counts"
 for file in "$ROOT"/bats/tests/*.bats; do
   [[ -e "$file" ]] || continue
   name="$(basename "$file" .bats)"

@@ -63,12 +63,24 @@ context_name() {
 
 @test "a bad RDD_LOG_LEVEL or RDD_LOG_FORMAT is a usage error naming the variable" {
   RDD_LOG_LEVEL=loud run -2 --separate-stderr rdd svc status
-  assert_equal "$stderr" 'rdd: invalid RDD_LOG_LEVEL "loud": use one of debug, info, warn, error'
+  assert_equal "$stderr" 'rdd: invalid RDD_LOG_LEVEL "loud": use one of trace, debug, info, warn, warning, error'
   RDD_LOG_FORMAT=yaml run -2 --separate-stderr rdd status
   assert_equal "$stderr" 'rdd: invalid RDD_LOG_FORMAT "yaml": use one of text, json'
   # The flag wins over the variable, so a good flag makes a bad variable harmless.
   RDD_LOG_LEVEL=loud run -0 rdd --log-level info svc status
   assert [ ! -e "$(rdd_service_dir)" ]
+}
+
+@test "--log-level and RDD_LOG_LEVEL take warning (warn) and trace (debug, the most verbose)" {
+  local i="${RDD_INSTANCE}-lvl"
+  run -0 rdd --instance "$i" --log-level warning svc create
+  assert_output --partial 'the daemon logs at warn from its next start'
+  run -0 rdd --instance "$i" --log-level trace svc create
+  assert_output --partial 'the daemon logs at debug from its next start'
+  RDD_LOG_LEVEL=WARNING run -0 rdd --instance "$i" svc create
+  assert_output --partial 'the daemon logs at warn from its next start'
+  assert_equal "$(jq -r .logLevel "$(rdd --instance "$i" svc paths config)")" warn
+  rdd --instance "$i" svc delete
 }
 
 @test "rdd status says clearly when the service is not running" {
@@ -88,8 +100,22 @@ context_name() {
 
 @test "rdd run passes the command's exit code through" {
   run -7 rdd run docker run --rm busybox sh -c 'exit 7'
-  run -0 rdd run -- sh -c 'test "$DOCKER_HOST" = "unix://$0" && test -z "${DOCKER_CONTEXT:-}"' "$(rdd_short_dir)/docker.sock"
+  run -0 rdd run -- sh -c 'test "$DOCKER_HOST" = "unix://$0" && test "$DOCKER_CONTEXT" = "$1"' "$(rdd_short_dir)/docker.sock" "$(context_name)"
   run -127 rdd run sh -c 'exit 127'
+}
+
+@test "rdd run docker uses the instance's Docker context, whatever DOCKER_HOST and DOCKER_CONTEXT say" {
+  DOCKER_HOST=unix:///nowhere.sock DOCKER_CONTEXT=default run -0 rdd run docker context show
+  assert_output "$(context_name)"
+  DOCKER_HOST=unix:///nowhere.sock run -0 rdd run docker ps -a --format '{{.Names}}'
+  assert_output --partial made-by-bats
+  # A Docker config without the instance's context: docker is aimed at the socket instead.
+  local elsewhere="$BATS_TEST_TMPDIR/docker-config"
+  mkdir -p "$elsewhere"
+  DOCKER_CONFIG="$elsewhere" run -0 rdd run docker context show
+  assert_output default
+  DOCKER_CONFIG="$elsewhere" run -0 rdd run docker ps -a --format '{{.Names}}'
+  assert_output --partial made-by-bats
 }
 
 @test "rdd run on a settled App prints only the command's output; a missing command exits 127" {
@@ -110,6 +136,13 @@ context_name() {
   assert_output --partial 'Mirrors in namespace rancher-desktop'
   run -0 rdd status -o json
   run -0 node -e 'const r = JSON.parse(process.argv[1]); if (r.app.spec.running !== true || typeof r.mirrors.containers !== "number") process.exit(1)' "$output"
+}
+
+@test "rdd ctl get all lists the App; the rancher-desktop category holds it too" {
+  run -0 rdd ctl get all -o name
+  assert_line app.app.rancherdesktop.io/app
+  run -0 rdd ctl get rancher-desktop -o name
+  assert_line app.app.rancherdesktop.io/app
 }
 
 @test "the Docker context exists and is current when no other context works" {
@@ -172,7 +205,7 @@ complete_line() {
   complete_line 'rdd svc start --wa'
   assert_equal "${COMPREPLY[*]}" '--wait'
   complete_line 'rdd set vm.'
-  assert_equal "${COMPREPLY[*]}" 'vm.driver= vm.cpus= vm.memory= vm.rosetta='
+  assert_equal "${COMPREPLY[*]}" 'vm.driver= vm.cpus= vm.memory= vm.rosetta= vm.mounts.home= vm.mounts.type='
   complete_line 'rdd set containerEngine.'
   assert_equal "${COMPREPLY[*]}" 'containerEngine.name='
   assert_equal "$NOSPACE" 1
@@ -182,7 +215,9 @@ complete_line() {
   complete_line 'rdd set vm.rosetta=f'
   assert_equal "${COMPREPLY[*]}" 'false'
   complete_line 'rdd --log-level=w'
-  assert_equal "${COMPREPLY[*]}" 'warn'
+  assert_equal "${COMPREPLY[*]}" 'warn warning'
+  complete_line 'rdd --log-level=t'
+  assert_equal "${COMPREPLY[*]}" 'trace'
   # This file's instance has a service dir by now; an instance with none is not offered.
   complete_line "rdd --instance ${RDD_INSTANCE:0:10}"
   assert_equal "${COMPREPLY[*]}" "$RDD_INSTANCE"

@@ -30,6 +30,17 @@ EOF_
 @test "is skipped" { skip "planted"; }
 @test "passes" { true; }
 EOF_
+  # Projects over a test/ tree: both, one planted with no file, one whose glob matches nothing.
+  mkdir -p "$FIXTURES/projects/test/unit" "$FIXTURES/projects/test/integration"
+  for file in unit/a integration/b; do
+    echo 'import { expect, test } from "vitest"; test("passes", () => expect(1).toBe(1));' >"$FIXTURES/projects/test/$file.test.mjs"
+  done
+  local unit='{ test: { name: "unit", include: ["test/unit/**/*.test.mjs"] } }'
+  local integration='{ test: { name: "integration", include: ["test/integration/**/*.test.mjs"] } }'
+  echo "export default { test: { projects: [$unit, $integration] } };" >"$FIXTURES/projects/both.config.mjs"
+  echo "export default { test: { projects: [$unit, $integration, { test: { name: \"planted\", include: [\"test/planted/**/*.test.mjs\"] } }] } };" >"$FIXTURES/projects/planted.config.mjs"
+  echo "export default { test: { projects: [$unit, { test: { name: \"integration\", include: [\"test/integ/**/*.test.mjs\"] } }] } };" >"$FIXTURES/projects/no-match.config.mjs"
+  echo '# declares no test' >"$FIXTURES/bats/empty.bats"
   cat >"$FIXTURES/bats/setup-file-fails.bats" <<'EOF_'
 setup_file() { false; }
 @test "first" { true; }
@@ -76,6 +87,75 @@ vitest_fixture() {
   # Nothing of the run survives its deadline.
   run pgrep -f -- "--root $FIXTURES/vitest"
   assert_failure
+}
+
+# projects_fixture CONFIG: every project of a planted config, checked against the disk.
+projects_fixture() {
+  rdd_run_vitest_projects "$OUT" 120 "$FIXTURES/projects" "$FIXTURES/projects/$1.config.mjs"
+}
+
+@test "a vitest run of every project that runs each of their files counts them, nothing more" {
+  run projects_fixture both
+  refute_output --partial 'FAIL'
+  assert_equal "$(cat "$OUT/vitest.counts")" '2 0 0'
+}
+
+@test "a planted vitest project with no test file fails the run" {
+  run projects_fixture planted
+  assert_output --partial 'FAIL vitest project planted has no test file: its include globs match nothing'
+  assert_equal "$(cat "$OUT/vitest.counts")" '2 1 0'
+}
+
+@test "a vitest project glob that matches nothing fails the run, and names the files left out" {
+  run projects_fixture no-match
+  assert_output --partial 'FAIL vitest project integration has no test file'
+  assert_output --regexp 'FAIL [^ ]*test/integration/b\.test\.mjs is a test file that no vitest project runs'
+  assert_equal "$(cat "$OUT/vitest.counts")" '1 2 0'
+}
+
+@test "a vitest config that cannot be read fails the run" {
+  echo 'export default {' >"$BATS_TEST_TMPDIR/broken.config.mjs"
+  run rdd_run_vitest_projects "$OUT" 120 "$FIXTURES/projects" "$BATS_TEST_TMPDIR/broken.config.mjs"
+  assert_output --partial 'FAIL the vitest projects could not be listed'
+  assert_output --partial 'FAIL vitest wrote no readable report'
+  assert_equal "$(cat "$OUT/vitest.counts")" '0 2 0'
+}
+
+@test "a BATS file that declares no test is a failure, not an empty file" {
+  run rdd_run_bats_file "$FIXTURES/bats/empty.bats" "$OUT" 0
+  assert_output --partial 'FAIL the file declares no test'
+  assert_equal "$(cat "$OUT/bats-empty.counts")" '0 1 0'
+}
+
+@test "a deleted BATS file fails the run, and so does one that is not listed" {
+  mkdir -p "$BATS_TEST_TMPDIR/tests"
+  touch "$BATS_TEST_TMPDIR/tests/kept.bats" "$BATS_TEST_TMPDIR/tests/new.bats"
+  printf '# a comment\nkept.bats\ndeleted.bats\n' >"$BATS_TEST_TMPDIR/suite.list"
+  run rdd_check_bats_files "$BATS_TEST_TMPDIR/suite.list" "$BATS_TEST_TMPDIR/tests" "$OUT"
+  assert_line "FAILED: deleted.bats is listed in $BATS_TEST_TMPDIR/suite.list but missing from $BATS_TEST_TMPDIR/tests"
+  assert_line "FAILED: new.bats is not listed in $BATS_TEST_TMPDIR/suite.list"
+  assert_equal "$(cat "$OUT/bats-files.counts")" '0 2 0'
+}
+
+@test "the real BATS files match bats/suite.list" {
+  run rdd_check_bats_files "$RDD_ROOT/bats/suite.list" "$RDD_ROOT/bats/tests" "$OUT"
+  refute_output
+  assert_equal "$(cat "$OUT/bats-files.counts")" '0 0 0'
+}
+
+@test "bats exiting non-zero although every test passed is a failure: bats' own status counts, not tee's" {
+  # A root whose wrapper prints a complete, passing TAP and then exits 3, as bats does when it crashes after its last test.
+  local fake="$BATS_TEST_TMPDIR/root"
+  mkdir -p "$fake/scripts"
+  ln -s "$RDD_ROOT/node_modules" "$fake/node_modules"
+  ln -s "$RDD_ROOT/scripts/lib" "$fake/scripts/lib"
+  printf '#!/usr/bin/env bash\necho 1..1\necho "ok 1 passes"\nexit 3\n' >"$fake/scripts/bats-with-timeout.sh"
+  chmod +x "$fake/scripts/bats-with-timeout.sh"
+  echo '@test "passes" { true; }' >"$BATS_TEST_TMPDIR/one.bats"
+  RDD_ROOT="$fake" run rdd_run_bats_file "$BATS_TEST_TMPDIR/one.bats" "$OUT" 0
+  assert_line 'ok 1 passes'
+  assert_output --partial 'FAIL bats exited 3 although no test failed'
+  assert_equal "$(cat "$OUT/bats-one.counts")" '1 1 0'
 }
 
 @test "a skipped BATS test is counted apart, never as passed" {

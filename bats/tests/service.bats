@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # rdd svc: daemon lifecycle, one daemon per instance, stale pidfiles, paths.
 
+bats_require_minimum_version 1.5.0
 load '../helpers/common'
 
 setup_file() {
@@ -11,6 +12,7 @@ setup_file() {
 teardown_file() {
   rdd --instance "$OTHER_INSTANCE" svc delete || true
   rdd --instance "${RDD_INSTANCE}-log" svc delete || true
+  rdd --instance "${RDD_INSTANCE}-dmg" svc delete || true
   rdd_cleanup
 }
 
@@ -31,13 +33,13 @@ pid_gone() {
   [[ -z "$state" || "$state" == Z ]]
 }
 
-@test "svc paths: keys, a single key, json and eval-able shell" {
+@test "svc paths: keys, a single key, json and shell exports to source" {
   run rdd svc paths
   assert_success
   assert_line "docker_socket: $HOME/.rd$RDD_INSTANCE/docker.sock"
   assert_line "short_dir: $HOME/.rd$RDD_INSTANCE"
   assert_line --regexp "^dir: .*/rancher-desktop-$RDD_INSTANCE$"
-  for key in dir short_dir log_dir lima_home kubeconfig docker_socket config; do
+  for key in dir short_dir log_dir lima_home kubeconfig docker_socket config tls_dir; do
     assert_line --regexp "^$key: /"
   done
 
@@ -51,9 +53,12 @@ pid_gone() {
 
   run rdd svc paths -o shell
   assert_success
-  eval "$output"
-  assert_equal "$RDD_DOCKER_SOCKET" "$HOME/.rd$RDD_INSTANCE/docker.sock"
+  assert_line "export RDD_DOCKER_SOCKET='$HOME/.rd$RDD_INSTANCE/docker.sock'"
+  # Sourced, the paths are exported: a child process sees them.
+  source <(rdd svc paths --output=shell)
+  assert_equal "$(bash -c 'echo "$RDD_DOCKER_SOCKET"')" "$HOME/.rd$RDD_INSTANCE/docker.sock"
   assert_equal "$RDD_SHORT_DIR" "$HOME/.rd$RDD_INSTANCE"
+  assert_equal "$RDD_TLS_DIR" "$(rdd svc paths dir)/tls"
 }
 
 @test "svc paths: an unknown key is a usage error listing the valid keys" {
@@ -191,6 +196,33 @@ daemon_args() {
   assert [ ! -e "$short_dir" ]
 }
 
+@test "svc stop and svc delete past their --timeout exit 4; delete then keeps the instance" {
+  rdd svc start
+  pid=$(daemon_pid)
+  run rdd svc stop --timeout=1ms
+  assert_failure 4
+  assert_output --partial "rdd daemon for instance $RDD_INSTANCE (pid $pid) did not stop within 1ms"
+  pid_gone "$pid"
+
+  rdd svc start
+  pid=$(daemon_pid)
+  dir=$(rdd svc paths dir)
+  short_dir=$(rdd svc paths short_dir)
+  run rdd svc delete --timeout=1ms
+  assert_failure 4
+  assert_output --partial "did not stop within 1ms"
+  assert_output --partial "not deleting $dir"
+  pid_gone "$pid"
+  assert [ -e "$(rdd svc paths config)" ]
+  assert [ -d "$short_dir" ]
+  run rdd svc status -o json
+  assert_equal "$(jq -r .created <<<"$output")" true
+
+  run rdd svc delete
+  assert_success
+  assert [ ! -e "$dir" ]
+}
+
 @test "a second svc start reports the running daemon instead of starting another" {
   rdd svc start
   pid=$(daemon_pid)
@@ -250,6 +282,19 @@ daemon_args() {
   # The daemon it spawned keeps starting; once it is up, stop ends it.
   wait_until 120 daemon_ready
   rdd svc stop
+}
+
+@test "a daemon that dies before it is ready: svc start prints its reason and hint, not only the log's path" {
+  local i="${RDD_INSTANCE}-dmg"
+  rdd --instance "$i" svc create
+  local database
+  database="$(rdd --instance "$i" svc paths database)"
+  head -c 8192 /dev/urandom >"$database"
+  run -1 --separate-stderr rdd --instance "$i" svc start
+  # Progress lines come first; the error is the last word.
+  assert_regex "${stderr_lines[-2]}" "^rdd: rdd daemon for instance $i exited with code 1 before its API was ready: the object store $database is damaged "
+  assert_regex "${stderr_lines[-1]}" "^hint: .*mv '$database' '$database\.damaged-[0-9T]+'.*; see $(rdd --instance "$i" svc paths log_dir)/rdd\.log$"
+  rdd --instance "$i" svc delete
 }
 
 @test "svc log -f follows the daemon log until interrupted" {

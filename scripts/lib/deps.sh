@@ -2,7 +2,9 @@
 # Idempotent: apt runs only when a package is missing, npm ci only when node_modules
 # is missing or older than package-lock.json (RDD_FORCE_NPM_CI=1 forces it).
 
-RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2 python3-kubernetes)
+# debootstrap, systemd-container (systemd-nspawn), golang-go and dpkg-dev (dpkg-scanpackages) build and boot
+# the real-guest test's Debian root (test/integration/engine/vm/lima-guest.test.ts).
+RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2 python3-kubernetes debootstrap systemd-container golang-go dpkg-dev)
 
 rdd_missing_apt_packages() {
   local pkg

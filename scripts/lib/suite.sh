@@ -111,7 +111,40 @@ rdd_run_vitest() {
     rdd_diagnose_vitest "$pid" "$out"
   fi
   # Failed tests are named on stderr.
-  node "$RDD_ROOT/scripts/lib/vitest-summary.mjs" "$out/vitest.json" "$status" >"$out/vitest.counts"
+  node "$RDD_ROOT/scripts/lib/vitest-summary.mjs" "$out/vitest.json" "$status" ${RDD_VITEST_PROJECTS:+"$RDD_VITEST_PROJECTS"} >"$out/vitest.counts"
+}
+
+# rdd_run_vitest_projects OUT_DIR TIMEOUT_S ROOT CONFIG: every project of
+# CONFIG, counted as rdd_run_vitest counts, and checked against what should
+# have run (scripts/lib/vitest-projects.mjs): a project that finds no test
+# file or runs no test, a file of a project that did not run, and a test file
+# under ROOT/test that no project runs each count as a failure.
+rdd_run_vitest_projects() {
+  local out="$1" timeout_s="$2" root="$3" config="$4"
+  if ! node "$RDD_ROOT/scripts/lib/vitest-projects.mjs" "$root" "$config" >"$out/vitest-projects.json" 2>"$out/vitest-projects.log"; then
+    echo "vitest: could not list the projects of $config: $(tail -n 5 "$out/vitest-projects.log")" >&2
+    : >"$out/vitest-projects.json"
+  fi
+  RDD_VITEST_PROJECTS="$out/vitest-projects.json" rdd_run_vitest "$out" "$timeout_s" --root "$root" --config "$config"
+}
+
+# rdd_check_bats_files LIST DIR OUT_DIR: the BATS files in DIR against LIST
+# (one file name a line), counted into OUT_DIR/bats-files.counts: a listed
+# file that is missing, or a file that is not listed, is one failure each, so
+# a deleted file fails the run instead of running fewer tests.
+rdd_check_bats_files() {
+  local list="$1" dir="$2" out="$3" name failed=0
+  local -A listed=()
+  while IFS= read -r name; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    listed["$name"]=1
+    [[ -f "$dir/$name" ]] || { echo "FAILED: $name is listed in $list but missing from $dir"; failed=$((failed + 1)); }
+  done <"$list"
+  for name in "$dir"/*.bats; do
+    [[ -e "$name" ]] || continue
+    [[ -n "${listed[$(basename "$name")]:-}" ]] || { echo "FAILED: $(basename "$name") is not listed in $list"; failed=$((failed + 1)); }
+  done
+  echo "0 $failed 0" >"$out/bats-files.counts"
 }
 
 # rdd_run_bats_file FILE OUT_DIR TIMEOUT_S: one BATS file under

@@ -7,7 +7,8 @@
 // SKIPPED" on stdout and names every failure on stderr. `ok N ... # skip` is
 // skipped, never passed. Declared tests that never reported (a failed
 // setup_file reports one failure and drops the rest) count as failed, and so
-// does a non-zero exit with no failure in the TAP (a crash after the last test).
+// does a non-zero exit with no failure in the TAP (a crash after the last test),
+// and a file that declares no test at all.
 import { readFileSync } from 'node:fs';
 
 const [tapPath, declaredArg, statusArg] = process.argv.slice(2);
@@ -38,6 +39,7 @@ for (const line of tap.split('\n')) {
     else passed += 1;
   } else if (/^not ok /.test(line)) fail(line.slice('not ok '.length));
 }
+if (declared === 0 && passed + failed + skipped === 0) fail('the file declares no test');
 const missing = declared - (passed + failed + skipped);
 if (missing > 0) fail(`${missing} of ${declared} declared tests never reported a result`, missing);
 if (status !== 0 && failed === 0) fail(`bats exited ${status} although no test failed`);

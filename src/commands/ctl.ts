@@ -46,14 +46,32 @@ export function asksForHelp(args: readonly string[]): boolean {
   return args.length === 0 || beforeDashes.some((a) => a === '-h' || a === '--help');
 }
 
+/** How long `rdd ctl` waits for the daemon to answer before it runs kubectl, which has no deadline of its own. */
+const CTL_PROBE_MS = 5_000;
+
+/**
+ * kubectl would wait for ever on a daemon that accepts connections but does not answer
+ * (stopped, hung): one /readyz first turns that into a clear exit 4. Anything else the
+ * probe finds (not ready yet, refused) is left to kubectl to report in its own words.
+ */
+async function assertDaemonAnswers(paths: InstancePaths, pid: number): Promise<void> {
+  const { probeReady } = await import('../engine/service/readiness.js');
+  if (!(await probeReady(paths, CTL_PROBE_MS)).timedOut) return;
+  const { daemonNotAnswering } = await import('../engine/service/deadline.js');
+  throw daemonNotAnswering(paths, pid, '/readyz', `${CTL_PROBE_MS / 1000}s`);
+}
+
 async function runKubectl(paths: InstancePaths, args: string[]): Promise<number> {
   if (!existsSync(paths.kubeconfig) && !asksForHelp(args)) {
     throw new RddError(`instance ${paths.instance} has no kubeconfig at ${paths.kubeconfig}: the service was never created`, {
       suggestion: 'run `rdd svc start`',
     });
   }
-  if (!runningDaemon(paths) && !asksForHelp(args)) {
+  const daemon = runningDaemon(paths);
+  if (!daemon && !asksForHelp(args)) {
     process.stderr.write(`rdd: warning: the rdd daemon for instance ${paths.instance} is not running (start it with \`rdd svc start\`)\n`);
+  } else if (daemon && !asksForHelp(args)) {
+    await assertDaemonAnswers(paths, daemon.pid);
   }
   const child = spawn('kubectl', ['--kubeconfig', paths.kubeconfig, '--cache-dir', paths.kubectlCacheDir, ...args], {
     stdio: 'inherit',

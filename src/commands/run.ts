@@ -6,7 +6,7 @@ import { timeoutOption } from './program/options.js';
 export function register(program: Command): void {
   program
     .command('run')
-    .description("start the App if needed, then run CMD against this instance's engine (DOCKER_HOST); use -- before CMD's own flags")
+    .description("start the App if needed, then run CMD against this instance's engine (its Docker context, and DOCKER_HOST); use -- before CMD's own flags")
     .argument('<cmd>', 'the program to run, e.g. docker')
     .argument('[args...]', 'its arguments')
     .allowUnknownOption()

@@ -56,10 +56,33 @@ async function start(g: Globals, opts: { wait: boolean; timeout: string }): Prom
         ? `rdd daemon for instance ${g.instance} already running (pid ${result.pid})${api}\n`
         : `rdd daemon for instance ${g.instance} started (pid ${result.pid})${api}\n`,
     );
+    // A daemon this command started runs this CLI's build; one already running may not.
+    if (result.alreadyRunning && result.url) await warnIfOtherBuild(g);
   } catch (err) {
     progress.stop();
     throw err;
   }
+}
+
+async function warnIfOtherBuild(g: Globals): Promise<void> {
+  const [{ KubeClient }, { skewWarningFor }] = await Promise.all([import('../engine/kube/client.js'), import('./program/version-skew.js')]);
+  const client = KubeClient.fromFile(g.paths.kubeconfig);
+  try {
+    const warning = await skewWarningFor(client, g.instance);
+    if (warning) process.stderr.write(`rdd: ${warning}\n`);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * `svc restart`: `svc stop`, then `svc start`. The App and every object stay
+ * in the store, so the new daemon brings the engine back as the App says;
+ * this is how a daemon moves to a newly installed build.
+ */
+async function restart(g: Globals, opts: { wait: boolean; timeout: string; stopTimeout: string }): Promise<void> {
+  await stop(g, { timeout: opts.stopTimeout });
+  await start(g, { wait: opts.wait, timeout: opts.timeout });
 }
 
 async function serve(runDaemon: RunDaemon, g: Globals, opts: { pidFile?: string }): Promise<void> {
@@ -97,22 +120,24 @@ async function stop(g: Globals, opts: { timeout: string }): Promise<void> {
 }
 
 async function status(g: Globals, opts: { output: 'text' | 'json' }): Promise<void> {
-  const { serviceStatus } = await import('../engine/service/status.js');
+  const { notAnswering, serviceStatus } = await import('../engine/service/status.js');
   const s = await serviceStatus(g.paths);
   if (opts.output === 'json') {
     out(JSON.stringify(s, null, 2) + '\n');
-    return;
-  }
-  const { formatDuration } = await import('../engine/base/duration.js');
-  const lines = [`instance: ${s.instance}`];
-  if (s.running) {
-    lines.push(`daemon:   running (pid ${s.pid}, up ${formatDuration((s.uptimeSeconds ?? 0) * 1000)})`);
-    lines.push(`api:      ${s.url ?? 'unknown'} (${s.ready ? 'ready' : 'not ready'})`);
   } else {
-    lines.push(`daemon:   not running${s.created ? '' : ' (service not created)'}`);
+    const { formatDuration } = await import('../engine/base/duration.js');
+    const lines = [`instance: ${s.instance}`];
+    if (s.running) {
+      lines.push(`daemon:   running (pid ${s.pid}, up ${formatDuration((s.uptimeSeconds ?? 0) * 1000)})`);
+      lines.push(`api:      ${s.url ?? 'unknown'} (${s.ready ? 'ready' : 'not ready'})`);
+    } else {
+      lines.push(`daemon:   not running${s.created ? '' : ' (service not created)'}`);
+    }
+    lines.push(`dir:      ${s.dir}`, `log:      ${s.logFile}`);
+    out(lines.join('\n') + '\n');
   }
-  lines.push(`dir:      ${s.dir}`, `log:      ${s.logFile}`);
-  out(lines.join('\n') + '\n');
+  // After the report: a daemon that runs but does not answer exits 4, saying what to do.
+  if (s.answering === false) throw notAnswering(g.paths, s);
 }
 
 async function remove(g: Globals, opts: { timeout: string }): Promise<void> {
@@ -178,9 +203,17 @@ export function register(program: Command, runDaemon: RunDaemon): void {
 
   svc
     .command('stop')
-    .description('stop the daemon (SIGINT, then SIGTERM after the timeout)')
-    .addOption(timeoutOption('30s', 'grace period before SIGTERM'))
+    .description('stop the daemon (SIGINT; past the timeout, SIGTERM and exit 4)')
+    .addOption(timeoutOption('30s', 'how long the graceful stop may take'))
     .action((o: { timeout: string }, cmd: Command) => stop(globals(cmd), o));
+
+  svc
+    .command('restart')
+    .description("stop the daemon, then start it again (on this CLI's build); the App and its objects are kept")
+    .addOption(waitOption('wait until the API answers'))
+    .addOption(timeoutOption('90s', 'how long to wait for the API'))
+    .addOption(new Option('--stop-timeout <duration>', 'how long the graceful stop may take (past it: SIGTERM, exit 4, no start)').default('30s'))
+    .action((o: { wait: boolean; timeout: string; stopTimeout: string }, cmd: Command) => restart(globals(cmd), o));
 
   svc
     .command('status')
@@ -190,8 +223,8 @@ export function register(program: Command, runDaemon: RunDaemon): void {
 
   svc
     .command('delete')
-    .description('stop the daemon, then remove the service dir, short dir and logs')
-    .addOption(timeoutOption('30s', 'grace period before SIGTERM'))
+    .description('stop the daemon, then remove the service dir, short dir and logs (none of them when the stop times out: exit 4)')
+    .addOption(timeoutOption('30s', 'how long the graceful stop may take'))
     .action((o: { timeout: string }, cmd: Command) => remove(globals(cmd), o));
 
   svc

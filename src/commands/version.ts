@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { packageJsonPath } from '../engine/base/assets.js';
+import { buildInfo } from '../engine/base/build-info.js';
 
-export function rddVersion(): string {
-  return (JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
-}
-
+/** `rdd 0.1.0 (commit 1a2b3c4d5e6f, node v20.19.0)`: the commit is embedded by the build (`scripts/bundle.mjs`). */
 export function versionLine(): string {
-  return `rdd ${rddVersion()} (node ${process.version})`;
+  const { version, commit } = buildInfo();
+  return `rdd ${version} (commit ${commit}, node ${process.version})`;
 }
 
 /** `rdd version` or `rdd --version` and nothing else: what src/launch.ts answers without commander. */
@@ -18,7 +15,7 @@ export function asksForVersion(argv: readonly string[]): boolean {
 export function register(program: Command): void {
   program
     .command('version')
-    .description('print the rdd version')
+    .description('print the rdd version, the commit it was built from, and the Node version')
     .action(() => {
       process.stdout.write(`${versionLine()}\n`);
     });

@@ -1,11 +1,17 @@
 """Conformance checks with Debian's python3-kubernetes (a client nobody here wrote).
 
-Run by test/integration/engine/apiserver/conformance.test.ts against the in-process
-API server:  /usr/bin/python3 python_client.py KUBECONFIG
+Two suites:
+- `core` (the default), run by test/integration/engine/apiserver/conformance.test.ts
+  against the in-process API server with the test CRDs (widgets.test.rdd.io) and
+  a small revision log, so the 410 path is reachable:
+      /usr/bin/python3 python_client.py KUBECONFIG
+- `guardrails`, run by test/integration/engine/apiserver/guardrails.test.ts
+  against the API server with the engine controller and a real dockerd, whose
+  mirrors include containers labelled com.docker.compose.project=web:
+      /usr/bin/python3 python_client.py KUBECONFIG guardrails
 
 Each check prints `ok NAME` or `FAIL NAME: why`; the exit status is the
-number of failures. The server has the test CRDs (widgets.test.rdd.io) and a
-small revision log, so the 410 path is reachable.
+number of failures.
 """
 import sys
 import traceback
@@ -14,25 +20,40 @@ from kubernetes import client, config, dynamic, watch
 from kubernetes.client.rest import ApiException
 
 NS = "default"
-failures = 0
+SUITE = sys.argv[2] if len(sys.argv) > 2 else "core"
+SUITES = {"core": [], "guardrails": []}
 
 
 def check(fn):
-    global failures
-    try:
-        fn()
-        print(f"ok {fn.__name__}", flush=True)
-    except Exception:  # noqa: BLE001 - every failure is reported, none stops the run
-        failures += 1
-        print(f"FAIL {fn.__name__}: {traceback.format_exc()}", flush=True)
+    SUITES["core"].append(fn)
     return fn
+
+
+def guardrail(fn):
+    SUITES["guardrails"].append(fn)
+    return fn
+
+
+def run(checks):
+    failures = 0
+    for fn in checks:
+        try:
+            fn()
+            print(f"ok {fn.__name__}", flush=True)
+        except Exception:  # noqa: BLE001 - every failure is reported, none stops the run
+            failures += 1
+            print(f"FAIL {fn.__name__}: {traceback.format_exc()}", flush=True)
+    return failures
 
 
 api_client = config.new_client_from_config(config_file=sys.argv[1])
 core = client.CoreV1Api(api_client)
 custom = client.CustomObjectsApi(api_client)
 dyn = dynamic.DynamicClient(api_client)
-widgets = dyn.resources.get(api_version="test.rdd.io/v1", kind="Widget")
+
+
+def widgets():
+    return dyn.resources.get(api_version="test.rdd.io/v1", kind="Widget")
 
 
 def cm(name, data):
@@ -90,14 +111,14 @@ def typed_watch_initial_state():
 
 @check
 def dynamic_create_list_patch_watch():
-    widgets.create(body={"apiVersion": "test.rdd.io/v1", "kind": "Widget", "metadata": {"name": "py-dw"}, "spec": {"color": "red"}}, namespace=NS)
-    widgets.patch(name="py-dw", namespace=NS, body={"spec": {"color": "blue"}}, content_type="application/merge-patch+json")
-    listed = widgets.get(namespace=NS, field_selector="spec.color=blue")
+    widgets().create(body={"apiVersion": "test.rdd.io/v1", "kind": "Widget", "metadata": {"name": "py-dw"}, "spec": {"color": "red"}}, namespace=NS)
+    widgets().patch(name="py-dw", namespace=NS, body={"spec": {"color": "blue"}}, content_type="application/merge-patch+json")
+    listed = widgets().get(namespace=NS, field_selector="spec.color=blue")
     assert [i.metadata.name for i in listed.items] == ["py-dw"], listed
     rv = listed.metadata.resourceVersion
-    widgets.patch(name="py-dw", namespace=NS, body={"spec": {"size": 5}}, content_type="application/merge-patch+json")
+    widgets().patch(name="py-dw", namespace=NS, body={"spec": {"size": 5}}, content_type="application/merge-patch+json")
     got = []
-    for ev in widgets.watch(namespace=NS, resource_version=rv, timeout=2):
+    for ev in widgets().watch(namespace=NS, resource_version=rv, timeout=2):
         got.append((ev["type"], ev["object"].metadata.name, ev["object"].spec.size))
         break
     assert got == [("MODIFIED", "py-dw", 5)], got
@@ -165,4 +186,92 @@ def secrets_and_leases():
     client.CoordinationV1Api(api_client).create_namespaced_lease(NS, lease)
 
 
-sys.exit(failures)
+MIRRORS = "rancher-desktop"
+CONTAINERS = ("containers.rancherdesktop.io", "v1alpha1", MIRRORS, "containers")
+
+
+def forbidden(call, *words):
+    try:
+        call()
+    except ApiException as err:
+        assert err.status == 403, (err.status, err.body)
+        for w in words:
+            assert w in err.body, err.body
+        return
+    raise AssertionError("the request was not refused")
+
+
+def web_containers():
+    got = custom.list_namespaced_custom_object(*CONTAINERS, label_selector="com.docker.compose.project=web")
+    return sorted(i["metadata"]["name"] for i in got["items"])
+
+
+@guardrail
+def namespaces_may_not_be_deleted():
+    for name in (MIRRORS, "default", "kube-system"):
+        forbidden(lambda: core.delete_namespace(name), f'namespaces \\"{name}\\" is forbidden: this namespace may not be deleted')
+    assert core.read_namespace(MIRRORS).status.phase == "Active"
+
+
+@guardrail
+def mirror_finalizer_and_status_are_the_engines():
+    name = web_containers()[0]
+    patch = {"metadata": {"finalizers": None}}
+    forbidden(lambda: custom.patch_namespaced_custom_object(*CONTAINERS, name, patch), "written by the engine only")
+    status = {"status": {"name": "x"}}
+    forbidden(lambda: custom.patch_namespaced_custom_object_status(*CONTAINERS, name, status), "spec.state")
+    got = custom.get_namespaced_custom_object(*CONTAINERS, name)
+    assert got["status"]["name"].startswith("web-"), got["status"]
+    assert got["metadata"]["finalizers"] == ["engine.rancherdesktop.io/docker-mirror"]
+
+
+@guardrail
+def impersonation_is_refused():
+    other = config.new_client_from_config(config_file=sys.argv[1])
+    other.set_default_header("Impersonate-User", "bob")
+    forbidden(lambda: client.CoreV1Api(other).list_namespace(), "impersonation is not supported: rdd has one user")
+
+
+@guardrail
+def docker_labels_select_server_side():
+    assert len(web_containers()) == 2, web_containers()
+
+
+def raw_get(path, accept):
+    data, status, _ = api_client.call_api(path, "GET", header_params={"Accept": accept}, auth_settings=["BearerToken"], _preload_content=False)
+    return status, data.data
+
+
+@guardrail
+def partial_object_metadata_and_406():
+    import json
+
+    path = "/apis/containers.rancherdesktop.io/v1alpha1/namespaces/rancher-desktop/containers"
+    status, body = raw_get(path, "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io")
+    listed = json.loads(body)
+    assert status == 200 and listed["kind"] == "PartialObjectMetadataList", listed
+    assert all(i["kind"] == "PartialObjectMetadata" and "status" not in i for i in listed["items"]), listed
+    try:
+        raw_get(path, "application/vnd.kubernetes.protobuf")
+    except ApiException as err:
+        assert err.status == 406, err.status
+    else:
+        raise AssertionError("a protobuf-only Accept was answered")
+
+
+@guardrail
+def openapi_v2_and_tables():
+    import json
+
+    status, body = raw_get("/openapi/v2", "application/json")
+    doc = json.loads(body)
+    assert status == 200 and doc["swagger"] == "2.0", status
+    assert "spec" in doc["definitions"]["io.k8s.api.core.v1.Namespace"]["properties"]
+    core.create_namespaced_config_map(NS, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-table"), data={"a": "1"}))
+    _, body = raw_get("/api/v1/namespaces/default/configmaps/py-table", "application/json;as=Table;v=v1;g=meta.k8s.io")
+    table = json.loads(body)
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Data", "Age"], table["columnDefinitions"]
+    assert table["rows"][0]["cells"][:2] == ["py-table", 1], table["rows"]
+
+
+sys.exit(run(SUITES[SUITE]))

@@ -43,8 +43,11 @@ async function connect(ctx: SetContext, deadline: number | undefined): Promise<K
     progress: ctx.progress,
     logging: ctx.requestedLog,
   });
-  const { KubeClient } = await import('../../engine/kube/client.js');
-  return KubeClient.fromFile(ctx.paths.kubeconfig);
+  const [{ KubeClient }, { skewWarningFor }] = await Promise.all([import('../../engine/kube/client.js'), import('../program/version-skew.js')]);
+  const client = KubeClient.fromFile(ctx.paths.kubeconfig);
+  const warning = await skewWarningFor(client, ctx.paths.instance);
+  if (warning) ctx.progress.info(`rdd: ${warning}`);
+  return client;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { AppObject } from '../../engine/kube/app.js';
+import type { BuildInfo } from '../../engine/base/build-info.js';
 import { RddError } from '../../engine/base/errors.js';
 import type { KubeClient } from '../../engine/kube/client.js';
 import { APP, APP_NAME, CONTAINER, IMAGE, VOLUME, type ResourceRef } from '../../engine/kube/resources.js';
@@ -7,12 +8,15 @@ import type { Condition } from '../../engine/kube/types.js';
 import type { InstancePaths } from '../../engine/base/paths.js';
 import { runningDaemon } from '../../engine/service/pidfile.js';
 import { table } from '../output/table.js';
+import { daemonBuild } from '../program/version-skew.js';
 
 export interface StatusReport {
   instance: string;
   service: 'running';
   app?: { generation: number; spec: AppObject['spec']; conditions: Condition[]; deleting: boolean };
   mirrors: { namespace: string; containers: number | null; images: number | null; volumes: number | null };
+  /** The daemon's version and commit (null: a build too old to say; absent: it did not answer). */
+  daemon?: BuildInfo | null;
 }
 
 async function count(client: KubeClient, ref: ResourceRef, namespace: string): Promise<number | null> {
@@ -30,11 +34,28 @@ export function serviceDown(paths: InstancePaths): RddError {
   });
 }
 
-/** What `rdd status` shows: the App's conditions and how many mirrors its namespace holds. */
-export async function collectStatus(paths: InstancePaths): Promise<StatusReport> {
-  if (!runningDaemon(paths)) throw serviceDown(paths);
+/**
+ * What `rdd status` shows: the App's conditions and how many mirrors its namespace holds.
+ * A daemon that does not answer within `timeout` (0 = no limit) is a TimeoutError (exit 4).
+ */
+export async function collectStatus(paths: InstancePaths, timeout = { ms: 10_000, text: '10s' }): Promise<StatusReport> {
+  const daemon = runningDaemon(paths);
+  if (!daemon) throw serviceDown(paths);
   const { KubeClient } = await import('../../engine/kube/client.js');
+  const { daemonNotAnswering, withDeadline } = await import('../../engine/service/deadline.js');
   const client = KubeClient.fromFile(paths.kubeconfig);
+  try {
+    return await withDeadline(readStatus(paths, client), timeout.ms, () => {
+      // Destroys the connections, so the hung request does not keep the CLI alive.
+      client.close();
+      return daemonNotAnswering(paths, daemon.pid, 'the status requests', timeout.text);
+    });
+  } finally {
+    client.close();
+  }
+}
+
+async function readStatus(paths: InstancePaths, client: KubeClient): Promise<StatusReport> {
   const app = await client.find<AppObject>(APP, APP_NAME);
   const namespace = app?.spec?.namespace ?? 'rancher-desktop';
   // One after the other on the connection `find` opened: in parallel, each list
@@ -42,6 +63,7 @@ export async function collectStatus(paths: InstancePaths): Promise<StatusReport>
   const containers = await count(client, CONTAINER, namespace);
   const images = await count(client, IMAGE, namespace);
   const volumes = await count(client, VOLUME, namespace);
+  const daemon = await daemonBuild(client).catch(() => undefined);
   return {
     instance: paths.instance,
     service: 'running',
@@ -52,6 +74,7 @@ export async function collectStatus(paths: InstancePaths): Promise<StatusReport>
       deleting: Boolean(app.metadata.deletionTimestamp),
     },
     mirrors: { namespace, containers, images, volumes },
+    ...(daemon === undefined ? {} : { daemon }),
   };
 }
 

@@ -22,7 +22,8 @@ export function shellVariable(key: PathKey): string {
 
 /**
  * `rdd svc paths [KEY] [-o text|json|shell]`: every path as `key: value`
- * lines (or JSON, or `eval`-able assignments); with KEY just that one.
+ * lines (or JSON, or `export RDD_KEY='value'` lines a shell can source or
+ * `eval`); with KEY just that one.
  */
 export function renderPaths(paths: InstancePaths, format: PathFormat, key?: string): string {
   if (key !== undefined && !isPathKey(key)) {
@@ -38,7 +39,7 @@ export function renderPaths(paths: InstancePaths, format: PathFormat, key?: stri
           : JSON.stringify(value(key))) + '\n'
       );
     case 'shell':
-      return keys.map((k) => `${shellVariable(k)}=${shellQuote(value(k))}\n`).join('');
+      return keys.map((k) => `export ${shellVariable(k)}=${shellQuote(value(k))}\n`).join('');
     case 'text':
       return key === undefined ? keys.map((k) => `${k}: ${value(k)}\n`).join('') : `${value(key)}\n`;
   }

@@ -1,4 +1,5 @@
-import { LOG_FORMATS, LOG_LEVELS } from '../../engine/base/log.js';
+import { LOG_FORMATS } from '../../engine/base/log.js';
+import { LOG_LEVEL_NAMES } from './log-settings.js';
 
 /**
  * rdd's global options, written once: commander builds them from this list,
@@ -15,7 +16,7 @@ export interface GlobalOption {
 
 export const GLOBAL_OPTIONS: readonly GlobalOption[] = [
   { flag: '--instance', value: 'name', description: 'instance name (env RDD_INSTANCE, default "2")' },
-  { flag: '--log-level', value: 'level', description: 'log level (env RDD_LOG_LEVEL; a daemon started without either uses the one `svc create` kept; default info)', choices: LOG_LEVELS },
+  { flag: '--log-level', value: 'level', description: 'log level (env RDD_LOG_LEVEL; a daemon started without either uses the one `svc create` kept; default info; trace is debug, warning is warn)', choices: LOG_LEVEL_NAMES },
   { flag: '--log-format', value: 'format', description: 'log format (env RDD_LOG_FORMAT; a daemon started without either uses the one `svc create` kept; default text)', choices: LOG_FORMATS },
 ];
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { instancePaths, resolveInstance, type InstancePaths } from '../../engine/base/paths.js';
-import { createLogger, type LogFormat, type Logger, type LogLevel, type LogSettings } from '../../engine/base/log.js';
+import { createLogger, type LogFormat, type Logger, type LogSettings } from '../../engine/base/log.js';
 import { requestedLogSettings } from './log-settings.js';
 
 export interface Globals {
@@ -14,7 +14,7 @@ export interface Globals {
 
 /** The global flags (and their env vars) as every command sees them. */
 export function globals(cmd: Command): Globals {
-  const opts = cmd.optsWithGlobals<{ instance?: string; logLevel?: LogLevel; logFormat?: LogFormat }>();
+  const opts = cmd.optsWithGlobals<{ instance?: string; logLevel?: string; logFormat?: LogFormat }>();
   const instance = resolveInstance(opts.instance);
   const requestedLog = requestedLogSettings({ level: opts.logLevel, format: opts.logFormat });
   return {

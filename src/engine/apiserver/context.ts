@@ -5,10 +5,12 @@ import type { AdmissionHook } from '../kube/admission.js';
 import type { NamespaceLifecycle } from './controllers/deletion.js';
 import type { GarbageCollector } from './controllers/gc.js';
 import type { ErrorTarget } from './endpoints/errors.js';
-import type { Registry, ResourceInfo, VersionInfo } from './registry/registry.js';
+import type { Registry } from './registry/registry.js';
+import type { ResourceInfo, VersionInfo } from './registry/types.js';
 import type { JSONSchemaProps } from '../kube/json-schema.js';
 import type { ObjectKey, Store } from './store/store.js';
 import { dryRunParam } from './endpoints/query.js';
+import { partialObjectMetadata, type Output } from './endpoints/negotiation.js';
 
 /** What every handler shares for the life of the server. */
 export interface ServerContext {
@@ -40,6 +42,8 @@ export interface ResourceRequest {
    * and bodies are converted on the way in and out.
    */
   view?: ResourceInfo;
+  /** What the client's Accept header negotiated: the objects, a Table, or their metadata only (endpoints/negotiation.ts). */
+  output: Output;
 }
 
 /** Schema used when a resource declares none (built-ins): anything goes. */
@@ -68,8 +72,9 @@ export function targetOf(rr: ResourceRequest, name = rr.name): ErrorTarget {
   return { group: rr.resource.group, resource: rr.resource.plural, kind: rr.resource.kind, name };
 }
 
-/** The object as this request's version presents it (all versions share one stored form). */
+/** The object as this request's version presents it (all versions share one stored form), or its PartialObjectMetadata. */
 export function present(rr: ResourceRequest, obj: KubeObject): KubeObject {
+  if (rr.output === 'metadata') return partialObjectMetadata(obj) as KubeObject;
   if (rr.view?.conversion) return rr.view.conversion.fromStored(obj);
   const apiVersion = apiVersionOf(rr);
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };

@@ -10,14 +10,16 @@ import { bearerToken, rejectUpgrade } from '../kube/passthrough.js';
 import type { ServerContext } from './context.js';
 import { bootstrap, crdAdmission, purgeCustomResources } from './registry/crds.js';
 import { NamespaceLifecycle } from './controllers/deletion.js';
-import { EventTtl } from './registry/events.js';
+import { EventTtl } from './controllers/event-ttl.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { pathNotFound, toStatusError, unauthorized } from './endpoints/errors.js';
 import { sendStatus, type ApiReply, type ApiRequest } from './endpoints/http.js';
 import { localTransport } from './endpoints/local.js';
+import { answerPlainHttp } from './endpoints/plain-http.js';
 import { CRDS, Registry } from './registry/registry.js';
 import { route } from './endpoints/router.js';
 import { Store } from './store/store.js';
+import { reportStoreProblems } from './store/problem-report.js';
 import type { ApiServer, ApiServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
@@ -49,7 +51,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   ctx.gc = new GarbageCollector(ctx);
   const eventTtl = new EventTtl(store, (opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000, log);
 
-  try {
+  // The server's own loops, stopped together whether start-up got to start them or not (stop is a no-op then).
+  const stopLoops = () => {
+    ctx.namespaces.stop();
+    ctx.gc.stop();
+    eventTtl.stop();
+  };
+  /** Undoes start-up after a failed step, and names the step. */
+  const startFailed = (what: string, err: unknown): Error => {
+    stopLoops();
+    store.close();
+    return new Error(`API server: ${what}`, { cause: err });
+  };
+  const startStep = (what: string, step: () => void): void => {
+    try {
+      step();
+    } catch (err) {
+      throw startFailed(what, err);
+    }
+  };
+
+  startStep(`could not load CRDs from ${opts.crdDir}`, () => {
     bootstrap(store, opts.crdDir);
     const refresh = () => registry.setCrds(store.list(CRDS.storageKey).items, (err) => log.warn('not serving a CRD', { error: err }));
     refresh();
@@ -67,15 +89,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
       onClose: () => {},
     });
-    ctx.namespaces.start();
-    ctx.gc.start();
-    eventTtl.start();
-  } catch (err) {
-    eventTtl.stop();
-    ctx.gc.stop();
-    store.close();
-    throw new Error(`API server: could not load CRDs from ${opts.crdDir}`, { cause: err });
-  }
+  });
+  startStep('could not start the namespace lifecycle', () => ctx.namespaces.start());
+  startStep('could not start the garbage collector', () => ctx.gc.start());
+  startStep('could not start Event expiry', () => eventTtl.start());
 
   const expected = Buffer.from(opts.token);
   const passthrough = opts.passthrough;
@@ -102,6 +119,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       else await route(ctx, req, res, url);
     });
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => void handle(req, res));
+  answerPlainHttp(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     if (!authorized(req, expected)) rejectUpgrade(socket, unauthorized().toStatus());
@@ -120,11 +138,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       server.listen(opts.port, host, () => resolve());
     });
   } catch (err) {
-    ctx.namespaces.stop();
-    ctx.gc.stop();
-    eventTtl.stop();
-    store.close();
-    throw new Error(`API server: cannot listen on ${host}:${opts.port}`, { cause: err });
+    throw startFailed(`cannot listen on ${host}:${opts.port}`, err);
   }
   const { port } = server.address() as AddressInfo;
   log.info('API server listening', { url: `https://${host}:${port}` });
@@ -133,6 +147,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const url = `https://${host}:${port}`;
   // The engine's streams are for HTTPS clients; in-process callers get the API only.
   const local = localTransport((req, res, target) => respond(req, res, () => route(ctx, req, res, target)), { localAddress: host, localPort: port });
+  const stopReporting = reportStoreProblems(store.health, new KubeClient(url, local), log);
   return {
     port,
     url,
@@ -141,10 +156,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close() {
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();
+        stopReporting();
         passthrough?.close();
-        ctx.namespaces.stop();
-        ctx.gc.stop();
-        eventTtl.stop();
+        stopLoops();
         server.close(() => {
           store.close();
           resolve();

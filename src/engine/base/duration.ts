@@ -15,8 +15,9 @@ export function parseDurationMs(text: string, flag = '--timeout'): number {
   return Math.round(ms);
 }
 
-/** "1m30s" style, for messages. */
+/** "1m30s" style, for messages; under a second in milliseconds ("10ms"), so a short deadline is not shown as "0s". */
 export function formatDuration(ms: number): string {
+  if (ms > 0 && ms < 1000) return `${Math.round(ms)}ms`;
   const total = Math.round(ms / 1000);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);

@@ -54,6 +54,7 @@ export function errorMessage(err: unknown): string {
  * binary, a daemon.json the engine rejects, a driver that needs root). A work
  * queue parks the key instead of retrying it with backoff; the key runs again
  * only when its input changes (a new generation, an explicit retry request).
+ * It is the only terminal signal: every other error is retried with backoff.
  */
 export class TerminalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -62,10 +63,10 @@ export class TerminalError extends Error {
   }
 }
 
-/** True for a TerminalError, or an error that says it is terminal (`terminal: true`), or one caused by either. */
+/** True for a TerminalError or an error caused (at any depth) by one; nothing else is terminal. */
 export function isTerminal(err: unknown): boolean {
   for (let e = err; e instanceof Error; e = e.cause) {
-    if (e instanceof TerminalError || (e as { terminal?: unknown }).terminal === true) return true;
+    if (e instanceof TerminalError) return true;
   }
   return false;
 }

@@ -38,6 +38,7 @@ export const PATH_KEYS = {
   pid_file: 'pidFile',
   database: 'database',
   daemon_json: 'daemonJson',
+  tls_dir: 'tlsDir',
 } as const satisfies Record<string, keyof InstancePaths>;
 export type PathKey = keyof typeof PATH_KEYS;
 

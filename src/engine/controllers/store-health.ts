@@ -9,7 +9,9 @@ import { applyAppConditions } from './app-conditions.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
 import { APP, APP_NAME, apiVersionOf } from '../kube/resources.js';
-import type { Controller } from './controller.js';
+import type { Controller, ReconcileResult } from './controller.js';
+import { newInput } from './predicates.js';
+import { QueueController } from './queue-controller.js';
 
 /** The App's spec is the one thing in the store the engine cannot rebuild: a copy lives next to the store. */
 export function appBackupFile(paths: Pick<InstancePaths, 'database'>): string {
@@ -78,118 +80,101 @@ function backupOf(app: AppObject): AppObject {
   return { apiVersion: apiVersionOf(APP), kind: APP.kind, metadata: { name: APP_NAME }, spec: app.spec ?? {} };
 }
 
+/** Store health has one piece of work: the StoreHealthy condition. */
+type StoreWork = 'store';
+const WORK: StoreWork = 'store';
+
 /**
  * Shows the store's health on the App (StoreHealthy, as /healthz/store reports it): written when
  * the daemon starts, when the App changes (a new generation, a new App) and when a store problem
- * starts or ends; no timer runs while the store is healthy.
- * and keeps `rdd.app-backup.json` equal to the App's spec, and brings the App
- * back from it when the daemon starts on a new store (the damaged one was
- * moved aside; docs/control-plane.md#damaged-store). A deleted App takes its
- * backup with it, so a deletion is never undone.
+ * starts or ends; while a problem lasts it is written again now and then, and no timer runs while
+ * the store is healthy.
+ *
+ * It also keeps `rdd.app-backup.json` equal to the App's spec, and brings the App back from it
+ * when the daemon starts on a new store (the damaged one was moved aside;
+ * docs/control-plane.md#damaged-store). A deleted App takes its backup with it, so a deletion is
+ * never undone.
  */
-export function createStoreHealthController(deps: StoreHealthDeps): Controller {
-  const log = deps.log.child('store-health');
-  const file = appBackupFile(deps.paths);
-  let saved: string | undefined;
-  let unsubscribe = () => {};
-  let timer: NodeJS.Timeout | undefined;
-  let writing: Promise<void> | undefined;
-  let again = false;
-  let stopped = false;
+class StoreHealthController extends QueueController<StoreWork> {
+  private readonly file: string;
+  private saved?: string;
 
-  // The condition write is itself a write: while the disk is full it is refused
-  // like the others, and the first one that lands after space is freed ends
-  // the problem, which notifies again and writes Recovered.
-  const write = async (): Promise<number | undefined> => {
-    const health = deps.health.report();
-    const app = deps.app.get(APP_NAME);
-    if (app) await applyAppConditions(deps.client, STORE_HEALTH_MANAGER, [storeCondition(health, app.metadata.generation)], log, app);
-    if (!health.problem) return undefined;
-    return PASSING_REASONS.includes(health.problem.reason) ? RECHECK_MS : DAMAGED_RECHECK_MS;
-  };
+  constructor(private readonly deps: StoreHealthDeps) {
+    // A condition write that failed (the store refused it, or the App is gone meanwhile) is tried again after RETRY_MS.
+    super('store-health', { ...deps, backoff: () => RETRY_MS }, { idOf: String });
+    this.file = appBackupFile(deps.paths);
+    this.watch(this.app, { keysOf: (type) => (type === 'DELETED' ? [] : [WORK]), isNewInput: newInput() });
+    let unsubscribe = () => {};
+    this.addSource({
+      start: async () => {
+        unsubscribe = deps.health.onChange(() => this.queue.retry(WORK));
+      },
+      stop: async () => unsubscribe(),
+    });
+  }
 
-  /** One write at a time; a request meanwhile writes once more after it. */
-  const update = (): void => {
-    if (stopped) return;
-    if (writing) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    timer = undefined;
-    writing = write()
-      .catch((err: unknown) => {
-        log.debug('store health not written; trying again', { error: err });
-        return RETRY_MS;
-      })
-      .then((recheckMs) => {
-        writing = undefined;
-        if (again) {
-          again = false;
-          update();
-        } else if (recheckMs !== undefined && !stopped) {
-          timer = setTimeout(update, recheckMs);
-          timer.unref();
-        }
-      });
-  };
+  override async start(): Promise<void> {
+    await this.restore();
+    this.app.on((type, app) => {
+      if (type === 'DELETED' || app.metadata.deletionTimestamp) this.forget();
+      else this.save(app);
+    });
+    await super.start();
+  }
 
-  const save = (app: AppObject) => {
+  protected override started(): void {
+    // The shared App informer may have reported the App before this controller listened.
+    const current = this.app.get();
+    if (current && !current.metadata.deletionTimestamp) this.save(current);
+    this.queue.add(WORK);
+  }
+
+  /**
+   * The condition write is itself a write: while the disk is full it is refused like the others,
+   * and the first one that lands after space is freed ends the problem, which notifies again and
+   * writes Recovered.
+   */
+  protected async reconcile(): Promise<ReconcileResult | void> {
+    const health = this.deps.health.report();
+    const app = this.app.get();
+    if (app) await applyAppConditions(this.deps.client, STORE_HEALTH_MANAGER, [storeCondition(health, app.metadata.generation)], this.log, app);
+    if (!health.problem) return;
+    return { requeueAfterMs: PASSING_REASONS.includes(health.problem.reason) ? RECHECK_MS : DAMAGED_RECHECK_MS };
+  }
+
+  private save(app: AppObject): void {
     const text = JSON.stringify(backupOf(app), null, 2) + '\n';
-    if (text === saved) return;
+    if (text === this.saved) return;
     // Written whole then renamed, so a crash or a full disk never leaves half a backup (nor a draft).
-    const draft = `${file}.tmp`;
+    const draft = `${this.file}.tmp`;
     try {
       writeFileSync(draft, text, { mode: 0o600 });
-      renameSync(draft, file);
-      saved = text;
+      renameSync(draft, this.file);
+      this.saved = text;
     } catch (err) {
       rmSync(draft, { force: true });
-      log.warn('could not save the backup of the App spec; the next change of the App tries again', { file, error: err });
+      this.log.warn('could not save the backup of the App spec; the next change of the App tries again', { file: this.file, error: err });
     }
-  };
+  }
 
-  const forget = () => {
-    rmSync(file, { force: true });
-    saved = undefined;
-  };
+  private forget(): void {
+    rmSync(this.file, { force: true });
+    this.saved = undefined;
+  }
 
-  // A backup that cannot be used must not keep the daemon from starting: the user can still `rdd set` the App.
-  const restore = async () => {
+  /** A backup that cannot be used must not keep the daemon from starting: the user can still `rdd set` the App. */
+  private async restore(): Promise<void> {
     try {
-      if (!existsSync(file) || (await deps.client.find<AppObject>(APP, APP_NAME))) return;
-      const backup = JSON.parse(readFileSync(file, 'utf8')) as AppObject;
-      await deps.client.create(APP, backupOf(backup), { fieldManager: CLI_MANAGER });
-      log.warn('the store had no App: restored its spec from the backup', { file, spec: backup.spec });
+      if (!existsSync(this.file) || (await this.deps.client.find<AppObject>(APP, APP_NAME))) return;
+      const backup = JSON.parse(readFileSync(this.file, 'utf8')) as AppObject;
+      await this.deps.client.create(APP, backupOf(backup), { fieldManager: CLI_MANAGER });
+      this.log.warn('the store had no App: restored its spec from the backup', { file: this.file, spec: backup.spec });
     } catch (err) {
-      log.error(`could not restore the App from ${file}; set it again with \`rdd set\``, { error: errorMessage(err) });
+      this.log.error(`could not restore the App from ${this.file}; set it again with \`rdd set\``, { error: errorMessage(err) });
     }
-  };
+  }
+}
 
-  return {
-    name: 'store-health',
-    async start() {
-      await restore();
-      const unsubscribeApp = deps.app.on((type, app) => {
-        if (type === 'DELETED' || app.metadata.deletionTimestamp) forget();
-        else save(app);
-        // A no-op unless the App is new or has a new generation (applyAppConditions skips unchanged conditions).
-        if (type !== 'DELETED') update();
-      });
-      const unsubscribeHealth = deps.health.onChange(update);
-      unsubscribe = () => {
-        unsubscribeApp();
-        unsubscribeHealth();
-      };
-      const current = deps.app.get(APP_NAME);
-      if (current && !current.metadata.deletionTimestamp) save(current);
-      update();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      unsubscribe();
-      await writing;
-    },
-  };
+export function createStoreHealthController(deps: StoreHealthDeps): Controller {
+  return new StoreHealthController(deps);
 }

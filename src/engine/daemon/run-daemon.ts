@@ -6,7 +6,8 @@ import { tuneJitForBursts } from './jit-tiering.js';
 import { acquirePidFile } from '../service/pidfile.js';
 import { startDaemon, type Daemon } from './serve.js';
 
-export interface RunOptions {
+/** How the daemon logs. */
+export interface DaemonOptions {
   level: LogLevel;
   format: LogFormat;
   /** Copy log lines to stderr too (a foreground `svc serve` in a terminal). */
@@ -24,7 +25,7 @@ export interface RunOptions {
  * it, even while it is still starting; and a daemon that finds the service
  * deleted, or another daemon running, exits having written nothing.
  */
-export async function runDaemon(paths: InstancePaths, options: RunOptions): Promise<number> {
+export async function runDaemon(paths: InstancePaths, options: DaemonOptions): Promise<number> {
   tuneJitForBursts();
   const lock = acquirePidFile(paths);
   let daemonLog;

@@ -1,3 +1,4 @@
+import type { ResourceRef } from './resources.js';
 import type { KubeObject, StatusCause } from './types.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -18,6 +19,15 @@ export interface AdmissionRequest {
   /** The stored object before this request (UPDATE/DELETE). */
   oldObject?: KubeObject;
   dryRun: boolean;
+  /**
+   * True for the daemon's own requests, made in-process through
+   * `ApiServer.localClient()` (its controllers); never for an HTTPS request,
+   * whatever its token, headers or field manager say. Guards that reserve a
+   * write to the daemon's controllers decide on this.
+   */
+  inProcess?: boolean;
+  /** The stored objects of a resource, for hooks that decide on other objects (webhooks would list them through the API). */
+  listStored?(ref: ResourceRef): KubeObject[];
 }
 
 /**
@@ -45,5 +55,16 @@ export class AdmissionDenied extends Error {
     this.name = 'AdmissionDenied';
     this.code = options.code ?? 422;
     this.causes = options.causes ?? [];
+  }
+}
+
+/**
+ * A refusal worded as kube's own admission plugins word theirs:
+ * `<resource> "<name>" is forbidden: <message>` (403), not as a webhook's denial.
+ */
+export class AdmissionForbidden extends AdmissionDenied {
+  constructor(message: string, causes: StatusCause[] = []) {
+    super(message, { code: 403, causes });
+    this.name = 'AdmissionForbidden';
   }
 }

@@ -22,7 +22,13 @@ export interface AppObject extends KubeObject {
   spec?: {
     running?: boolean;
     containerEngine?: { name?: 'moby' | 'containerd' };
-    vm?: { driver?: 'auto' | 'lima' | 'native'; cpus?: number; memory?: number; rosetta?: boolean };
+    vm?: {
+      driver?: 'auto' | 'lima' | 'native';
+      cpus?: number;
+      memory?: number;
+      rosetta?: boolean;
+      mounts?: { home?: boolean; type?: 'default' | 'virtiofs' | '9p' | 'reverse-sshfs' };
+    };
     namespace?: string;
   };
   status?: { conditions?: Condition[] };

@@ -53,13 +53,14 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean;
 }
 
-export interface ListOptions {
+/** Which objects a list or watch reads. */
+export interface ListSelection {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
 }
 
-export interface WatchOptions extends ListOptions {
+export interface WatchOptions extends ListSelection {
   resourceVersion?: string;
   signal?: AbortSignal;
 }
@@ -139,7 +140,7 @@ export class KubeClient {
     }
   }
 
-  async list<T extends KubeObject = KubeObject>(ref: ResourceRef, opts: ListOptions = {}): Promise<KubeList<T>> {
+  async list<T extends KubeObject = KubeObject>(ref: ResourceRef, opts: ListSelection = {}): Promise<KubeList<T>> {
     return this.request<KubeList<T>>('GET', collectionPath(ref, opts.namespace), {
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
     });

@@ -1,8 +1,9 @@
 import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
-import { RddError, errorMessage } from '../base/errors.js';
+import { RddError, TimeoutError, errorMessage } from '../base/errors.js';
 import { startService } from './lifecycle.js';
 import { acquirePidFile, DaemonRunningError, readPidRecord, ServiceMissingError, type PidFileLock } from './pidfile.js';
 import { isProcessAlive, processCommandLine } from './process-info.js';
@@ -41,6 +42,19 @@ function removeLogs(paths: InstancePaths): void {
   }
 }
 
+/** Stops the daemon; a deadline that passes fails the delete (exit 4) before anything is removed, so it can be retried. */
+async function stopBeforeDelete(paths: InstancePaths, log: Logger, options: StopOptions): Promise<{ pid?: number }> {
+  try {
+    return await stopService(paths, log, options);
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err;
+    throw new TimeoutError(`${err.message}; not deleting ${paths.dir}`, {
+      cause: err,
+      suggestion: 'run `rdd svc delete` again; a longer --timeout lets the daemon stop its engine first',
+    });
+  }
+}
+
 /**
  * Takes the daemon's pidfile lock for this process, stopping any daemon that
  * started meanwhile (a `svc start` racing the delete): while the dirs are
@@ -55,7 +69,7 @@ async function lockOutDaemons(paths: InstancePaths, log: Logger, options: StopOp
       if (err instanceof ServiceMissingError) return undefined;
       if (!(err instanceof DaemonRunningError) || attempt >= 3) throw err;
       log.info('a daemon started during the delete; stopping it', { pid: err.pid });
-      await stopService(paths, log, options);
+      await stopBeforeDelete(paths, log, options);
     }
   }
 }
@@ -63,10 +77,10 @@ async function lockOutDaemons(paths: InstancePaths, log: Logger, options: StopOp
 /**
  * `svc delete`: stops the daemon (its graceful shutdown stops the engine),
  * then, holding the daemon's lock, removes exactly the service dir, the short
- * dir and the logs.
+ * dir and the logs. A stop that misses its deadline removes nothing.
  */
 export async function deleteService(paths: InstancePaths, log: Logger, options: StopOptions): Promise<{ stoppedPid?: number }> {
-  const { pid } = await stopService(paths, log, options);
+  const { pid } = await stopBeforeDelete(paths, log, options);
   await stopEngineWithoutDaemon(paths, log, options);
   const lock = await lockOutDaemons(paths, log, options);
   try {
@@ -91,7 +105,33 @@ async function stopEngineWithoutDaemon(paths: InstancePaths, log: Logger, option
     await startService(paths, log, { timeoutMs: options.timeoutMs, logLevel: log.level });
     await stopService(paths, log, options);
   } catch (err) {
-    log.warn('could not start the daemon to stop the engine', { error: errorMessage(err) });
+    // A daemon that cannot start (a damaged store) cannot stop its engine: the delete does, as `kill` would.
+    log.warn('could not start the daemon to stop the engine; stopping the engine directly', { pid: engine, error: errorMessage(err) });
+    await stopEngineDirectly(engine, options.timeoutMs);
+  }
+}
+
+/** SIGTERM (dockerd stops its containers and exits), SIGKILL after the grace period; resolves once the process is gone or 2 s after the SIGKILL. */
+async function stopEngineDirectly(pid: number, graceMs: number): Promise<void> {
+  const gone = async (withinMs: number) => {
+    for (const deadline = Date.now() + withinMs; Date.now() < deadline; await sleep(ENGINE_EXIT_POLL_MS)) {
+      if (!isProcessAlive(pid)) return true;
+    }
+    return !isProcessAlive(pid);
+  };
+  signal(pid, 'SIGTERM');
+  if (await gone(graceMs)) return;
+  signal(pid, 'SIGKILL');
+  await gone(2_000);
+}
+
+const ENGINE_EXIT_POLL_MS = 100;
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }
 
@@ -99,7 +139,8 @@ function assertNoEngine(paths: InstancePaths): void {
   const still = runningEnginePid(paths);
   if (still !== undefined) {
     throw new RddError(`engine of instance ${paths.instance} (pid ${still}) is still running; not deleting ${paths.dir}`, {
-      suggestion: `stop it with \`rdd stop\` or \`kill ${still}\`, then run \`rdd svc delete\` again`,
+      // Not `rdd stop`: it needs a daemon, and the delete already tried to start one.
+      suggestion: `stop it with \`kill ${still}\` (\`kill -9 ${still}\` if it does not exit), then run \`rdd svc delete\` again`,
     });
   }
 }

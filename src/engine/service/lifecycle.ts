@@ -1,8 +1,10 @@
+import { assertFreeSpace } from './write-failure.js';
 import { existsSync } from 'node:fs';
 import type { Progress } from '../base/progress.js';
 import type { Logger, LogSettings } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
 import { createService } from './create.js';
+import { daemonLogSize } from './log-file.js';
 import { runningDaemon } from './pidfile.js';
 import { spawnDaemon, type SpawnOptions } from './spawn-daemon.js';
 import { DaemonGoneError, waitUntilLocked, waitUntilReady } from './wait-ready.js';
@@ -49,15 +51,17 @@ export async function startService(paths: InstancePaths, log: Logger, options: S
       log.debug('the running daemon exited while waited for; starting a new one', { instance: paths.instance, pid: running.pid });
     }
   }
+  assertFreeSpace(paths.dir, `start the rdd daemon of instance ${paths.instance}`);
   // createService is idempotent; say "creating" only when there is something to create.
   if (!existsSync(paths.config)) options.progress?.update(`creating the rdd service for instance ${paths.instance}`);
   await createService(paths, log, { logging: { level: options.logLevel, format: options.logFormat } });
   options.progress?.update(`starting the rdd daemon for instance ${paths.instance}`);
+  const childLogStart = daemonLogSize(paths);
   const child = spawnDaemon(paths, options);
   log.debug('daemon spawned', { instance: paths.instance, pid: child.pid });
-  await waitUntilLocked(paths, child);
+  await waitUntilLocked(paths, child, childLogStart);
   const timeoutMs = options.timeoutMs > 0 ? Math.max(1, options.timeoutMs - waited) : 0;
-  const url = wait ? await waitUntilReady(paths, { ...options, timeoutMs, child }) : undefined;
+  const url = wait ? await waitUntilReady(paths, { ...options, timeoutMs, child, childLogStart }) : undefined;
   // When two starts race, the other one's daemon may hold the lock: report that one.
   const pid = runningDaemon(paths)?.pid ?? child.pid ?? 0;
   return { pid, alreadyRunning: pid !== child.pid, url };

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
 import type { InstancePaths } from '../base/paths.js';
 import { RddError } from '../base/errors.js';
@@ -6,6 +6,86 @@ import { RddError } from '../base/errors.js';
 /** The daemon's log: its logger and its stdout/stderr both land here. */
 export function daemonLogFile(paths: Pick<InstancePaths, 'logDir'>): string {
   return path.join(paths.logDir, 'rdd.log');
+}
+
+/** The daemon log's size now: what a daemon started next writes comes after it. */
+export function daemonLogSize(paths: Pick<InstancePaths, 'logDir'>): number {
+  try {
+    return statSync(daemonLogFile(paths)).size;
+  } catch {
+    return 0; // no log yet
+  }
+}
+
+/** How much of the log's end is searched for the daemon's last error. */
+const ERROR_SEARCH_BYTES = 64 * 1024;
+
+export interface ReportedError {
+  message: string;
+  hint?: string;
+}
+
+/** A JSON log or error line, when `line` is one. */
+function jsonLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The failure a daemon reported on its way out: the `rdd:` and `hint:` lines of a failed `svc serve` (or their JSON form). */
+function failureReport(lines: string[], i: number): ReportedError | undefined {
+  const line = lines[i];
+  if (line.startsWith('rdd: ')) {
+    const next = lines[i + 1] ?? '';
+    return { message: line.slice('rdd: '.length), hint: next.startsWith('hint: ') ? next.slice('hint: '.length) : undefined };
+  }
+  const json = jsonLine(line);
+  if (json?.level !== 'error' || typeof json.msg !== 'string' || !('exitCode' in json)) return undefined;
+  return { message: json.msg, hint: typeof json.hint === 'string' ? json.hint : undefined };
+}
+
+/** An ERROR line of the daemon's logger, as its message: what a daemon that died without a report said last. */
+function errorLogLine(line: string): ReportedError | undefined {
+  const text = /^\S+ ERROR +(.*)$/.exec(line);
+  if (text) return { message: text[1] };
+  const json = jsonLine(line);
+  return json?.level === 'error' && typeof json.msg === 'string' ? { message: json.msg } : undefined;
+}
+
+/**
+ * The last error the daemon wrote to its log from byte `from` on (where the
+ * log ended when it was started): its failure report if it wrote one, else
+ * its logger's last ERROR line. Undefined when it wrote neither.
+ */
+export function lastDaemonError(paths: Pick<InstancePaths, 'logDir'>, from: number): ReportedError | undefined {
+  let text: string;
+  try {
+    const fd = openSync(daemonLogFile(paths), 'r');
+    try {
+      const { size } = fstatSync(fd);
+      const start = Math.max(from, size - ERROR_SEARCH_BYTES);
+      const buffer = Buffer.alloc(Math.max(0, size - start));
+      text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, start)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // no log: nothing was reported
+  }
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const report = failureReport(lines, i);
+    if (report) return report;
+  }
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const logged = errorLogLine(lines[i]);
+    if (logged) return logged;
+  }
+  return undefined;
 }
 
 function missingLog(file: string, instance: string): RddError {

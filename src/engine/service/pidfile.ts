@@ -1,3 +1,4 @@
+import { writeFailure } from './write-failure.js';
 import { linkSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { InstancePaths } from '../base/paths.js';
 import { RddError } from '../base/errors.js';
@@ -123,7 +124,7 @@ function writeDraft(paths: Pick<InstancePaths, 'pidFile' | 'instance' | 'dir'>, 
   } catch (err) {
     // The lock never creates the service dir: a missing one means the service was never created (or deleted).
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceMissingError(paths, err);
-    throw new RddError(`cannot write the pidfile draft ${draft}`, { cause: err });
+    throw writeFailure(`the pidfile draft ${draft}`, err);
   }
 }
 

@@ -1,4 +1,5 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFailure } from './write-failure.js';
 
 /** Writes a file readable by the owner only (0600), atomically, so readers never see half of it. */
 export function writePrivateFile(file: string, content: string): void {
@@ -9,6 +10,6 @@ export function writePrivateFile(file: string, content: string): void {
   } catch (err) {
     // A full disk fails the write half-way: no draft is left behind.
     rmSync(draft, { force: true });
-    throw err;
+    throw writeFailure(file, err);
   }
 }

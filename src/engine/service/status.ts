@@ -3,7 +3,8 @@ import type { InstancePaths } from '../base/paths.js';
 import { apiUrl, readServiceConfig } from './config.js';
 import { daemonLogFile } from './log-file.js';
 import { runningDaemon } from './pidfile.js';
-import { probeReady } from './readiness.js';
+import { daemonNotAnswering } from './deadline.js';
+import { PROBE_TIMEOUT_MS, probeReady } from './readiness.js';
 
 export interface ServiceStatus {
   instance: string;
@@ -12,6 +13,8 @@ export interface ServiceStatus {
   running: boolean;
   /** The API answered /readyz just now. */
   ready: boolean;
+  /** The daemon runs but did not answer /readyz within the probe's timeout (hung or stopped). */
+  answering?: false;
   pid?: number;
   startedAt?: string;
   uptimeSeconds?: number;
@@ -36,9 +39,15 @@ export async function serviceStatus(paths: InstancePaths, now: Date = new Date()
     ...base,
     running: true,
     ready: probe.ready,
+    ...(probe.timedOut && { answering: false as const }),
     pid: daemon.pid,
     startedAt: daemon.since.toISOString(),
     uptimeSeconds: Math.max(0, Math.round((now.getTime() - daemon.since.getTime()) / 1000)),
     url: probe.url ?? base.url,
   };
+}
+
+/** The error (exit 4) for a status whose daemon runs but did not answer the probe. */
+export function notAnswering(paths: InstancePaths, status: ServiceStatus): Error {
+  return daemonNotAnswering(paths, status.pid, '/readyz', `${PROBE_TIMEOUT_MS / 1000}s`);
 }

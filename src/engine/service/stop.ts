@@ -8,7 +8,10 @@ import { daemonLogFile } from './log-file.js';
 import { isRecordedProcessAlive, readPidRecord, type PidRecord } from './pidfile.js';
 
 export interface StopOptions {
-  /** Grace period after SIGINT before SIGTERM is sent; 0 waits for SIGINT to work, however long. */
+  /**
+   * Deadline for the graceful stop (SIGINT); past it the daemon gets SIGTERM and the stop fails
+   * with a TimeoutError (exit 4). 0 waits for SIGINT to work, however long.
+   */
   timeoutMs: number;
   progress?: Progress;
 }
@@ -27,8 +30,10 @@ async function exited(record: PidRecord, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     if (!isRecordedProcessAlive(record)) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(POLL_MS);
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    // The last look falls on the deadline, not a poll later: a short deadline is one the stop can miss.
+    await sleep(Math.min(POLL_MS, left));
   }
 }
 
@@ -42,8 +47,10 @@ function signal(pid: number, name: NodeJS.Signals): void {
 
 /**
  * `svc stop`: SIGINT (the daemon stops its controllers, which stops the
- * engine, then the API server), SIGTERM when that takes longer than the
- * timeout, and waits for the process to be gone.
+ * engine, then the API server), and waits for the process to be gone. When
+ * that takes longer than the timeout, SIGTERM cuts the shutdown short (the
+ * engine may be left running) and the stop fails with a TimeoutError: the
+ * deadline passed, whether or not SIGTERM then ended the process.
  */
 export async function stopService(paths: InstancePaths, log: Logger, options: StopOptions): Promise<StopResult> {
   const record = readPidRecord(paths.pidFile);
@@ -55,8 +62,14 @@ export async function stopService(paths: InstancePaths, log: Logger, options: St
   log.warn('daemon did not stop in time; sending SIGTERM', { pid, timeout: formatDuration(options.timeoutMs) });
   options.progress?.update(`rdd daemon (pid ${pid}) still stopping after ${formatDuration(options.timeoutMs)}: sending SIGTERM`);
   signal(pid, 'SIGTERM');
-  if (await exited(record, TERM_GRACE_MS)) return { pid };
-  throw new TimeoutError(`rdd daemon for instance ${paths.instance} (pid ${pid}) did not exit after SIGINT and SIGTERM`, {
+  const gone = await exited(record, TERM_GRACE_MS);
+  const late = `rdd daemon for instance ${paths.instance} (pid ${pid}) did not stop within ${formatDuration(options.timeoutMs)}`;
+  if (gone) {
+    throw new TimeoutError(`${late}; SIGTERM ended it before its shutdown finished`, {
+      suggestion: 'its engine may still run: `rdd svc start` adopts it, and `rdd svc stop` with a longer --timeout stops both',
+    });
+  }
+  throw new TimeoutError(`${late}, and did not exit after SIGTERM`, {
     suggestion: `see ${daemonLogFile(paths)}; \`kill -9 ${pid}\` ends it without stopping the engine`,
   });
 }

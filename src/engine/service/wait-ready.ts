@@ -5,7 +5,7 @@ import type { Progress } from '../base/progress.js';
 import type { InstancePaths } from '../base/paths.js';
 import { RddError, TimeoutError } from '../base/errors.js';
 import { formatDuration } from '../base/duration.js';
-import { daemonLogFile } from './log-file.js';
+import { daemonLogFile, lastDaemonError } from './log-file.js';
 import { readPidRecord, runningDaemon } from './pidfile.js';
 import { probeReady } from './readiness.js';
 
@@ -14,6 +14,8 @@ export interface WaitReadyOptions {
   timeoutMs: number;
   /** The daemon this process just spawned: its early exit ends the wait at once. */
   child?: ChildProcess;
+  /** Where the daemon log ended when `child` was spawned: the error it reports is read from there on. */
+  childLogStart?: number;
   /** The daemon that was running already: its exit ends the wait with a DaemonGoneError. */
   pid?: number;
   progress?: Progress;
@@ -39,7 +41,7 @@ export class DaemonGoneError extends RddError {
  * its place: the one this process spawned (`child`), or the one already
  * running when it looked (`pid`), which may have been stopping or killed.
  */
-function daemonGone(paths: InstancePaths, daemon: { child?: ChildProcess; pid?: number }): RddError | undefined {
+function daemonGone(paths: InstancePaths, daemon: { child?: ChildProcess; childLogStart?: number; pid?: number }): RddError | undefined {
   const { child } = daemon;
   const childAlive = child !== undefined && child.exitCode === null && child.signalCode === null;
   if (childAlive) return undefined;
@@ -47,8 +49,11 @@ function daemonGone(paths: InstancePaths, daemon: { child?: ChildProcess; pid?: 
   if (runningDaemon(paths)) return undefined;
   if (!child) return daemon.pid === undefined ? undefined : new DaemonGoneError(paths, daemon.pid);
   const how = child.exitCode !== null ? `exited with code ${child.exitCode}` : `was killed by ${child.signalCode}`;
-  return new RddError(`rdd daemon for instance ${paths.instance} ${how} before its API was ready`, {
-    suggestion: `see ${daemonLogFile(paths)}`,
+  // Its own last word (a damaged store and the command that sets it aside), not only where to look for it.
+  const reported = lastDaemonError(paths, daemon.childLogStart ?? 0);
+  const see = `see ${daemonLogFile(paths)}`;
+  return new RddError(`rdd daemon for instance ${paths.instance} ${how} before its API was ready${reported ? `: ${reported.message}` : ''}`, {
+    suggestion: reported?.hint ? `${reported.hint}; ${see}` : see,
   });
 }
 
@@ -58,11 +63,11 @@ function daemonGone(paths: InstancePaths, daemon: { child?: ChildProcess; pid?: 
  * this is not cut short by `--wait=false` or a short `--timeout`: a `svc start`
  * that returned before would let an immediate `svc delete` miss the daemon.
  */
-export async function waitUntilLocked(paths: InstancePaths, child: ChildProcess): Promise<void> {
+export async function waitUntilLocked(paths: InstancePaths, child: ChildProcess, childLogStart: number): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     if (readPidRecord(paths.pidFile)?.pid === child.pid) return;
-    const exit = daemonGone(paths, { child });
+    const exit = daemonGone(paths, { child, childLogStart });
     if (exit) throw exit;
     if (child.exitCode !== null || child.signalCode !== null) return;
     if (Date.now() >= deadline) {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -10,6 +10,9 @@ import { instanceProcesses, type ProcessInfo } from './processes.js';
 import { createRedactor, secretEnvValues, type Redactor } from './redact.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** A bundle is for one reader: its archive, and every directory and file in it, are the user's only. */
+const PRIVATE_DIR = { recursive: true, mode: 0o700 } as const;
+const PRIVATE_FILE = { mode: 0o600 } as const;
 
 export interface BundleOptions {
   paths: InstancePaths;
@@ -57,7 +60,7 @@ async function runCollector(
       if (controller.signal.aborted) return;
       report.files.push(file);
       const target = path.join(staging, file);
-      writes.push(mkdir(path.dirname(target), { recursive: true }).then(() => writeFile(target, redact(content))));
+      writes.push(mkdir(path.dirname(target), PRIVATE_DIR).then(() => writeFile(target, redact(content), PRIVATE_FILE)));
     },
     skip(reason: string) {
       report.skipped = report.skipped ? `${report.skipped}; ${reason}` : reason;
@@ -95,7 +98,7 @@ export async function writeSupportBundle(options: BundleOptions): Promise<Bundle
   const staging = await mkdtemp(path.join(os.tmpdir(), 'rdd-bundle-'));
   try {
     const root = path.join(staging, name);
-    await mkdir(root);
+    await mkdir(root, PRIVATE_DIR);
     const processes = instanceProcesses(paths.instance);
     const redact = createRedactor();
     redact.addSecrets(await knownSecrets(paths, processes));
@@ -110,9 +113,12 @@ export async function writeSupportBundle(options: BundleOptions): Promise<Bundle
       }),
     );
     const manifest = { instance: paths.instance, createdAt: now.toISOString(), collectors: reports };
-    await writeFile(path.join(root, 'manifest.json'), redact(json(manifest)));
+    await writeFile(path.join(root, 'manifest.json'), redact(json(manifest)), PRIVATE_FILE);
     options.onProgress?.(`writing ${file}`);
-    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(file), PRIVATE_DIR);
+    // Made private before anything is in it (tar keeps the mode of a file it overwrites); chmod for one that was there.
+    await writeFile(file, '', PRIVATE_FILE);
+    await chmod(file, 0o600);
     await tar.c({ gzip: true, file, cwd: staging, portable: true }, [name]);
     return { file, manifest };
   } finally {

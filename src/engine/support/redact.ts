@@ -61,3 +61,53 @@ export function secretEnvValues(env: readonly string[] | NodeJS.ProcessEnv): str
     : Object.entries(env);
   return entries.filter(([name, value]) => name && value && isSecretName(name)).map(([, value]) => value as string);
 }
+
+/** Holds a whole object as JSON (kubectl apply): it carries whatever the object does, Secret data too. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A Secret's data and stringData with their keys kept and every value replaced. */
+function redactSecretData(data: unknown): unknown {
+  return isRecord(data) ? Object.fromEntries(Object.keys(data).map((k) => [k, REDACTED])) : REDACTED;
+}
+
+function redactAnnotations(annotations: Record<string, unknown>, secret: boolean): Record<string, unknown> {
+  const applied = annotations[LAST_APPLIED];
+  if (typeof applied !== 'string') return annotations;
+  let inner: string;
+  try {
+    inner = secret ? REDACTED : JSON.stringify(redactObjects(JSON.parse(applied)));
+  } catch {
+    inner = REDACTED;
+  }
+  return { ...annotations, [LAST_APPLIED]: inner };
+}
+
+/**
+ * API objects as they may go into a bundle: the values of a Secret's `data`
+ * and `stringData` are replaced (their keys kept, to show what the Secret
+ * holds), and so is everything under a key that looks secret, in any kind and
+ * at any depth; the last-applied copy of an object gets the same treatment.
+ * Text redaction cannot do this: `dbpass: aHVudGVy` has no secret-looking
+ * name, and a base64 value has no secret-looking shape.
+ */
+export function redactObjects(value: unknown, isSecret = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactObjects(v));
+  if (!isRecord(value)) return value;
+  const secret = isSecret || value.kind === 'Secret';
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    // The items of a list need not say their kind (kube leaves it out): the list does.
+    if (key === 'items' && value.kind === 'SecretList' && Array.isArray(child)) out[key] = child.map((item) => redactObjects(item, true));
+    else if (secret && (key === 'data' || key === 'stringData')) out[key] = redactSecretData(child);
+    else if (isSecretName(key) && child !== null && child !== '') out[key] = REDACTED;
+    else if (key === 'metadata' && isRecord(child) && isRecord(child.annotations)) {
+      out[key] = redactObjects({ ...child, annotations: redactAnnotations(child.annotations, secret) });
+    }
+    else out[key] = redactObjects(child);
+  }
+  return out;
+}

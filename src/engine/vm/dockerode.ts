@@ -1,23 +1,28 @@
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { isBundle } from '../base/build-info.js';
+import { unusedModule } from './unused-module.js';
 
 let dockerode: Promise<typeof Docker> | undefined;
 
 /**
- * The transports dockerode and docker-modem load at import but rdd never uses:
- * ssh2 (engines over SSH) and gRPC with its proto loader (BuildKit sessions).
- * rdd talks to its engines over Unix sockets only. Loading them costs ~12 MB
- * of a daemon's resident memory all day and ~0.3 s of its start
- * (docs/performance.md, "Idle footprint").
+ * The transports dockerode and docker-modem load but rdd never uses: ssh2
+ * (engines over SSH), gRPC with its proto loader (BuildKit sessions) and
+ * protobufjs (BuildKit builds). rdd talks to its engines over Unix sockets
+ * only. Loading them costs ~12 MB of a daemon's resident memory all day and
+ * ~0.3 s of its start (docs/performance.md, "Idle footprint"). The bundle
+ * carries a dockerode built without them (`scripts/bundle.mjs`), so the
+ * installed package neither installs nor compiles them (ssh2 builds native
+ * code, and cpu-features with it).
  */
-const UNUSED_TRANSPORTS = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader'];
+export const UNUSED_TRANSPORTS = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'];
 
 /**
  * Puts a placeholder for each unused transport into Node's require cache
  * (documented as writable), so dockerode's top-level `require()`s find it and
- * load nothing. The placeholder's members throw if anything ever reaches them,
- * naming the module, instead of failing with an undefined.
+ * load nothing. For dockerode from node_modules (code run from src/ or tsc's
+ * output); the bundle has its own dockerode, built without them.
  */
 function skipUnusedTransports(): void {
   const require = createRequire(import.meta.url);
@@ -35,16 +40,7 @@ function skipUnusedTransports(): void {
     const placeholder = new Module(file);
     placeholder.filename = file;
     placeholder.loaded = true;
-    placeholder.exports = new Proxy(
-      {},
-      {
-        // A plain function, so that `new Client()` reaches the throw too.
-        get: (_target, member) =>
-          function unused(): never {
-            throw new Error(`rdd does not load ${id} (${String(member)}): it reaches engines over Unix sockets only`);
-          },
-      },
-    );
+    placeholder.exports = unusedModule(id);
     require.cache[file] = placeholder;
   }
 }
@@ -57,7 +53,7 @@ function skipUnusedTransports(): void {
  */
 export function loadDockerode(): Promise<typeof Docker> {
   dockerode ??= (async () => {
-    skipUnusedTransports();
+    if (!isBundle) skipUnusedTransports();
     return (await import('dockerode')).default;
   })();
   return dockerode;

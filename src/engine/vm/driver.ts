@@ -1,3 +1,4 @@
+import { TerminalError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { InstancePaths } from '../base/paths.js';
 
@@ -10,6 +11,17 @@ export interface EngineSettings {
   /** GiB */
   memory?: number;
   rosetta?: boolean;
+  /** Host folders shared with a VM (Lima only; the native engine sees the host as it is). */
+  mounts?: MountSettings;
+}
+
+/** How a VM shares host folders: "default" is Lima's default for the VM type (virtiofs on vz, 9p on qemu). */
+export type MountType = 'default' | 'virtiofs' | '9p' | 'reverse-sshfs';
+
+export interface MountSettings {
+  /** Share the user's home folder, writable, at the same path (default true). */
+  home?: boolean;
+  type?: MountType;
 }
 
 export type DriverState =
@@ -64,25 +76,36 @@ export interface VmDriver {
 }
 
 /**
- * The driver's tool said no. Each throw site says which kind (isTerminal in
- * base/errors.ts reads `terminal`):
- * - terminal: bad configuration or a missing tool (no binary, no root, a
- *   daemon.json rdd cannot use, a host Lima does not support): trying again
- *   changes nothing until the user changes something, so the App is held;
- * - retryable: a command that failed or ran out of time and may pass on the
- *   next try (limactl failed, an engine that did not answer or lost a race
- *   with another engine's start): the App's queue retries with backoff.
+ * The driver's tool said no, in a way that may pass on the next try: a command
+ * that failed or ran out of time (limactl failed, an engine that did not answer
+ * or lost a race with another engine's start). The App's queue retries it with
+ * backoff.
  */
 export class DriverError extends Error {
-  readonly terminal: boolean;
-
   constructor(
     message: string,
     readonly driver: DriverName,
-    options: { terminal: boolean; cause?: unknown },
+    options?: { cause?: unknown },
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DriverError';
-    this.terminal = options.terminal;
+  }
+}
+
+/**
+ * The driver cannot start as things are: bad configuration or a missing tool
+ * (no binary, no root, a daemon.json rdd cannot use, a host Lima does not
+ * support, a provisioning script that failed). Trying again changes nothing
+ * until the user changes something, so it is a `TerminalError` — the one
+ * terminal signal (base/errors.ts) — and the App is held at StartFailed.
+ */
+export class DriverConfigError extends TerminalError {
+  constructor(
+    message: string,
+    readonly driver: DriverName,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DriverConfigError';
   }
 }

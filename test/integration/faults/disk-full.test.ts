@@ -115,7 +115,7 @@ describe('fault: a full disk does not kill the daemon', () => {
 
       // More than the one page tmpfs may still have half-empty at the end of the log file.
       for (let i = 0; i < 100; i++) daemonLog.log.error(`line ${i} the full disk cannot take`, { pad: 'y'.repeat(80) });
-      expect(() => acquirePidFile(paths, process.pid)).toThrow(/cannot write the pidfile draft/);
+      expect(() => acquirePidFile(paths, process.pid)).toThrow(/cannot write the pidfile draft .*: no space left on the device \(ENOSPC\)/);
       expect(() => writePrivateFile(paths.config, JSON.stringify({ port: 1, pad: PAD }))).toThrow(/ENOSPC/);
       expect(readdirSync(paths.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       // Small writes (the controller's condition) may still fit where a refused big one left room in the

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -17,6 +16,7 @@ import type { KubeObject } from '../../../src/engine/kube/types.js';
 import { readPidFile, signalProcess } from '../../../src/engine/vm/native/engine-process.js';
 import { NativeDriver } from '../../../src/engine/vm/native/native-driver.js';
 import { startTestApiServer, type TestApiServer } from '../../support/apiserver.js';
+import { holdsFor } from '../../support/holds-for.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 
 /*
@@ -42,8 +42,21 @@ const getApp = () => server.client.get<AppObject>(APP, APP_NAME);
 const condition = async (type: string) => findCondition((await getApp()).status?.conditions, type);
 const spawns = () => (readFileSync(path.join(paths.logDir, 'dockerd.log'), 'utf8').match(/ rdd starts: /g) ?? []).length;
 
+/** When this test last saw the engine Connected: it answered no later than that. */
+let answeredAt = 0;
+
 async function connected(): Promise<void> {
   await vi.waitFor(async () => expect(await condition('ContainerEngineReady')).toMatchObject({ status: 'True', reason: 'Connected' }), WAIT);
+  answeredAt = Date.now();
+}
+
+/**
+ * Until the engine has run past the crash policy's stable second since it
+ * answered, as seen from here (so never too early). The policy is about time,
+ * so this waits on time, but from the observed answer, not a fixed sleep.
+ */
+async function engineStable(): Promise<void> {
+  await vi.waitFor(() => expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(STABLE_MS), { ...WAIT, interval: 50 });
 }
 
 /** Events about objects of `kind` with `reason`, as `kubectl get events --field-selector` finds them. */
@@ -51,14 +64,6 @@ async function events(kind: string, reason: string): Promise<KubeObject[]> {
   return (await server.client.list(EVENT, { fieldSelector: `involvedObject.kind=${kind},reason=${reason}` })).items;
 }
 
-/** Checks `check` continuously for `ms`: how a test proves that something does NOT happen, within a bounded window. */
-async function holdsFor(ms: number, check: () => Promise<void> | void): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    await check();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   home = mkdtempSync('/tmp/rdd-engine-faults.');
@@ -105,7 +110,7 @@ describe('fault: every engine crash wipes all mirrors', () => {
       for (let kill = 0; kill < 10; kill++) {
         // Kill a healthy engine: one that ran past the crash policy's stable second after answering (ten
         // deaths each within that second are a crash loop, which the driver gives up on).
-        await delay(STABLE_MS);
+        await engineStable();
         const pid = readPidFile(paths.dockerPidFile)!;
         signalProcess(pid, 'SIGKILL');
         await vi.waitFor(() => expect(readPidFile(paths.dockerPidFile)).not.toBe(pid), WAIT);

@@ -30,7 +30,7 @@ describe('completionCandidates on the real command tree and App CRD', () => {
   });
 
   it('offers property names, then enum and boolean values', () => {
-    expect(complete('set', 'vm.')).toEqual(['vm.driver=', 'vm.cpus=', 'vm.memory=', 'vm.rosetta=']);
+    expect(complete('set', 'vm.')).toEqual(['vm.driver=', 'vm.cpus=', 'vm.memory=', 'vm.rosetta=', 'vm.mounts.home=', 'vm.mounts.type=']);
     expect(complete('set', 'running=true', 'cont')).toEqual(['containerEngine.name=']);
     expect(complete('set', 'vm.driver=')).toEqual(['vm.driver=auto', 'vm.driver=lima', 'vm.driver=native']);
     expect(complete('set', 'running=')).toEqual(['running=true', 'running=false']);
@@ -42,7 +42,7 @@ describe('completionCandidates on the real command tree and App CRD', () => {
     expect(complete('--instance', '')).toEqual(['2', 'dev']);
     expect(complete('svc', 'start', '--instance', 'd')).toEqual(['dev']);
     expect(complete('--instance=')).toEqual(['--instance=2', '--instance=dev']);
-    expect(complete('--log-level', '')).toEqual(['debug', 'info', 'warn', 'error']);
+    expect(complete('--log-level', '')).toEqual(['trace', 'debug', 'info', 'warn', 'warning', 'error']);
     expect(complete('--log-format=j')).toEqual(['--log-format=json']);
     expect(complete('svc', 'start', '--wait=')).toEqual(['--wait=true', '--wait=false']);
     expect(complete('status', '-o', '')).toEqual(['text', 'json']);

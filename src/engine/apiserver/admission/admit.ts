@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, StatusCause } from '../../kube/types.js';
-import { AdmissionDenied, type AdmissionOperation, type AdmissionRequest } from '../../kube/admission.js';
+import { AdmissionDenied, AdmissionForbidden, type AdmissionOperation, type AdmissionRequest } from '../../kube/admission.js';
+import type { ResourceRef } from '../../kube/resources.js';
 import { apiVersionOf, isDryRun, keyOf, schemaOf, targetOf, type ResourceRequest } from '../context.js';
 import { isReleased } from '../controllers/deletion.js';
-import { alreadyExists, badRequest, conflict, invalid, StatusError } from '../endpoints/errors.js';
+import { alreadyExists, badRequest, conflict, forbidden, invalid, StatusError } from '../endpoints/errors.js';
 import { duplicateFields } from './duplicate-fields.js';
 import { sendObject } from '../endpoints/local.js';
 import { validateMetadata } from './metadata-validation.js';
@@ -27,15 +28,34 @@ function statusCode(code: number): string {
   return reasons[code] ?? 'BadRequest';
 }
 
-/** A hook's denial as kube reports a webhook's. */
+/**
+ * A hook's denial as kube reports a webhook's, or (AdmissionForbidden) as its
+ * own admission plugins report theirs. Details name the kind for 422, as
+ * kube's Invalid does (kubectl prints `The <Kind> "<name>" is invalid`).
+ */
 function denied(rr: ResourceRequest, hook: string, err: AdmissionDenied, name?: string): StatusError {
   const t = targetOf(rr, name);
+  if (err instanceof AdmissionForbidden) {
+    const refused = forbidden(t, err.message);
+    return err.causes.length ? new StatusError(403, refused.reason, refused.message, { ...refused.details, causes: err.causes }) : refused;
+  }
   return new StatusError(err.code, statusCode(err.code), `admission webhook "${hook}" denied the request: ${err.message}`, {
     name,
     group: t.group || undefined,
-    kind: t.resource,
+    kind: err.code === 422 ? t.kind : t.resource,
     ...(err.causes.length ? { causes: err.causes } : {}),
   });
+}
+
+/** What every admission request carries about its caller: in-process or not, and a read of the store. */
+export function callerOf(rr: ResourceRequest): Pick<AdmissionRequest, 'inProcess' | 'listStored'> {
+  return {
+    inProcess: rr.req.inProcess === true,
+    listStored: (ref: ResourceRef) => {
+      const found = rr.ctx.registry.lookup(ref.group, ref.version, ref.plural);
+      return found ? rr.ctx.store.list(found.resource.storageKey).items : [];
+    },
+  };
 }
 
 /** Runs one phase of the hooks registered for this resource's kind. */
@@ -98,6 +118,7 @@ export async function admit(rr: ResourceRequest, input: AdmitInput): Promise<Kub
     object,
     oldObject: live,
     dryRun: isDryRun(rr),
+    ...callerOf(rr),
   };
   await runHooks(rr, request, 'mutate');
   rr.resource.strategy?.prepare?.(object);

@@ -18,24 +18,44 @@ const invalidValue = (field: string, value: string, message: string): StatusCaus
   message: `Invalid value: ${JSON.stringify(value)}: ${message}`,
 });
 
+/** The longest label value, and the longest label key (`prefix/name`). */
+const LABEL_VALUE_MAX = 63;
+const LABEL_KEY_MAX = 253 + 1 + 63;
+
+/**
+ * kube's field.TooLong: the value is omitted from the message, so an
+ * oversized value (a 2 MiB label) is not echoed back in the error's message
+ * and again in its cause.
+ */
+const tooLong = (field: string, max: number): StatusCause => ({
+  reason: 'FieldValueTooLong',
+  field,
+  message: `Too long: may not be more than ${max} bytes`,
+});
+
 /** kube's ObjectMeta validation for a name, namespace and labels; `dnsLabel` for Namespaces. */
 export function validateMetadata(obj: KubeObject, dnsLabel: boolean): StatusCause[] {
   const causes: StatusCause[] = [];
   const name = obj.metadata.name ?? '';
   if (!name) {
     causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
-  } else if (dnsLabel ? !DNS_LABEL.test(name) || name.length > 63 : !DNS_SUBDOMAIN.test(name) || name.length > 253) {
+  } else if (name.length > (dnsLabel ? 63 : 253)) {
+    causes.push(tooLong('metadata.name', dnsLabel ? 63 : 253));
+  } else if (dnsLabel ? !DNS_LABEL.test(name) : !DNS_SUBDOMAIN.test(name)) {
     causes.push(invalidValue('metadata.name', name, dnsLabel ? LABEL_MSG : SUBDOMAIN_MSG));
   }
   for (const [key, value] of Object.entries(obj.metadata.labels ?? {})) {
-    for (const msg of qualifiedNameErrors(key)) causes.push(invalidValue('metadata.labels', key, msg));
+    if (key.length > LABEL_KEY_MAX) causes.push(tooLong('metadata.labels', LABEL_KEY_MAX));
+    else for (const msg of qualifiedNameErrors(key)) causes.push(invalidValue('metadata.labels', key, msg));
     if (typeof value !== 'string') causes.push(invalidValue('metadata.labels', String(value), 'must be a string'));
+    else if (value.length > LABEL_VALUE_MAX) causes.push(tooLong('metadata.labels', LABEL_VALUE_MAX));
     else for (const msg of labelValueErrors(value)) causes.push(invalidValue('metadata.labels', value, msg));
   }
   causes.push(...ownerReferenceErrors(obj));
   let annotationBytes = 0;
   for (const [key, value] of Object.entries(obj.metadata.annotations ?? {})) {
-    for (const msg of qualifiedNameErrors(key.toLowerCase())) causes.push(invalidValue('metadata.annotations', key, msg));
+    if (key.length > LABEL_KEY_MAX) causes.push(tooLong('metadata.annotations', LABEL_KEY_MAX));
+    else for (const msg of qualifiedNameErrors(key.toLowerCase())) causes.push(invalidValue('metadata.annotations', key, msg));
     if (typeof value !== 'string') causes.push(invalidValue(`metadata.annotations.${key}`, String(value), 'must be a string'));
     else annotationBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }

@@ -1,8 +1,14 @@
 import type { KubeObject } from '../../kube/types.js';
-import type { ServerContext } from '../context.js';
+import type { Logger } from '../../base/log.js';
 import { NAMESPACES } from '../registry/registry.js';
 import { revisionOf, type ObjectKey, type Store } from '../store/store.js';
 import { nowTimestamp } from '../timestamp.js';
+
+/** The namespaces kube-apiserver's NamespaceLifecycle admission never lets go; the product adds its own through admission hooks. */
+export const IMMORTAL_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+
+/** kube's words for refusing to delete an immortal namespace (after `namespaces "<name>" is forbidden: `). */
+export const IMMORTAL_NAMESPACE_MESSAGE = 'this namespace may not be deleted';
 
 /** Whether a deleted object has nothing left holding it (Namespaces also wait for spec.finalizers). */
 export function isReleased(obj: KubeObject): boolean {
@@ -35,7 +41,8 @@ export function deleteObject(store: Store, key: ObjectKey, live: KubeObject, dry
 export class NamespaceLifecycle {
   private unsubscribe = () => {};
 
-  constructor(private readonly ctx: ServerContext) {}
+  // The parts of the ServerContext it uses: the context holds the lifecycle, so cannot be its type.
+  constructor(private readonly ctx: { store: Store; log: Logger }) {}
 
   /** Follows deletions in terminating namespaces and finishes those left over from a previous run. */
   start(): void {

@@ -1,7 +1,8 @@
 import type { KubeObject } from '../../kube/types.js';
-import type { ServerContext } from '../context.js';
+import type { Logger } from '../../base/log.js';
+import type { Registry } from '../registry/registry.js';
 import { deleteObject, isReleased } from './deletion.js';
-import { revisionOf, RevisionMismatch, type ObjectKey, type StoreEvent } from '../store/store.js';
+import { revisionOf, RevisionMismatch, type ObjectKey, type Store, type StoreEvent } from '../store/store.js';
 
 /** The finalizer that holds an owner deleted with propagationPolicy=Foreground until its blocking dependents are gone. */
 export const FOREGROUND_DELETION = 'foregroundDeletion';
@@ -29,7 +30,8 @@ export class GarbageCollector {
   private readonly live = new Map<string, string>();
   private unsubscribe = () => {};
 
-  constructor(private readonly ctx: ServerContext) {}
+  // The parts of the ServerContext it uses: the context holds the collector, so cannot be its type.
+  constructor(private readonly ctx: { store: Store; registry: Registry; log: Logger }) {}
 
   start(): void {
     const seen = new Set<string>();

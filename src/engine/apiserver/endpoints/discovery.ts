@@ -1,4 +1,7 @@
-import type { Registry, ResourceInfo, VersionInfo } from '../registry/registry.js';
+import { buildInfo } from '../../base/build-info.js';
+import type { Registry } from '../registry/registry.js';
+import type { ResourceInfo, VersionInfo } from '../registry/types.js';
+import { isJsonRange, notAcceptable, parseAccept } from './negotiation.js';
 
 /** The kube version we claim: kubectl's dispatcher picks its bundled client by the minor. */
 export const VERSION_INFO = {
@@ -11,6 +14,8 @@ export const VERSION_INFO = {
   goVersion: 'n/a',
   compiler: 'rdd',
   platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  /** rdd's own version and commit, which the CLI compares with its own (src/commands/program/version-skew.ts). */
+  rdd: buildInfo(),
 };
 
 const VERBS_CUSTOM = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
@@ -80,11 +85,21 @@ export function group(registry: Registry, name: string): unknown {
 /** The media type of aggregated discovery (one round trip for every group), which kubectl and client-go ask for first. */
 export const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
-export function wantsAggregated(accept: string | undefined): boolean {
-  return (accept ?? '').split(',').some((part) => {
-    const params = part.split(';').map((p) => p.trim());
-    return params.includes('g=apidiscovery.k8s.io') && params.includes('v=v2') && params.includes('as=APIGroupDiscoveryList');
-  });
+/** The aggregated discovery versions served: v2, and v2beta1 (the same shape) for clients of kube 1.26–1.29. */
+const AGGREGATED_VERSIONS = ['v2', 'v2beta1'];
+
+/**
+ * Which discovery document `/api` or `/apis` answers this Accept header with:
+ * an aggregated version, or (`legacy`) the APIVersions/APIGroupList; 406 when neither.
+ */
+export function discoveryOutput(accept: string | undefined): 'legacy' | 'v2' | 'v2beta1' {
+  for (const range of parseAccept(accept)) {
+    if (!isJsonRange(range)) continue;
+    const { as, g, v } = range.params;
+    if (as === undefined) return 'legacy';
+    if (as === 'APIGroupDiscoveryList' && g === 'apidiscovery.k8s.io' && AGGREGATED_VERSIONS.includes(v ?? '')) return v as 'v2' | 'v2beta1';
+  }
+  throw notAcceptable(['application/json', AGGREGATED_DISCOVERY]);
 }
 
 function discoveryResource(r: ResourceInfo, v: VersionInfo): unknown {
@@ -105,8 +120,8 @@ function discoveryResource(r: ResourceInfo, v: VersionInfo): unknown {
   };
 }
 
-/** APIGroupDiscoveryList for `/api` (core) or `/apis` (every named group), apidiscovery.k8s.io/v2. */
-export function aggregatedDiscovery(registry: Registry, core: boolean): unknown {
+/** APIGroupDiscoveryList for `/api` (core) or `/apis` (every named group), apidiscovery.k8s.io/v2 or v2beta1. */
+export function aggregatedDiscovery(registry: Registry, core: boolean, version = 'v2'): unknown {
   const items = [...registry.groups()]
     .filter(([name]) => (name === '') === core)
     .map(([name, versions]) => ({
@@ -120,5 +135,5 @@ export function aggregatedDiscovery(registry: Registry, core: boolean): unknown 
         freshness: 'Current',
       })),
     }));
-  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
 }

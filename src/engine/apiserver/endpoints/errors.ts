@@ -119,10 +119,13 @@ export const pathNotFound = (path: string): StatusError =>
  * A storage failure as kube-style Status. No space is 507 InsufficientStorage
  * (kube-apiserver answers etcd's "database space exceeded" with a plain 500;
  * 507 lets a client tell "free disk space" from a server bug). A damaged store
- * is 500 with kube's StorageReadError reason. See docs/control-plane.md#storage-errors.
+ * is 500 with kube's StorageReadError reason. A store whose files were removed
+ * under it is 503 ServiceUnavailable: the write may succeed after a restart.
+ * See docs/control-plane.md#storage-errors.
  */
 function storageStatus(err: StorageError): StatusError {
   if (err.kind === 'full') return new StatusError(507, 'InsufficientStorage', err.message);
+  if (err.kind === 'lost') return new StatusError(503, 'ServiceUnavailable', err.message);
   if (err.kind === 'damaged') return new StatusError(500, 'StorageReadError', err.message);
   return new StatusError(500, 'InternalError', `Internal error occurred: ${err.message}`);
 }

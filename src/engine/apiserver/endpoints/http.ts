@@ -17,6 +17,8 @@ export interface ApiRequest extends AsyncIterable<Buffer | string> {
   readonly withStatus?: boolean;
   /** In-process requests only (local.ts): the body, decoded already and the server's own copy; read it with readDecoded. */
   readonly body?: unknown;
+  /** Set only by the in-process transport (local.ts): the daemon's own controllers. No HTTPS request can set it. */
+  readonly inProcess?: boolean;
 }
 
 /** The parts of a response the handlers use: a Node ServerResponse, or an in-process one (local.ts). */
@@ -29,6 +31,8 @@ export interface ApiReply {
   write(chunk: string): boolean;
   end(chunk?: string): unknown;
   on(event: 'close' | 'error', listener: () => void): unknown;
+  /** Drops the connection without waiting for the client to read what is queued (a watcher cut off). */
+  destroy(): unknown;
 }
 
 /** Reads the whole body, answering 413 (by throwing) past `limit` bytes. */

@@ -133,6 +133,7 @@ export function localTransport(dispatch: Dispatch, address: { localAddress: stri
         async *[Symbol.asyncIterator]() {},
         resume: () => undefined,
         withStatus,
+        inProcess: true,
       };
       const res = new LocalReply(events === true);
       const abort = () => res.destroy();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Registry, ResourceInfo, VersionInfo } from '../registry/registry.js';
+import type { Registry } from '../registry/registry.js';
+import type { ResourceInfo, VersionInfo } from '../registry/types.js';
 import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { META_SCHEMAS, OBJECT_META_REF } from './openapi-meta.js';
 

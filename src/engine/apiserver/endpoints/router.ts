@@ -1,15 +1,6 @@
 import { isDryRun, type ResourceRequest, type ServerContext } from '../context.js';
-import {
-  AGGREGATED_DISCOVERY,
-  aggregatedDiscovery,
-  coreVersions,
-  group,
-  groupList,
-  resourceList,
-  VERSION_INFO,
-  wantsAggregated,
-} from './discovery.js';
-import { methodNotAllowed, pathNotFound } from './errors.js';
+import { aggregatedDiscovery, coreVersions, discoveryOutput, group, groupList, resourceList, VERSION_INFO } from './discovery.js';
+import { methodNotAllowed, pathNotFound, StatusError } from './errors.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handlePatch } from './handlers/patch.js';
 import { handleReview } from './handlers/review.js';
@@ -19,6 +10,8 @@ import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
 import { sendJson, type ApiReply, type ApiRequest } from './http.js';
 import { groupVersionDocument, openapiIndex } from './openapi.js';
+import { swaggerDocument } from './openapi-v2.js';
+import { negotiateOutput, requireJson, type AnswerShape } from './negotiation.js';
 import { boolParam } from './query.js';
 
 type Handler = (rr: ResourceRequest) => void | Promise<void>;
@@ -48,6 +41,7 @@ function serveStatic(ctx: ServerContext, req: ApiRequest, res: ApiReply, segs: s
     '/version': () => VERSION_INFO,
     '/api': () => coreVersions(address),
     '/apis': () => groupList(ctx.registry),
+    '/openapi/v2': () => swaggerDocument(ctx.registry),
     '/openapi/v3': () => openapiIndex(ctx.registry),
   };
   if (path === '/healthz/store') {
@@ -58,9 +52,10 @@ function serveStatic(ctx: ServerContext, req: ApiRequest, res: ApiReply, segs: s
     sendText(res, 'ok');
     return true;
   }
-  if ((path === '/api' || path === '/apis') && wantsAggregated(req.headers.accept)) {
-    if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '');
-    sendJson(res, 200, aggregatedDiscovery(ctx.registry, path === '/api'), { 'Content-Type': AGGREGATED_DISCOVERY, Vary: 'Accept' });
+  const discovery = path === '/api' || path === '/apis' ? discoveryOutput(req.headers.accept) : 'legacy';
+  if (discovery !== 'legacy') {
+    const contentType = `application/json;g=apidiscovery.k8s.io;v=${discovery};as=APIGroupDiscoveryList`;
+    sendJson(res, 200, aggregatedDiscovery(ctx.registry, path === '/api', discovery), { 'Content-Type': contentType, Vary: 'Accept' });
     return true;
   }
   let body: unknown = fixed[path]?.();
@@ -75,8 +70,8 @@ function serveStatic(ctx: ServerContext, req: ApiRequest, res: ApiReply, segs: s
     body = resourceList(ctx.registry, '', segs[1]);
   }
   if (body === undefined) return false;
-  if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '');
-  sendJson(res, 200, body);
+  requireJson(req.headers.accept);
+  sendJson(res, 200, body, { Vary: 'Accept' });
   return true;
 }
 
@@ -94,7 +89,7 @@ interface ResourcePath {
  * namespaced resources, else `.../PLURAL/NAME/SUB` (which is also how
  * `/api/v1/namespaces/NAME/status` reads).
  */
-function resourcePaths(segs: string[]): ResourcePath[] {
+function pathReadings(segs: string[]): ResourcePath[] {
   let groupName: string;
   let rest: string[];
   if (segs[0] === 'api' && segs.length >= 3) [groupName, rest] = ['', segs.slice(1)];
@@ -113,7 +108,21 @@ function resourcePaths(segs: string[]): ResourcePath[] {
   return out;
 }
 
+/** kube's answer to `Impersonate-*` headers from a user not allowed to impersonate: rdd has one user, so no one is. */
+function refuseImpersonation(req: ApiRequest): void {
+  const header = Object.keys(req.headers).find((h) => h.toLowerCase().startsWith('impersonate-'));
+  if (header === undefined) return;
+  throw new StatusError(403, 'Forbidden', 'impersonation is not supported: rdd has one user', { causes: [{ reason: 'HeaderNotSupported', field: header }] });
+}
+
+/** What the answer is negotiated as: a collection GET is a list unless it watches; writes answer the object. */
+function answerShape(method: string, hasName: boolean, query: URLSearchParams): AnswerShape {
+  if (method !== 'GET') return 'write';
+  return hasName || boolParam(query, 'watch') ? 'object' : 'list';
+}
+
 export async function route(ctx: ServerContext, req: ApiRequest, res: ApiReply, url: URL): Promise<void> {
+  refuseImpersonation(req);
   let segs: string[];
   try {
     segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -123,7 +132,7 @@ export async function route(ctx: ServerContext, req: ApiRequest, res: ApiReply, 
   if (req.method === 'GET' && serveStatic(ctx, req, res, segs)) return;
   let parsed: ResourcePath | undefined;
   let found: ReturnType<ServerContext['registry']['lookup']>;
-  for (const candidate of resourcePaths(segs)) {
+  for (const candidate of pathReadings(segs)) {
     found = ctx.registry.lookup(candidate.group, candidate.version, candidate.plural);
     if (found && (candidate.namespace === undefined || found.resource.namespaced)) {
       parsed = candidate;
@@ -149,6 +158,7 @@ export async function route(ctx: ServerContext, req: ApiRequest, res: ApiReply, 
     handler = handlers[method];
   }
   if (!handler) throw methodNotAllowed(method);
+  const output = negotiateOutput(req.headers.accept, answerShape(method, parsed.name !== undefined, url.searchParams));
   const rr: ResourceRequest = {
     ctx,
     req,
@@ -160,6 +170,7 @@ export async function route(ctx: ServerContext, req: ApiRequest, res: ApiReply, 
     name: parsed.name,
     subresource: parsed.subresource,
     view,
+    output,
   };
   // A bad dryRun directive is refused before anything is read or written.
   if (method !== 'GET') isDryRun(rr);

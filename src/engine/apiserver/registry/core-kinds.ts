@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JSONSchemaProps, PrinterColumn } from '../../kube/json-schema.js';
 import type { KubeObject, StatusCause } from '../../kube/types.js';
-import type { ResourceInfo, Strategy } from './registry.js';
+import type { ResourceInfo, Strategy } from './types.js';
+import type { ComputedColumn } from '../table/table.js';
 
 /*
  * Built-in kinds that GUIs, scripts and out-of-process controllers expect of
@@ -20,7 +21,40 @@ const boolean: JSONSchemaProps = { type: 'boolean' };
 const stringMap: JSONSchemaProps = { type: 'object', additionalProperties: string };
 const bytesMap: JSONSchemaProps = { type: 'object', additionalProperties: { type: 'string', format: 'byte' } };
 const object = (properties: Record<string, JSONSchemaProps>, extra: JSONSchemaProps = {}): JSONSchemaProps => ({ type: 'object', properties, ...extra });
+/** A schema with the description `kubectl explain` prints (kube's, shortened). */
+const described = (schema: JSONSchemaProps, description: string): JSONSchemaProps => ({ ...schema, description });
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+const keyCount = (value: unknown): number => (value && typeof value === 'object' ? Object.keys(value).length : 0);
+
+/** kube's DATA column: how many keys the object's data maps hold. */
+const dataColumn = (...fields: string[]): ComputedColumn => ({
+  name: 'Data',
+  type: 'integer',
+  jsonPath: `.${fields[0]}`,
+  description: `Number of keys in ${fields.join(' and ')}`,
+  cell: (obj) => fields.reduce((n, f) => n + keyCount(obj[f]), 0),
+});
+
+interface ServicePortSpec {
+  port?: number;
+  nodePort?: number;
+  protocol?: string;
+}
+
+/** kube's PORT(S) column: `80/TCP,443:30443/TCP`, or `<none>`. */
+function servicePorts(obj: KubeObject): string {
+  const ports = ((obj.spec as { ports?: ServicePortSpec[] } | undefined)?.ports ?? []).filter((p) => p && typeof p === 'object');
+  if (ports.length === 0) return '<none>';
+  return ports.map((p) => `${p.port ?? ''}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+}
+
+/** kube's EXTERNAL-IP column: the external IPs, the external name, or `<none>`. */
+function serviceExternalIp(obj: KubeObject): string {
+  const spec = (obj.spec ?? {}) as { type?: string; externalIPs?: string[]; externalName?: string };
+  if (spec.type === 'ExternalName') return spec.externalName ?? '<none>';
+  return spec.externalIPs?.length ? spec.externalIPs.join(',') : '<none>';
+}
 
 interface BuiltinSpec {
   group?: string;
@@ -30,6 +64,8 @@ interface BuiltinSpec {
   shortNames?: string[];
   schema: JSONSchemaProps;
   columns?: PrinterColumn[];
+  /** Whether an Age column ends the table (kube's Event table has none). Default true. */
+  age?: boolean;
   statusSubresource?: boolean;
   selectableFields?: string[];
   strategy?: Strategy;
@@ -54,7 +90,7 @@ export function builtin(spec: BuiltinSpec): ResourceInfo {
         schema: spec.schema,
         statusSubresource: spec.statusSubresource ?? false,
         selectableFields: spec.selectableFields ?? [],
-        columns: [...(spec.columns ?? []), AGE],
+        columns: [...(spec.columns ?? []), ...(spec.age === false ? [] : [AGE])],
       },
     ],
     storageKey: `${group}/${spec.plural}`,
@@ -96,7 +132,12 @@ export const CONFIGMAPS = builtin({
   plural: 'configmaps',
   kind: 'ConfigMap',
   shortNames: ['cm'],
-  schema: object({ data: stringMap, binaryData: bytesMap, immutable: boolean }),
+  schema: object({
+    data: described(stringMap, 'Data contains the configuration data. Each key must consist of alphanumeric characters, \'-\', \'_\' or \'.\'.'),
+    binaryData: described(bytesMap, 'BinaryData contains the binary data (base64 in JSON). Its keys may not overlap those of data.'),
+    immutable: described(boolean, 'Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified).'),
+  }),
+  columns: [dataColumn('data', 'binaryData')],
   strategy: {
     validate: (obj, live) => [...dataKeyErrors('data', obj), ...dataKeyErrors('binaryData', obj), ...(immutableConfigMap?.(obj, live) ?? [])],
   },
@@ -105,8 +146,16 @@ export const CONFIGMAPS = builtin({
 export const SECRETS = builtin({
   plural: 'secrets',
   kind: 'Secret',
-  schema: object({ data: bytesMap, stringData: stringMap, type: string, immutable: boolean }),
-  columns: [{ name: 'Type', type: 'string', jsonPath: '.type' }],
+  schema: object({
+    data: described(bytesMap, 'Data contains the secret data, each value base64-encoded in JSON.'),
+    stringData: described(stringMap, 'stringData allows specifying non-binary secret data in string form. It is a write-only input field merged into data on write, never output when reading.'),
+    type: described(string, 'Used to facilitate programmatic handling of secret data (Opaque unless set).'),
+    immutable: described(boolean, 'Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified).'),
+  }),
+  columns: [
+    { name: 'Type', type: 'string', jsonPath: '.type' },
+    dataColumn('data'),
+  ],
   selectableFields: ['type'],
   strategy: {
     // stringData is write-only: folded into data (base64) and never stored, as kube does.
@@ -137,15 +186,18 @@ export const LEASES = builtin({
   plural: 'leases',
   kind: 'Lease',
   schema: object({
-    spec: object({
-      holderIdentity: string,
-      leaseDurationSeconds: integer,
-      acquireTime: dateTime,
-      renewTime: dateTime,
-      leaseTransitions: integer,
-      strategy: string,
-      preferredHolder: string,
-    }),
+    spec: described(
+      object({
+        holderIdentity: described(string, 'holderIdentity contains the identity of the holder of a current lease.'),
+        leaseDurationSeconds: described(integer, 'leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it.'),
+        acquireTime: described(dateTime, 'acquireTime is a time when the current lease was acquired.'),
+        renewTime: described(dateTime, 'renewTime is a time when the current holder of a lease has last updated the lease.'),
+        leaseTransitions: described(integer, 'leaseTransitions is the number of transitions of a lease between holders.'),
+        strategy: described(string, 'Strategy indicates the strategy for picking the leader for coordinated leader election.'),
+        preferredHolder: described(string, 'PreferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up.'),
+      }),
+      'spec contains the specification of the Lease.',
+    ),
   }),
   columns: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }],
 });
@@ -163,20 +215,59 @@ export const SERVICES = builtin({
   schema: object({
     spec: object(
       {
-        type: { type: 'string', default: 'ClusterIP' },
-        selector: { ...stringMap, 'x-kubernetes-map-type': 'atomic' },
-        ports: { type: 'array', items: servicePort, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'protocol'] },
-        clusterIP: string,
-        externalName: string,
+        type: described({ type: 'string', default: 'ClusterIP' }, 'type determines how the Service is exposed: ClusterIP, ExternalName, NodePort or LoadBalancer.'),
+        selector: described({ ...stringMap, 'x-kubernetes-map-type': 'atomic' }, 'Route service traffic to pods with label keys and values matching this selector.'),
+        ports: described(
+          { type: 'array', items: servicePort, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'protocol'] },
+          'The list of ports that are exposed by this service.',
+        ),
+        clusterIP: described(string, 'clusterIP is the IP address of the service.'),
+        externalName: described(string, 'externalName is the external reference that discovery mechanisms will return as an alias for this service.'),
       },
-      { 'x-kubernetes-preserve-unknown-fields': true },
+      { 'x-kubernetes-preserve-unknown-fields': true, description: 'Spec defines the behavior of a service.' },
     ),
-    status: object({}, { 'x-kubernetes-preserve-unknown-fields': true }),
+    status: object(
+      { loadBalancer: described(object({}, { 'x-kubernetes-preserve-unknown-fields': true }), 'LoadBalancer contains the current status of the load-balancer, if one is present.') },
+      { 'x-kubernetes-preserve-unknown-fields': true, description: 'Most recently observed status of the service.' },
+    ),
   }),
   columns: [
     { name: 'Type', type: 'string', jsonPath: '.spec.type' },
     { name: 'Cluster-IP', type: 'string', jsonPath: '.spec.clusterIP' },
+    { name: 'External-IP', type: 'string', jsonPath: '.spec.externalIPs', cell: serviceExternalIp } as ComputedColumn,
+    { name: 'Port(s)', type: 'string', jsonPath: '.spec.ports', cell: servicePorts } as ComputedColumn,
   ],
+});
+
+const condition = object({
+  type: described(string, 'Type of namespace controller condition.'),
+  status: described(string, 'Status of the condition, one of True, False, Unknown.'),
+  reason: string,
+  message: string,
+  lastTransitionTime: dateTime,
+});
+
+/** The core Namespace's spec and status, so `kubectl explain namespace.spec` works and bodies are pruned as kube's typed decoding does. */
+export const NAMESPACE_SCHEMA: JSONSchemaProps = object({
+  spec: described(
+    object({
+      finalizers: described(
+        { type: 'array', items: string, 'x-kubernetes-list-type': 'atomic' },
+        'Finalizers is an opaque list of values that must be empty to permanently remove object from storage.',
+      ),
+    }),
+    'Spec defines the behavior of the Namespace.',
+  ),
+  status: described(
+    object({
+      phase: described(string, 'Phase is the current lifecycle phase of the namespace: Active or Terminating.'),
+      conditions: described(
+        { type: 'array', items: condition, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
+        "Represents the latest available observations of a namespace's current state.",
+      ),
+    }),
+    'Status describes the current status of a Namespace.',
+  ),
 });
 
 export const CORE_KINDS: ResourceInfo[] = [CONFIGMAPS, SECRETS, LEASES, SERVICES];

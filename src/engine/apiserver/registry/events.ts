@@ -1,14 +1,13 @@
 import type { JSONSchemaProps, PrinterColumn } from '../../kube/json-schema.js';
 import type { KubeObject } from '../../kube/types.js';
-import type { Logger } from '../../base/log.js';
 import { ALL_VERBS, builtin } from './core-kinds.js';
-import type { ResourceInfo } from './registry.js';
-import { revisionOf, type Store } from '../store/store.js';
+import type { ResourceInfo } from './types.js';
+import { formatAge, type ComputedColumn } from '../table/table.js';
 
 /*
  * Events are stored once, in core/v1 form; events.k8s.io/v1 is a second
  * view of the same objects, converted field by field as kube converts them.
- * Events expire an hour after their last change, as kube's etcd lease does.
+ * Their expiry is the server's controller in controllers/event-ttl.ts.
  */
 
 const string: JSONSchemaProps = { type: 'string' };
@@ -64,12 +63,36 @@ const V1_SCHEMA: JSONSchemaProps = {
   },
 };
 
+/** A text column computed from one field of the event (`jsonPath` names it), as kube's Event printer computes it. */
+const computed = (name: string, field: string, cell: (value: unknown, obj: KubeObject) => string): ComputedColumn => ({
+  name,
+  type: 'string',
+  jsonPath: `.${field}`,
+  cell: (obj) => cell(obj[field], obj),
+});
+
+/** kube's OBJECT column: `<kind in lower case>/<name>` of the object the event is about. */
+const objectColumn = (field: string) =>
+  computed('Object', field, (value) => {
+    const ref = (value ?? {}) as { kind?: string; name?: string };
+    return `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+  });
+
+/** kube's LAST SEEN: the last timestamp, else the event time, else `<unknown>`. */
+const lastSeenColumn = (field: string) =>
+  computed('Last Seen', field, (value, obj) => {
+    const time = [value, obj.eventTime].find((t) => typeof t === 'string') as string | undefined;
+    return time ? formatAge(time, new Date()) : '<unknown>';
+  });
+
 const columns = (object: string, message: string, last: string): PrinterColumn[] => [
-  { name: 'Last Seen', type: 'date', jsonPath: last },
+  lastSeenColumn(last),
   { name: 'Type', type: 'string', jsonPath: '.type' },
   { name: 'Reason', type: 'string', jsonPath: '.reason' },
-  { name: 'Object', type: 'string', jsonPath: object },
+  objectColumn(object),
   { name: 'Message', type: 'string', jsonPath: message },
+  // As kube prints Events: no Age, and the name only with -o wide.
+  { name: 'Name', type: 'string', format: 'name', jsonPath: '.metadata.name', priority: 1 },
 ];
 
 /** core/v1 field ↔ events.k8s.io/v1 field. */
@@ -117,7 +140,8 @@ export const EVENTS = builtin({
   kind: 'Event',
   shortNames: ['ev'],
   schema: CORE_SCHEMA,
-  columns: columns('.involvedObject.name', '.message', '.lastTimestamp'),
+  columns: columns('involvedObject', '.message', 'lastTimestamp'),
+  age: false,
   selectableFields: [...REFERENCE_FIELDS.map((f) => `involvedObject.${f}`), 'reason', 'reportingComponent', 'type'],
 });
 
@@ -128,113 +152,11 @@ export const EVENTS_V1: ResourceInfo = {
     kind: 'Event',
     shortNames: ['ev'],
     schema: V1_SCHEMA,
-    columns: columns('.regarding.name', '.note', '.deprecatedLastTimestamp'),
+    columns: columns('regarding', '.note', 'deprecatedLastTimestamp'),
+    age: false,
     selectableFields: [...REFERENCE_FIELDS.map((f) => `regarding.${f}`), 'reason', 'reportingController', 'type'],
   }),
   storageKey: EVENTS.storageKey,
   verbs: ALL_VERBS,
   conversion: { stored: EVENTS, fromStored: toEventsV1, toStored: toCoreEvent },
 };
-
-/** When an event last changed: the newest of its timestamps. */
-export function lastSeen(ev: KubeObject): number {
-  const series = ev.series as { lastObservedTime?: string } | undefined;
-  const times = [ev.metadata.creationTimestamp, ev.lastTimestamp, ev.eventTime, series?.lastObservedTime];
-  return Math.max(0, ...times.filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t)).filter((t) => !Number.isNaN(t)));
-}
-
-/** Expired events deleted between two yields to the event loop. */
-const SWEEP_BATCH = 100;
-
-/** The longest delay setTimeout takes (a longer one fires at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-/** No sooner than this after a sweep: an event whose deletion failed does not make a hot loop. */
-const MIN_SWEEP_GAP_MS = 1_000;
-
-/**
- * Deletes events not changed for `ttlMs`; the store stays bounded however many events are
- * recorded. One timer, set for when the oldest event expires (after a sweep, or when the first
- * event is recorded): no timer while there are no events, and no listing of events before any
- * can have expired.
- */
-export class EventTtl {
-  private timer?: NodeJS.Timeout;
-  private due = Infinity;
-  private sweeping = false;
-  private stopped = false;
-  private unsubscribe = () => {};
-  /** The earliest expiry among the events the last sweep kept. */
-  private nextExpiry = Infinity;
-
-  constructor(
-    private readonly store: Store,
-    private readonly ttlMs: number,
-    private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    // A changed event expires later than the timer already set; a new one when no timer is.
-    this.unsubscribe = this.store.hub.subscribe(EVENTS.storageKey, { onEvent: () => this.sweepAt(Date.now() + this.ttlMs), onClose: () => {} });
-    this.run();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.unsubscribe();
-    clearTimeout(this.timer);
-  }
-
-  private run(): void {
-    if (this.sweeping || this.stopped) return;
-    this.sweeping = true;
-    this.due = Infinity;
-    this.sweep()
-      .catch((err: unknown) => {
-        this.log.warn('event expiry failed', { error: err });
-        this.nextExpiry = Date.now() + Math.min(60_000, this.ttlMs);
-      })
-      .finally(() => {
-        this.sweeping = false;
-        this.sweepAt(this.nextExpiry);
-      });
-  }
-
-  /** Makes sure a sweep runs at `at` (or earlier); 1 ms later, as an event is expired once strictly older than the TTL. */
-  private sweepAt(at: number): void {
-    // During a sweep: an event recorded meanwhile may not be in its listing; the next timer covers it.
-    if (this.sweeping) this.nextExpiry = Math.min(this.nextExpiry, at);
-    if (this.stopped || this.sweeping || !Number.isFinite(at) || at >= this.due) return;
-    clearTimeout(this.timer);
-    this.due = at;
-    this.timer = setTimeout(() => this.run(), Math.min(MAX_TIMER_MS, Math.max(MIN_SWEEP_GAP_MS, at + 1 - Date.now())));
-    this.timer.unref();
-  }
-
-  /**
-   * Removes the expired events; returns how many. Yields every few
-   * deletions so requests are served and the store's WAL is checkpointed
-   * meanwhile (one long run of writes grows the WAL file by pages per write).
-   */
-  async sweep(now = Date.now()): Promise<number> {
-    let removed = 0;
-    this.nextExpiry = Infinity;
-    for (const ev of this.store.list(EVENTS.storageKey).items) {
-      if (this.stopped) break;
-      if (now - lastSeen(ev) <= this.ttlMs) {
-        this.nextExpiry = Math.min(this.nextExpiry, lastSeen(ev) + this.ttlMs);
-        continue;
-      }
-      const key = { resource: EVENTS.storageKey, namespace: ev.metadata.namespace ?? '', name: ev.metadata.name ?? '' };
-      try {
-        this.store.delete(key, revisionOf(ev));
-        removed++;
-      } catch (err) {
-        // Changed since listed: it is no longer expired, or the next sweep (soon) gets it.
-        this.log.debug('event expiry skipped an event that changed', { name: key.name, err });
-        this.nextExpiry = Math.min(this.nextExpiry, now);
-      }
-      if (removed % SWEEP_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    return removed;
-  }
-}

@@ -1,61 +1,11 @@
-import type { KubeObject, StatusCause } from '../../kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import type { JSONSchemaProps, PrinterColumn } from '../../kube/json-schema.js';
-import { CORE_KINDS } from './core-kinds.js';
+import { CORE_KINDS, NAMESPACE_SCHEMA } from './core-kinds.js';
 import { EVENTS, EVENTS_V1 } from './events.js';
-import { REVIEWS, type ReviewAnswer } from './reviews.js';
+import { REVIEWS } from './reviews.js';
+import type { ResourceInfo, ScaleSpec, VersionInfo } from './types.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
-
-export interface VersionInfo {
-  name: string;
-  storage: boolean;
-  schema?: JSONSchemaProps;
-  statusSubresource: boolean;
-  /** Where the scale subresource reads and writes replicas, when the CRD declares one. */
-  scale?: ScaleSpec;
-  /** JSON paths like `.spec.engine` usable in field selectors, besides metadata.name/namespace. */
-  selectableFields: string[];
-  columns: PrinterColumn[];
-}
-
-/** A CRD's subresources.scale: JSON paths like `.spec.replicas`. */
-export interface ScaleSpec {
-  specReplicasPath: string;
-  statusReplicasPath: string;
-  labelSelectorPath?: string;
-}
-
-/** A servable resource: the core Namespace, the CRD kind itself, or a custom resource. */
-export interface ResourceInfo {
-  group: string;
-  plural: string;
-  singular: string;
-  kind: string;
-  listKind: string;
-  namespaced: boolean;
-  shortNames: string[];
-  categories: string[];
-  versions: VersionInfo[];
-  /** Store key: `group/plural`. */
-  storageKey: string;
-  /** Namespaces and CRDs: served without a schema. */
-  builtin: boolean;
-  /** Discovery verbs when not the usual set. */
-  verbs?: string[];
-  /** A review (create-only, answered and never stored). */
-  review?: ReviewAnswer;
-  /** What a built-in kind does beyond its schema, as kube's registry strategies do. */
-  strategy?: Strategy;
-  /** Another view of a stored kind: served at its own path, stored (and admitted) as `stored`. */
-  conversion?: { stored: ResourceInfo; fromStored(obj: KubeObject): KubeObject; toStored(obj: KubeObject): KubeObject };
-}
-
-/** Built-in behaviour of a kind: normalising a write, and validation a schema cannot express. */
-export interface Strategy {
-  /** Runs before schema validation; may change the object in place. */
-  prepare?(obj: KubeObject): void;
-  validate?(obj: KubeObject, live: KubeObject | undefined): StatusCause[];
-}
 
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
@@ -72,6 +22,7 @@ export const NAMESPACES: ResourceInfo = {
     {
       name: 'v1',
       storage: true,
+      schema: NAMESPACE_SCHEMA,
       statusSubresource: true,
       selectableFields: ['status.phase'],
       columns: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, AGE],

@@ -1,5 +1,4 @@
-import type { KubeObject, StatusCause } from '../../kube/types.js';
-import type { ResourceInfo } from './registry.js';
+import type { ResourceInfo, ReviewAnswer } from './types.js';
 
 /*
  * The review APIs clients and GUIs ask before they show an action
@@ -10,9 +9,6 @@ import type { ResourceInfo } from './registry.js';
 
 /** Who the token holder is, as SelfSubjectReview reports it. */
 export const TOKEN_USER = { username: 'rdd', groups: ['system:masters', 'system:authenticated'] };
-
-/** Answers a review: the object with its status filled in, or the causes it is invalid. */
-export type ReviewAnswer = (review: KubeObject) => { status: Record<string, unknown> } | { invalid: StatusCause[] };
 
 function review(group: string, kind: string, plural: string, answer: ReviewAnswer): ResourceInfo {
   return {

@@ -1,6 +1,6 @@
 /** x-kubernetes-list-type set/map uniqueness, reported as kube's FieldValueDuplicate. */
 import type { JSONSchemaProps } from '../../kube/json-schema.js';
-import type { FieldError } from './validate.js';
+import type { FieldError } from './field-error.js';
 import { deepEqual, indexPath, isObject } from './json-value.js';
 
 /** The identity of a list-map item: its key fields, in declared key order. */

@@ -4,24 +4,8 @@
  */
 import type { JSONSchemaProps } from '../../kube/json-schema.js';
 import { childPath, deepEqual, indexPath, isObject, jsonTypeName } from './json-value.js';
+import type { FieldError } from './field-error.js';
 import { listUniquenessErrors } from './list-uniqueness.js';
-
-export type FieldErrorReason =
-  | 'FieldValueRequired'
-  | 'FieldValueInvalid'
-  | 'FieldValueNotSupported'
-  | 'FieldValueTypeInvalid'
-  | 'FieldValueTooLong'
-  | 'FieldValueTooMany'
-  | 'FieldValueDuplicate';
-
-export interface FieldError {
-  reason: FieldErrorReason;
-  /** Dotted path with [i] for list items: `status.ports[0].name`. */
-  field: string;
-  /** kube's error body, e.g. `Required value`; `invalid()` in errors.ts prefixes it with `<field>: `. */
-  message: string;
-}
 
 /** Fields of the resource root that ObjectMeta/TypeMeta validation covers instead. */
 const ROOT_SKIPPED = new Set(['apiVersion', 'kind', 'metadata']);

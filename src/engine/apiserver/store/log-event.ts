@@ -1,5 +1,4 @@
 import type { KubeObject } from '../../kube/types.js';
-import type { ObjectKey } from './store.js';
 import type { StoreEvent } from './watch-hub.js';
 
 /** The object in `json`, parsed on the first call only. */
@@ -21,7 +20,7 @@ export class LogEvent implements StoreEvent {
 
   constructor(
     readonly type: StoreEvent['type'],
-    key: ObjectKey,
+    key: Pick<StoreEvent, 'resource' | 'namespace' | 'name'>,
     readonly revision: number,
     readonly object: KubeObject,
     private readonly readPrevious?: () => KubeObject,

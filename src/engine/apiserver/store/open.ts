@@ -15,13 +15,27 @@ function sqliteCode(err: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-/** The shell command that moves a damaged store and its companion files aside. */
+/** The files of the store at `file` that exist now: the database and its companions. */
+export function storeFiles(file: string): string[] {
+  return [file, ...COMPANIONS.map((suffix) => file + suffix)].filter((f) => existsSync(f));
+}
+
+/** `2026-12-05T16:02:35.123Z` → `20261205T160235`, for names of files set aside. */
+export function fileStamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+}
+
+/**
+ * The shell command that moves a damaged store and its companion files aside.
+ * Each move is guarded and the moves are separate commands: whichever of the
+ * files is missing (now, or by the time the user runs it), the others still move.
+ */
 export function moveAsideCommand(file: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const moves = [file, ...COMPANIONS.map((suffix) => file + suffix).filter((f) => existsSync(f))].map(
-    (f) => `mv '${f}' '${f.replace(/(-wal|-shm|-journal)?$/, `.damaged-${stamp}$1`)}'`,
-  );
-  return moves.join(' && ');
+  const stamp = fileStamp();
+  const files = new Set([file, ...storeFiles(file)]);
+  return [...files]
+    .map((f) => `[ ! -e '${f}' ] || mv '${f}' '${f.replace(/(-wal|-shm|-journal)?$/, `.damaged-${stamp}$1`)}'`)
+    .join('; ');
 }
 
 /**
@@ -51,7 +65,7 @@ export class StoreDamagedError extends RddError {
  * of a bare SQLite message.
  */
 export class StorageError extends Error {
-  readonly kind: 'full' | 'damaged' | 'io';
+  readonly kind: 'full' | 'damaged' | 'io' | 'lost';
   readonly file?: string;
 
   constructor(kind: StorageError['kind'], file: string | undefined, cause: unknown) {
@@ -62,7 +76,10 @@ export class StorageError extends Error {
         ? `no space left for ${store} (${why}); free disk space and retry`
         : kind === 'damaged'
           ? `${store} is damaged (${why}); restart the daemon (\`rdd svc stop\`, \`rdd svc start\`): its start checks the store and says how to recover`
-          : `${store} could not be read or written (${why})`;
+          : kind === 'lost'
+            ? `${store} is no longer the file the daemon writes (${why}): writes are refused, as they would not survive a ` +
+              'crash; restart the daemon (`rdd svc stop`, `rdd svc start`) to write again'
+            : `${store} could not be read or written (${why})`;
     super(what, { cause });
     this.name = 'StorageError';
     this.kind = kind;

@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import type { KubeObject } from '../../kube/types.js';
 import { StoreHealth } from './health.js';
 import { asStorageError, openStoreDatabase, StorageError } from './open.js';
+import { OpenFiles } from './open-files.js';
+import { filesBeforeOpen, IN_USE_KEY, lostAtStart, rescue } from './lost-state.js';
 import { LogEvent, parsedOnce } from './log-event.js';
 import { prepareStatements, SCHEMA, upgradeSchema, type SnapshotRow, type Statements } from './schema.js';
 import { WatchHub, type StoreEvent } from './watch-hub.js';
@@ -29,6 +31,16 @@ const keyAfter = (a: { namespace: string; name: string }, b: { namespace: string
 const CHECKPOINT_EVERY_WRITES = 250;
 /** A batch commits at the end of the event-loop turn, or sooner at this many writes. */
 const MAX_BATCH_WRITES = 256;
+/** How often an idle store checks that its files are still the ones it has open (writes check before each commit). */
+const FILE_CHECK_MS = 2_000;
+/** Events are the one kind whose loss in a crash costs nothing but history: they may be written while the files are lost. */
+const EVENTS = '/events';
+
+/** The object without what a status write changes: equal before and after when only the status changed. */
+function withoutStatus(obj: KubeObject): string {
+  const { managedFields: _fields, resourceVersion: _rev, ...metadata } = obj.metadata;
+  return JSON.stringify({ ...obj, status: undefined, metadata });
+}
 
 /** Writes of one transaction: committed together, then published in order. */
 interface Batch {
@@ -71,9 +83,15 @@ export class Store {
   private readonly stmts: Statements;
   /** Set when this open upgraded a store written by an earlier rdd (schema.ts): how many objects it carried over. */
   readonly upgraded?: { objects: number };
+  /** The database and WAL as opened: a path that leads elsewhere now means writes would not survive a crash. */
+  private readonly openFiles: OpenFiles;
+  private readonly fileCheck: NodeJS.Timeout;
+  /** Set once a file is found lost: every later write but status and events is refused with it. */
+  private lost: StorageError | undefined;
 
   constructor(opts: StoreOptions) {
     this.file = opts.path;
+    const before = filesBeforeOpen(opts.path);
     // Checked at open: a damaged file stops the start, naming itself and the way out.
     this.db = openStoreDatabase(opts.path, SCHEMA);
     this.upgraded = upgradeSchema(this.db);
@@ -81,6 +99,13 @@ export class Store {
     this.stmts = prepareStatements(this.db);
     this.compacted = this.stmts.getMeta.get('compacted')?.value ?? 0;
     this.rev = Math.max(this.stmts.maxRev.get()?.rev ?? 0, this.stmts.getMeta.get('revision')?.value ?? 0);
+    const stateLost = lostAtStart(opts.path, before, this.stmts.getMeta.get(IN_USE_KEY)?.value === 1);
+    if (stateLost) this.health.stateLost(stateLost);
+    // In the database file itself, not only in the WAL: a start after a crash must find it there.
+    this.stmts.setMeta.run(IN_USE_KEY, 1);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.openFiles = new OpenFiles([opts.path, `${opts.path}-wal`]);
+    this.fileCheck = setInterval(() => (this.batch ? this.flush() : this.checkFiles()), FILE_CHECK_MS).unref();
   }
 
   /** The newest revision written (the resourceVersion of lists). */
@@ -194,9 +219,41 @@ export class Store {
   }
 
   close(): void {
+    clearInterval(this.fileCheck);
     this.flush();
     this.hub.closeAll();
+    // A clean close: the next start need not look for a WAL.
+    this.ignoreStorageFailure(() => this.stmts.setMeta.run(IN_USE_KEY, 0));
     this.db.close();
+  }
+
+  /**
+   * Notices when the database or WAL is no longer the file this store has
+   * open; then saves what it holds (lost-state.ts), reports it in `health`
+   * and refuses writes from then on. Runs before each commit and on a timer;
+   * never inside a transaction. Returns the refusal, if any.
+   */
+  private checkFiles(): StorageError | undefined {
+    if (this.lost || !this.db.open) return this.lost;
+    const lost = this.openFiles.lost();
+    if (!lost) return undefined;
+    let saved: string;
+    try {
+      saved = rescue(this.db, this.file, lost, () => this.stmts.setMeta.run(IN_USE_KEY, 0));
+    } catch (err) {
+      saved = `saving the store elsewhere failed too (${(err as Error).message}): what it holds is lost when the daemon stops`;
+    }
+    this.lost = new StorageError('lost', this.file, new Error(`${lost.file} was ${lost.how}; ${saved}`));
+    this.health.failed(this.lost);
+    return this.lost;
+  }
+
+  /** While the files are lost, a write is refused unless it only changes a status (rebuilt at the next start) or is an Event. */
+  private refuseWhileLost(key: ObjectKey, type: StoreEvent['type'], previous: KubeObject | undefined, next: KubeObject): void {
+    if (!this.lost || key.resource === EVENTS) return;
+    if (type === 'MODIFIED' && previous && withoutStatus(previous) === withoutStatus(next)) return;
+    this.health.failed(this.lost);
+    throw this.lost;
   }
 
   /** Copies the WAL back into the database once the current request's responses and events are written. */
@@ -269,6 +326,12 @@ export class Store {
     const batch = this.batch;
     if (!batch || !this.db.open) return;
     this.batch = undefined;
+    const newlyLost = this.lost ? undefined : this.lostBeforeCommit();
+    if (newlyLost) {
+      // Nothing of this batch is acknowledged: it would have gone to a file that is gone.
+      batch.reject(newlyLost);
+      return;
+    }
     try {
       this.stmts.commit.run();
     } catch (err) {
@@ -285,6 +348,13 @@ export class Store {
     }
     this.writesSinceCheckpoint += batch.events.length;
     if (this.writesSinceCheckpoint >= CHECKPOINT_EVERY_WRITES) this.scheduleCheckpoint();
+  }
+
+  /** Checks the files before a commit; when they are lost, the batch is rolled back first (the check saves the store). */
+  private lostBeforeCommit(): StorageError | undefined {
+    if (!this.openFiles.lost()) return undefined;
+    this.ignoreStorageFailure(() => this.stmts.rollback.run());
+    return this.checkFiles();
   }
 
   /** The transaction is gone (rolled back by SQLite): every write of the batch failed with it. */
@@ -335,6 +405,7 @@ export class Store {
       const rev = this.rev + 1;
       const previous = row && parsedOnce(row.value);
       const { type, value } = build(previous, rev);
+      this.refuseWhileLost(key, type, previous?.(), value);
       const json = JSON.stringify(value);
       this.stmts.insertLog.run(rev, type, key.resource, key.namespace, key.name, row?.rev ?? null, json);
       if (type === 'DELETED') this.stmts.remove.run(key.resource, key.namespace, key.name);

@@ -46,6 +46,19 @@ const NAME_COLUMN: TableColumnDefinition = {
 /** What kube serves for a CRD without additionalPrinterColumns. */
 export const DEFAULT_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
 
+/**
+ * A built-in kind's column that kube's printers compute and a JSONPath
+ * cannot express (a ConfigMap's key count, a Service's PORT(S)); `jsonPath`
+ * then only names what it is computed from.
+ */
+export interface ComputedColumn extends PrinterColumn {
+  cell(obj: KubeObject): unknown;
+}
+
+function isComputed(col: PrinterColumn): col is ComputedColumn {
+  return typeof (col as Partial<ComputedColumn>).cell === 'function';
+}
+
 function columnDefinition(col: PrinterColumn): TableColumnDefinition {
   return {
     name: col.name,
@@ -62,6 +75,7 @@ function toText(v: unknown): string {
 
 /** One cell; null when the path selects nothing or the value does not fit the column type. */
 export function cellValue(obj: KubeObject, col: PrinterColumn, now: Date): unknown {
+  if (isComputed(col)) return col.cell(obj);
   let values: unknown[];
   try {
     values = evaluateJsonPath(obj, col.jsonPath).filter((v) => v !== null);
@@ -99,8 +113,11 @@ export function toTable(
   opts: { includeObject: IncludeObject; now: Date; resourceVersion: string; continue?: string },
 ): Table {
   const printed = columns.length > 0 ? columns : DEFAULT_COLUMNS;
+  // A kind whose columns place the name themselves (format "name"; kube's Events list it last, for -o wide only).
+  const ownName = printed.some((col) => col.format === 'name');
   const rows = objs.map((obj): TableRow => {
-    const row: TableRow = { cells: [obj.metadata.name ?? '', ...printed.map((col) => cellValue(obj, col, opts.now))] };
+    const cells = printed.map((col) => cellValue(obj, col, opts.now));
+    const row: TableRow = { cells: ownName ? cells : [obj.metadata.name ?? '', ...cells] };
     const object = rowObject(obj, opts.includeObject);
     if (object !== undefined) row.object = object;
     return row;
@@ -111,7 +128,7 @@ export function toTable(
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata,
-    columnDefinitions: [NAME_COLUMN, ...printed.map(columnDefinition)],
+    columnDefinitions: ownName ? printed.map(columnDefinition) : [NAME_COLUMN, ...printed.map(columnDefinition)],
     rows,
   };
 }

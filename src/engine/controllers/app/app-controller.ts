@@ -1,33 +1,21 @@
-import { AppSource } from '../app-source.js';
 import { errorMessage, isTerminal, TerminalError } from '../../base/errors.js';
-import type { BackoffFn } from '../../base/backoff.js';
-import type { Logger } from '../../base/log.js';
-import {
-  APP_CONTROLLER_MANAGER,
-  computeSettled,
-  RETRY_ANNOTATION,
-  RUNNING,
-  RunningReason,
-  type AppObject,
-} from '../../kube/app.js';
+import { APP_CONTROLLER_MANAGER, computeSettled, RETRY_ANNOTATION, RUNNING, RunningReason, type AppObject } from '../../kube/app.js';
 import { findCondition, type ConditionInput } from '../../kube/conditions.js';
-import { EventRecorder } from '../../kube/events.js';
-import type { Informer, InformerEventType } from '../../kube/informer.js';
 import { APP, APP_NAME } from '../../kube/resources.js';
-import type { Condition } from '../../kube/types.js';
-import type { DriverContext, EngineSettings, VmDriver } from '../../vm/driver.js';
+import type { EngineSettings, VmDriver } from '../../vm/driver.js';
 import { createDriver, preloadDriver, type DriverChoice } from '../../vm/select-driver.js';
 import { applyAppConditions } from '../app-conditions.js';
-import type { Controller, ControllerDeps } from '../controller.js';
-import { WorkQueue } from '../work-queue.js';
+import type { ControllerDeps } from '../controller.js';
+import { newInput } from '../predicates.js';
+import { QueueController, type QueueControllerDeps } from '../queue-controller.js';
 import { syncDockerContext, type DockerContextTarget } from './docker-context.js';
-import { contextName, dockerConfigDir } from './docker-context-store.js';
+import { contextName, dockerConfigDir } from '../../base/docker-context-store.js';
+import { DriverSlot, isUp, type DriverFactory } from './driver-slot.js';
+import { FAILED_REASONS, runningCondition, withCondition } from './running-condition.js';
 import { startProgressReporter } from './start-progress.js';
 
 /** Holds App deletion until the engine and its VM are removed. */
 export const APP_FINALIZER = 'app.rancherdesktop.io/engine';
-
-export type DriverFactory = (choice: DriverChoice, ctx: DriverContext) => Promise<VmDriver>;
 
 export interface AppControllerOptions {
   createDriver?: DriverFactory;
@@ -35,46 +23,19 @@ export interface AppControllerOptions {
   dockerConfigDir?: string;
   /** Environment used to judge whether the user's default Docker context works (DOCKER_HOST). */
   env?: NodeJS.ProcessEnv;
-  backoff?: BackoffFn;
+  backoff?: QueueControllerDeps['backoff'];
 }
 
-export interface AppControllerDeps extends ControllerDeps {
-  /** The daemon's shared App informer; a controller without one watches the App itself. */
-  app?: Informer<AppObject>;
-}
-
-interface ActiveDriver {
-  choice: DriverChoice;
-  driver: VmDriver;
-  unsubscribe: () => void;
-}
+export type AppControllerDeps = ControllerDeps & Omit<QueueControllerDeps, 'backoff'>;
 
 /** The App controller has one piece of work: the App singleton. */
 type AppWork = 'app';
 const WORK: AppWork = 'app';
 
-function runningCondition(status: Condition['status'], reason: string, message: string, generation: number): ConditionInput {
-  return { type: RUNNING, status, reason, message, observedGeneration: generation };
-}
-
 function settingsOf(app: AppObject): EngineSettings {
   const vm = app.spec?.vm;
-  return { engine: app.spec?.containerEngine?.name ?? 'moby', cpus: vm?.cpus, memory: vm?.memory, rosetta: vm?.rosetta };
+  return { engine: app.spec?.containerEngine?.name ?? 'moby', cpus: vm?.cpus, memory: vm?.memory, rosetta: vm?.rosetta, mounts: vm?.mounts };
 }
-
-/** The App's conditions as they will be once `running` is written. */
-function withCondition(conditions: readonly Condition[] | undefined, next: ConditionInput): Condition[] {
-  const rest = (conditions ?? []).filter((c) => c.type !== next.type);
-  return [...rest, { ...next, lastTransitionTime: '' }];
-}
-
-/** What makes a pending backoff or a parked failure moot: the user asked for something new. */
-function appInput(type: InformerEventType, app: AppObject): string {
-  if (type === 'DELETED') return 'deleted';
-  return JSON.stringify([app.metadata.generation, app.metadata.annotations?.[RETRY_ANNOTATION], app.metadata.deletionTimestamp]);
-}
-
-const FAILED_REASONS: readonly string[] = [RunningReason.StartFailed, RunningReason.Crashed, RunningReason.StopFailed];
 
 /**
  * Drives the VM driver from the App's spec and reports Running and Settled.
@@ -90,27 +51,23 @@ const FAILED_REASONS: readonly string[] = [RunningReason.StartFailed, RunningRea
  * retried with backoff. A driver that gave up restarting a crashing engine is
  * False/Crashed and held the same way.
  */
-export class AppController implements Controller {
-  readonly name = 'app-controller';
-  private readonly log: Logger;
-  private readonly queue: WorkQueue<AppWork>;
-  private readonly app: AppSource;
+export class AppController extends QueueController<AppWork> {
   private readonly context: DockerContextTarget;
-  private readonly makeDriver: DriverFactory;
+  private readonly drivers: DriverSlot;
   private readonly preload?: (choice: DriverChoice) => Promise<void>;
   /** Aborts an in-flight driver.start() when the daemon shuts down. */
   private readonly workAbort = new AbortController();
-  private active?: ActiveDriver;
-  private appSeen?: string;
-  private readonly events: EventRecorder;
 
   constructor(
     private readonly deps: AppControllerDeps,
     options: AppControllerOptions = {},
   ) {
-    this.log = deps.log.child(this.name);
-    this.events = new EventRecorder(deps.client, { component: `rdd-${this.name}`, onError: (err) => this.log.debug('cannot record an event', { error: err }) });
-    this.makeDriver = options.createDriver ?? createDriver;
+    super('app-controller', { ...deps, backoff: options.backoff }, { idOf: String });
+    this.watch(this.app, { keysOf: () => [WORK], isNewInput: newInput({ requestAnnotations: [RETRY_ANNOTATION] }) });
+    this.drivers = new DriverSlot(options.createDriver ?? createDriver, { paths: deps.paths, log: this.log.child('driver') }, (state) => {
+      this.log.info(`engine state changed: ${state.phase}`, 'message' in state ? { message: state.message } : undefined);
+      this.queue.add(WORK);
+    });
     this.preload = options.createDriver ? undefined : preloadDriver;
     this.context = {
       configDir: options.dockerConfigDir ?? dockerConfigDir(options.env),
@@ -119,26 +76,21 @@ export class AppController implements Controller {
       env: options.env ?? process.env,
       log: this.log,
     };
-    this.queue = new WorkQueue<AppWork>({ name: this.name, log: this.log, backoff: options.backoff, idOf: String, reconcile: () => this.reconcile() });
-    this.app = new AppSource(deps.client, deps.app, this.log, options.backoff);
   }
 
-  async start(): Promise<void> {
-    this.app.on((type, app) => {
-      const input = appInput(type, app);
-      if (input === this.appSeen) return this.queue.add(WORK);
-      this.appSeen = input;
-      this.queue.retry(WORK);
-    });
-    await this.app.start();
+  protected override started(): void {
     // Off the first start's critical path: the driver's modules load while `rdd set` is still writing the App.
     const choice = this.app.get()?.spec?.vm?.driver ?? 'auto';
     void this.preload?.(choice).catch((err: unknown) => this.log.debug('driver not preloaded', { error: err }));
     this.queue.add(WORK);
   }
 
+  protected override stopping(): void {
+    this.workAbort.abort();
+  }
+
   /** Stops the loops, stops the engine, releases the driver. */
-  stop(): Promise<void> {
+  override stop(): Promise<void> {
     return this.shutdown(true);
   }
 
@@ -150,12 +102,13 @@ export class AppController implements Controller {
     return this.shutdown(false);
   }
 
-  private async reconcile(): Promise<void> {
+  protected async reconcile(): Promise<void> {
     const { client } = this.deps;
     const found = await client.find<AppObject>(APP, APP_NAME);
     if (!found) {
       // Gone without our finalizer (e.g. removed by force): an engine with no App must not keep running.
-      if (this.active && isUp((await this.active.driver.state()).phase)) await this.active.driver.stop(this.workAbort.signal);
+      const driver = this.drivers.current;
+      if (driver && isUp((await driver.state()).phase)) await driver.stop(this.workAbort.signal);
       await syncDockerContext(this.context, []);
       return;
     }
@@ -192,18 +145,17 @@ export class AppController implements Controller {
   /** Brings the engine to spec.running / spec.containerEngine.name; returns the Running condition to report. */
   private async driveEngine(app: AppObject, retryRequested: boolean): Promise<ConditionInput> {
     const generation = app.metadata.generation ?? 0;
-    let d: ActiveDriver;
+    let driver: VmDriver;
     try {
-      d = await this.driverFor(app.spec?.vm?.driver ?? 'auto');
+      driver = await this.drivers.get(app.spec?.vm?.driver ?? 'auto', this.workAbort.signal);
     } catch (err) {
       // No usable driver (e.g. limactl missing): nothing can run, and `rdd set` must hear why at once.
       if (!app.spec?.running) return runningCondition('False', RunningReason.Stopped, `engine stopped (${errorMessage(err)})`, generation);
-      await this.write(app, runningCondition('False', RunningReason.StartFailed, errorMessage(err), generation));
-      throw new TerminalError(`App "${APP_NAME}": no usable VM driver: ${errorMessage(err)}`, { cause: err });
+      return this.startFailed(app, err, 'no usable VM driver', generation);
     }
-    const state = await d.driver.state();
+    const state = await driver.state();
     if (!app.spec?.running) {
-      if (isUp(state.phase)) await this.stopEngine(app, d, generation);
+      if (isUp(state.phase)) await this.stopEngine(app, driver, generation);
       return runningCondition('False', RunningReason.Stopped, 'engine stopped', generation);
     }
     if (state.phase === 'crashed') {
@@ -216,69 +168,54 @@ export class AppController implements Controller {
       // The driver restarts a dead engine with its own backoff and crash limit; starting it here would reset both.
       return runningCondition('False', RunningReason.Starting, state.message, generation);
     }
-    return this.startEngine(app, d, state.phase === 'running' ? state.engine : undefined, generation);
+    return this.startEngine(app, driver, state.phase === 'running' ? state.engine : undefined, generation);
   }
 
-  private async startEngine(app: AppObject, d: ActiveDriver, runningEngine: string | undefined, generation: number): Promise<ConditionInput> {
+  private async startEngine(app: AppObject, driver: VmDriver, runningEngine: string | undefined, generation: number): Promise<ConditionInput> {
     const settings = settingsOf(app);
     const switching = runningEngine !== undefined && runningEngine !== settings.engine;
     if (runningEngine !== settings.engine) {
       const why = switching
         ? `switching the engine from ${runningEngine} to ${settings.engine}`
-        : `starting ${settings.engine} with the ${d.driver.name} driver`;
+        : `starting ${settings.engine} with the ${driver.name} driver`;
       await this.write(app, runningCondition('False', RunningReason.Starting, why, generation));
     }
     const progress = startProgressReporter((message) => this.write(app, runningCondition('False', RunningReason.Starting, message, generation)), this.log);
     try {
-      if (switching) await d.driver.stop(this.workAbort.signal);
+      if (switching) await driver.stop(this.workAbort.signal);
       // Idempotent on a running engine with these settings: that is how a running engine is adopted.
-      await d.driver.start(settings, this.workAbort.signal, progress.report);
+      await driver.start(settings, this.workAbort.signal, progress.report);
       await progress.settle();
     } catch (err) {
       await progress.settle();
       if (this.workAbort.signal.aborted) throw err;
-      const message = errorMessage(err);
-      if (isTerminal(err)) {
-        await this.write(app, runningCondition('False', RunningReason.StartFailed, message, generation));
-        throw new TerminalError(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
-      }
-      await this.write(app, runningCondition('False', RunningReason.Starting, `start failed, retrying: ${message}`, generation));
-      throw new Error(`App "${APP_NAME}": starting the engine failed: ${message}`, { cause: err });
+      return this.startFailed(app, err, 'starting the engine failed', generation);
     }
-    return runningCondition('True', RunningReason.Started, `${settings.engine} is running (${d.driver.name} driver)`, generation);
+    return runningCondition('True', RunningReason.Started, `${settings.engine} is running (${driver.name} driver)`, generation);
   }
 
-  private async stopEngine(app: AppObject, d: ActiveDriver, generation: number): Promise<void> {
+  /**
+   * The one terminal-error rule: a TerminalError (bad configuration, a missing tool) is
+   * StartFailed and parks the App until the user asks again; any other failure says Starting,
+   * retrying, with the cause, and the queue retries it with backoff.
+   */
+  private async startFailed(app: AppObject, err: unknown, what: string, generation: number): Promise<never> {
+    const message = errorMessage(err);
+    if (isTerminal(err)) {
+      await this.write(app, runningCondition('False', RunningReason.StartFailed, message, generation));
+      throw new TerminalError(`App "${APP_NAME}": ${what}: ${message}`, { cause: err });
+    }
+    await this.write(app, runningCondition('False', RunningReason.Starting, `start failed, retrying: ${message}`, generation));
+    throw new Error(`App "${APP_NAME}": ${what}: ${message}`, { cause: err });
+  }
+
+  private async stopEngine(app: AppObject, driver: VmDriver, generation: number): Promise<void> {
     try {
-      await d.driver.stop(this.workAbort.signal);
+      await driver.stop(this.workAbort.signal);
     } catch (err) {
       await this.write(app, runningCondition('False', RunningReason.StopFailed, errorMessage(err), generation));
       throw new Error(`App "${APP_NAME}": stopping the engine failed: ${errorMessage(err)}`, { cause: err });
     }
-  }
-
-  private async driverFor(choice: DriverChoice): Promise<ActiveDriver> {
-    if (this.active?.choice === choice) return this.active;
-    if (this.active) {
-      this.log.info(`VM driver changes from ${this.active.choice} to ${choice}; stopping the engine of the old one`);
-      await this.active.driver.stop(this.workAbort.signal);
-      await this.releaseDriver();
-    }
-    const driver = await this.makeDriver(choice, { paths: this.deps.paths, log: this.log.child('driver') });
-    const unsubscribe = driver.onStateChange((state) => {
-      this.log.info(`engine state changed: ${state.phase}`, 'message' in state ? { message: state.message } : undefined);
-      this.queue.add(WORK);
-    });
-    this.active = { choice, driver, unsubscribe };
-    return this.active;
-  }
-
-  private async releaseDriver(): Promise<void> {
-    const current = this.active;
-    this.active = undefined;
-    if (!current) return;
-    current.unsubscribe();
-    await current.driver.dispose();
   }
 
   /**
@@ -313,9 +250,9 @@ export class AppController implements Controller {
     const finalizers = app.metadata.finalizers ?? [];
     if (!finalizers.includes(APP_FINALIZER)) return;
     this.log.info(`App "${APP_NAME}" is being deleted: removing the engine`);
-    const d = await this.driverFor(app.spec?.vm?.driver ?? 'auto');
-    await d.driver.remove(this.workAbort.signal);
-    await this.releaseDriver();
+    const driver = await this.drivers.get(app.spec?.vm?.driver ?? 'auto', this.workAbort.signal);
+    await driver.remove(this.workAbort.signal);
+    await this.drivers.release();
     await syncDockerContext(this.context, []);
     await this.deps.client.patch(
       APP,
@@ -326,14 +263,13 @@ export class AppController implements Controller {
   }
 
   private async shutdown(stopTheEngine: boolean): Promise<void> {
-    await this.app.stop();
-    this.workAbort.abort();
-    await this.queue.stop();
-    if (stopTheEngine && this.active) {
+    await this.halt();
+    const driver = this.drivers.current;
+    if (stopTheEngine && driver) {
       try {
-        if (isUp((await this.active.driver.state()).phase)) {
+        if (isUp((await driver.state()).phase)) {
           this.log.info('stopping the engine: the rdd service is shutting down');
-          await this.active.driver.stop();
+          await driver.stop();
           await this.reportShutdown();
         }
         await syncDockerContext(this.context, []);
@@ -341,7 +277,7 @@ export class AppController implements Controller {
         this.log.error('stopping the engine on shutdown failed', { error: err });
       }
     }
-    await this.releaseDriver();
+    await this.drivers.release();
     await this.events.flush();
   }
 
@@ -356,11 +292,6 @@ export class AppController implements Controller {
       this.log.warn('cannot report the engine stop on shutdown', { error: err });
     }
   }
-}
-
-/** Whether an engine (or the driver's attempt to keep one) exists that a stop must end. */
-function isUp(phase: string): boolean {
-  return phase === 'running' || phase === 'crashed' || phase === 'restarting';
 }
 
 export function createAppController(deps: AppControllerDeps, options: AppControllerOptions = {}): AppController {

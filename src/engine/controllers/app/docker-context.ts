@@ -3,7 +3,7 @@ import { CONTAINER_ENGINE_READY, RUNNING } from '../../kube/app.js';
 import { findCondition } from '../../kube/conditions.js';
 import type { Condition } from '../../kube/types.js';
 import { pingDockerHost } from '../../vm/docker-ping.js';
-import { contextHost, currentContext, removeContext, setCurrentContext, writeContext } from './docker-context-store.js';
+import { contextHost, currentContext, removeContext, setCurrentContext, writeContext } from '../../base/docker-context-store.js';
 
 export interface DockerContextTarget {
   configDir: string;

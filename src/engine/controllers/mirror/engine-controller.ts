@@ -1,37 +1,39 @@
-import { AppSource } from '../app-source.js';
 import { applyAppConditions } from '../app-conditions.js';
 import { CONTAINER_ENGINE_READY, ENGINE_CONTROLLER_MANAGER, RUNNING, type AppObject } from '../../kube/app.js';
-import { EventRecorder } from '../../kube/events.js';
 import { Informer, type InformerEventType } from '../../kube/informer.js';
 import { findCondition } from '../../kube/conditions.js';
 import { APP, APP_NAME, CONTAINER, CONTAINER_NAMESPACE, IMAGE, VOLUME, type ResourceRef } from '../../kube/resources.js';
 import type { KubeObject } from '../../kube/types.js';
-import type { Logger } from '../../base/log.js';
 import { removeAllMirrors } from './cleanup.js';
 import { DEFAULT_API_NAMESPACE } from '../../kube/containers.js';
 import { ENGINE_SYNC } from './engine-sync.js';
 import { finalizeMirror, isBeingDeleted } from './finalizers.js';
+import { EngineNotResponding, PING_INTERVAL_MS, pingFailure } from './liveness.js';
 import { ensureApiNamespace, ensureMobyNamespace } from './namespaces.js';
-import type { EngineKey } from './routing.js';
+import { engineKeyOfMirror, type EngineKey, type EngineKind } from './routing.js';
 import { EngineSession, type EngineHooks } from './session.js';
 import { driveContainerState, pendingGeneration } from './spec-state.js';
-import { carryOutAction, pendingAction } from './actions.js';
+import { ACTION_ANNOTATION, carryOutAction, pendingAction } from './actions.js';
 import type { Controller, ControllerDeps, ReconcileResult } from '../controller.js';
-import { defaultBackoff, type BackoffFn } from '../../base/backoff.js';
-import { WorkQueue } from '../work-queue.js';
+import { newInput } from '../predicates.js';
+import { QueueController, type QueueControllerDeps } from '../queue-controller.js';
 
-export interface EngineControllerDeps extends ControllerDeps {
-  /** Work-queue and watch retry delays; tests pass a fast one. */
-  backoff?: BackoffFn;
+export interface EngineControllerDeps extends ControllerDeps, QueueControllerDeps {
   /** Grace period of `docker stop` for spec.state=created (docker's default is 10 s). */
   stopTimeoutSeconds?: number;
   /** Fault-injection seams for tests: a real seam, not a mock (see docs/testing.md). */
   hooks?: EngineHooks;
-  /** The daemon's shared App informer; a controller without one watches the App itself. */
-  app?: Informer<AppObject>;
 }
 
 const MIRROR_KINDS: readonly ResourceRef[] = [CONTAINER, IMAGE, VOLUME];
+/** ContainerEngineReady's reason while a connected engine stops answering. */
+const ENGINE_NOT_RESPONDING = 'EngineNotResponding';
+/** The engine kind each mirror kind stands for. */
+const MIRROR_KIND = new Map<ResourceRef, EngineKind>([
+  [CONTAINER, 'container'],
+  [IMAGE, 'image'],
+  [VOLUME, 'volume'],
+]);
 
 /**
  * The engine controller's work: the App (session and ContainerEngineReady),
@@ -53,13 +55,6 @@ function workId(work: Work): string {
   }
 }
 
-/** What the App means to this controller; when it changes, a backoff of the App's work is moot. */
-function appInput(type: InformerEventType, app: AppObject): string {
-  if (type === 'DELETED') return 'deleted';
-  const running = findCondition(app.status?.conditions, RUNNING);
-  return JSON.stringify([app.metadata.generation, app.spec?.running, app.spec?.containerEngine?.name, app.spec?.namespace, running?.status]);
-}
-
 /** Mirror work the engine owes: a delete to forward, a spec.state generation not yet acted on, or an action annotation. */
 function needsWork(ref: ResourceRef, obj: KubeObject): boolean {
   return isBeingDeleted(obj) || (ref === CONTAINER && (pendingGeneration(obj) !== undefined || pendingAction(obj) !== undefined));
@@ -72,12 +67,7 @@ function needsWork(ref: ResourceRef, obj: KubeObject): boolean {
  * mirrors stay, with their uids; they go only when the user stops the engine
  * or switches to containerd (docs/containers-api.md).
  */
-class EngineController implements Controller {
-  readonly name = 'engine-controller';
-  private readonly log: Logger;
-  private readonly queue: WorkQueue<Work>;
-  private readonly app: AppSource;
-  private readonly informers: Informer[];
+class EngineController extends QueueController<Work> {
   private readonly mirrors = new Map<ResourceRef, Informer>();
   private session?: EngineSession;
   /** Why the last session died or failed to start; shown as ConnectFailed until a sync succeeds. */
@@ -86,63 +76,48 @@ class EngineController implements Controller {
   private scanPending = false;
   /** The App's namespace as last read; where the mirrors are. */
   private namespace?: string;
-  /** appInput() of the last App event. */
-  private appSeen?: string;
-  private readonly events: EventRecorder;
+  /** Why the engine counts as hung (it stopped answering /_ping while connected); cleared once it answers. */
+  private hung?: string;
 
   constructor(private readonly deps: EngineControllerDeps) {
-    this.log = deps.log.child(this.name);
-    this.events = new EventRecorder(deps.client, { component: `rdd-${this.name}`, onError: (err) => this.log.debug('cannot record an event', { error: err }) });
-    const backoff = deps.backoff ?? defaultBackoff;
-    this.queue = new WorkQueue<Work>({
-      name: this.name,
-      log: this.log,
-      backoff,
-      concurrency: 8,
-      idOf: workId,
-      reconcile: (work) => this.reconcile(work),
-    });
-    this.app = new AppSource(deps.client, deps.app, this.log, backoff);
-    const informer = (ref: ResourceRef) => new Informer(deps.client, ref, { log: this.log, backoff });
-    const namespaces = informer(CONTAINER_NAMESPACE);
+    super('engine-controller', deps, { concurrency: 8, idOf: workId });
+    // The App controller's Running verdict is new input too: the engine came up, or went down.
+    this.watch(this.app, { keysOf: () => [APP_WORK], isNewInput: newInput({ conditions: [RUNNING] }) });
+    const informer = (ref: ResourceRef) => new Informer(deps.client, ref, { log: this.log, backoff: deps.backoff });
     // A user deleting `moby` while connected gets it back.
-    namespaces.on((type) => type === 'DELETED' && this.queue.add(APP_WORK));
-    const mirrors = MIRROR_KINDS.map((ref) => {
+    this.watch(informer(CONTAINER_NAMESPACE), { keysOf: (type) => (type === 'DELETED' ? [APP_WORK] : []), isNewInput: newInput() });
+    for (const ref of MIRROR_KINDS) {
       const mirror = informer(ref);
-      mirror.on((type, obj, old) => {
-        if (type === 'DELETED' || !needsWork(ref, obj)) return;
-        const work: Work = { kind: 'mirror', ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
-        // A new deletion or spec.state generation is new input: it must not wait out an old failure's backoff.
-        // Anything else (our own status writes) must.
-        const newInput = !old || old.metadata.generation !== obj.metadata.generation || !old.metadata.deletionTimestamp;
-        if (newInput) this.queue.retry(work);
-        else this.queue.add(work);
-      });
+      // A new deletion, spec.state generation or action is new input: it must not wait out an old
+      // failure's backoff. Anything else (our own status writes) must.
+      this.watch(mirror, { keysOf: (type, obj) => this.mirrorWork(ref, type, obj), isNewInput: newInput({ requestAnnotations: [ACTION_ANNOTATION] }) });
       this.mirrors.set(ref, mirror);
-      return mirror;
-    });
-    this.informers = [namespaces, ...mirrors];
+    }
   }
 
-  async start(): Promise<void> {
-    this.app.on((type, app) => {
-      const input = appInput(type, app);
-      if (input === this.appSeen) return this.queue.add(APP_WORK);
-      this.appSeen = input;
-      this.queue.retry(APP_WORK);
-    });
-    await Promise.all([this.app.start(), ...this.informers.map((i) => i.start())]);
+  protected override started(): void {
     this.queue.add(APP_WORK);
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([this.app, ...this.informers].map((i) => i.stop()));
+  protected override stopping(): void {
     this.closeSession();
-    await this.queue.stop();
-    await this.events.flush();
   }
 
-  private async reconcile(work: Work): Promise<ReconcileResult | void> {
+  /**
+   * What a mirror's change owes the engine. A mirror deleted while connected (a client removed
+   * its finalizer, say) re-syncs its engine object at once: if that still exists, the mirror is
+   * back within the sync, not at the object's next Docker event.
+   */
+  private mirrorWork(ref: ResourceRef, type: InformerEventType, obj: KubeObject): Work[] {
+    if (type === 'DELETED') {
+      const key = engineKeyOfMirror(MIRROR_KIND.get(ref)!, obj);
+      return key && this.session?.ctx.namespace === obj.metadata.namespace ? [{ kind: 'engine', key }] : [];
+    }
+    if (!needsWork(ref, obj)) return [];
+    return [{ kind: 'mirror', ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! }];
+  }
+
+  protected async reconcile(work: Work): Promise<ReconcileResult | void> {
     switch (work.kind) {
       case 'app':
         return this.reconcileApp();
@@ -155,7 +130,7 @@ class EngineController implements Controller {
     }
   }
 
-  private async reconcileApp(): Promise<void> {
+  private async reconcileApp(): Promise<ReconcileResult | void> {
     const { client } = this.deps;
     const app = await client.find<AppObject>(APP, APP_NAME);
     if (!app) {
@@ -175,6 +150,7 @@ class EngineController implements Controller {
       // The user stopped the engine or switched away from moby: only now do the mirrors go.
       this.closeSession();
       this.lostReason = undefined;
+      this.hung = undefined;
       await removeAllMirrors(client, namespace);
       if (wanted) {
         await this.setReady('True', 'NotApplicable', `the ${engine} engine is not mirrored; only moby is`, generation);
@@ -189,12 +165,21 @@ class EngineController implements Controller {
       // Wanted but down (starting, restarting after a crash, given up): the mirrors stay, with their
       // uids, and intent written meanwhile is carried out after the reconnect.
       this.closeSession();
+      // The driver knows the engine is down: what it says replaces our word that the engine hung.
+      this.hung = undefined;
       const waiting = running ? `${running.reason}: ${running.message}` : 'not started yet';
       if (this.lostReason) await this.setReady('False', 'ConnectFailed', `${this.lostReason}; waiting for the engine (${waiting})`, generation);
       else await this.setReady('False', 'Stopped', `waiting for the engine to start (${waiting})`, generation);
       return;
     }
 
+    if (!this.session && this.hung) {
+      // Said first: a ping of a hung engine takes its whole timeout.
+      await this.setReady('False', ENGINE_NOT_RESPONDING, this.hung, generation);
+      if (await pingFailure(this.deps.paths.dockerSocket)) return { requeueAfterMs: PING_INTERVAL_MS };
+      this.log.info('the engine answers again; reconnecting and resyncing the mirrors');
+      this.hung = undefined;
+    }
     if (this.session) {
       await ensureMobyNamespace(client, namespace);
       await this.setReady('True', 'Connected', this.connectedMessage(this.session), generation);
@@ -245,8 +230,13 @@ class EngineController implements Controller {
     if (this.session !== session) return;
     this.session = undefined;
     session.close();
-    this.lostReason = err.message;
-    this.log.warn('engine watcher died; reconnecting', { error: err });
+    if (err instanceof EngineNotResponding) {
+      this.hung = err.message;
+      this.log.warn('the engine does not answer; waiting for it, mirrors kept', { error: err });
+    } else {
+      this.lostReason = err.message;
+      this.log.warn('engine watcher died; reconnecting', { error: err });
+    }
     this.queue.retry(APP_WORK);
   }
 
@@ -296,7 +286,8 @@ class EngineController implements Controller {
     const app = this.app.get();
     const previous = findCondition(app?.status?.conditions, CONTAINER_ENGINE_READY);
     if (app && previous?.reason !== reason) {
-      this.events.record(app, status === 'False' && reason === 'ConnectFailed' ? 'Warning' : 'Normal', `ContainerEngine${reason}`, message);
+      const warning = status === 'False' && (reason === 'ConnectFailed' || reason === ENGINE_NOT_RESPONDING);
+      this.events.record(app, warning ? 'Warning' : 'Normal', `ContainerEngine${reason}`, message);
     }
     return applyAppConditions(
       this.deps.client,

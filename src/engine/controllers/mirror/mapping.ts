@@ -193,3 +193,35 @@ export function statusApplyBody(desired: MirrorDesired, namespace: string): Reco
     status: desired.status,
   };
 }
+
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Label prefixes Kubernetes reserves for itself: a Docker label there would pose as kube's own. */
+const RESERVED_PREFIX = /(^|\.)(kubernetes\.io|k8s\.io)$/;
+
+/** Whether `key` is a Kubernetes label key (`[prefix/]name`) outside the prefixes kube reserves. */
+function isKubeLabelKey(key: string): boolean {
+  const parts = key.split('/');
+  if (parts.length > 2) return false;
+  const name = parts[parts.length - 1];
+  const prefix = parts.length === 2 ? parts[0] : undefined;
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix) || RESERVED_PREFIX.test(prefix))) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+/**
+ * The engine object's Docker labels that are also valid Kubernetes labels
+ * (key a qualified name outside kubernetes.io and k8s.io, value at most 63
+ * characters of [-A-Za-z0-9_.] starting and ending alphanumeric): they go
+ * into the mirror's metadata.labels, so label selectors work server-side.
+ * The rest stay in status.labels only (docs/containers-api.md#labels).
+ */
+export function kubeLabelsOf(dockerLabels: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!dockerLabels || typeof dockerLabels !== 'object') return out;
+  for (const [key, value] of Object.entries(dockerLabels as Record<string, unknown>)) {
+    if (typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value) && isKubeLabelKey(key)) out[key] = value;
+  }
+  return out;
+}

@@ -74,3 +74,12 @@ export function routeEvent(event: DockerEvent): EngineKey | undefined {
   const route = EVENT_ROUTES[`${event.Type}:${baseAction(event.Action)}`];
   return route?.(event.Actor);
 }
+
+/**
+ * The engine object a mirror stands for, read from the mirror itself (a container's name is its
+ * ID; an image's status.id; a volume's status.name), or undefined when the mirror does not say.
+ */
+export function engineKeyOfMirror(kind: EngineKind, mirror: { metadata: { name?: string }; status?: Record<string, unknown> }): EngineKey | undefined {
+  const id = kind === 'container' ? mirror.metadata.name : kind === 'image' ? mirror.status?.id : mirror.status?.name;
+  return typeof id === 'string' && id !== '' ? { kind, id } : undefined;
+}

@@ -6,6 +6,7 @@ import { fullSync, type FullSyncHooks, type FullSyncResult } from './full-sync.j
 import { ensureMobyNamespace } from './namespaces.js';
 import { routeEvent, type DockerEvent, type EngineKey } from './routing.js';
 import type { MirrorContext } from './session-context.js';
+import { EngineNotResponding, LivenessProbe } from './liveness.js';
 import { EventStream, engineNow } from './watcher.js';
 
 export interface EngineHooks extends FullSyncHooks {
@@ -26,7 +27,10 @@ export interface EngineSessionOptions {
   mayExist: MirrorContext['mayExist'];
   /** A container was removed: whatever it held (images, volumes) may be removable now. */
   onContainerRemoved(): void;
-  /** The watcher died (stream error, engine gone, handler threw); not called after close(). */
+  /**
+   * The watcher died (stream error, engine gone, handler threw) or the engine stopped answering
+   * (EngineNotResponding); called once, and not after close().
+   */
   onDeath(session: EngineSession, err: Error): void;
   hooks?: EngineHooks;
 }
@@ -34,11 +38,15 @@ export interface EngineSessionOptions {
 /**
  * One connection to the engine: negotiate the API, read the engine clock,
  * full sync, then stream events from that clock reading so nothing that
- * happened during the sync is lost. Events only enqueue keys.
+ * happened during the sync is lost. Events only enqueue keys. While it
+ * streams, a liveness probe pings the engine: a hung engine keeps its
+ * socket and stream open, and only an unanswered ping shows it.
  */
 export class EngineSession {
   readonly ctx: MirrorContext;
   private stream?: EventStream;
+  private probe?: LivenessProbe;
+  private dead = false;
 
   private constructor(
     private readonly opts: EngineSessionOptions,
@@ -72,14 +80,25 @@ export class EngineSession {
       since,
       log: this.opts.log,
       onEvent: (event) => this.onEvent(event),
-      onDeath: (err) => this.opts.onDeath(this, err),
+      onDeath: (err) => this.die(err),
     });
     await this.stream.open();
+    const { socketPath } = this.opts;
+    this.probe = new LivenessProbe({ socketPath, onFailure: (why) => this.die(new EngineNotResponding(socketPath, why)) });
+    this.probe.start();
     return result;
   }
 
   close(): void {
+    this.dead = true;
+    this.probe?.stop();
     this.stream?.close();
+  }
+
+  private die(err: Error): void {
+    if (this.dead) return;
+    this.close();
+    this.opts.onDeath(this, err);
   }
 
   private onEvent(event: DockerEvent): void {

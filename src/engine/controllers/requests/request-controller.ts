@@ -1,4 +1,3 @@
-import { AppSource } from '../app-source.js';
 import type Docker from 'dockerode';
 import { CONTAINER_ENGINE_READY, type AppObject } from '../../kube/app.js';
 import { isNotFound } from '../../kube/client.js';
@@ -6,10 +5,9 @@ import { findCondition } from '../../kube/conditions.js';
 import { DEFAULT_API_NAMESPACE } from '../../kube/containers.js';
 import { Informer } from '../../kube/informer.js';
 import type { ResourceRef } from '../../kube/resources.js';
-import type { Logger } from '../../base/log.js';
-import { defaultBackoff, type BackoffFn } from '../../base/backoff.js';
 import type { Controller, ControllerDeps, ReconcileResult } from '../controller.js';
-import { WorkQueue } from '../work-queue.js';
+import { newInput } from '../predicates.js';
+import { QueueController, type QueueControllerDeps } from '../queue-controller.js';
 import { connectDocker } from '../mirror/docker-client.js';
 import { COMPLETE, DEFAULT_TTL_SECONDS, FAILED, finishedCondition, REQUEST_KINDS, type RequestObject } from './kinds.js';
 import { RequestFailure } from './outcome.js';
@@ -18,10 +16,7 @@ import { PERFORM, type PerformContext } from './perform.js';
 import { ProgressWriter } from './progress-writer.js';
 import { finishRequest, patchRequestStatus } from './status.js';
 
-export interface RequestControllerDeps extends ControllerDeps {
-  backoff?: BackoffFn;
-  /** The daemon's shared App informer; a controller without one watches the App itself. */
-  app?: Informer<AppObject>;
+export interface RequestControllerDeps extends ControllerDeps, QueueControllerDeps {
   /** Fed by this controller's informers, read by the request admission hooks. */
   pending?: PendingRequests;
 }
@@ -31,6 +26,10 @@ interface Work {
   ref: ResourceRef;
   namespace: string;
   name: string;
+}
+
+function workOf(ref: ResourceRef, obj: RequestObject): Work {
+  return { ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
 }
 
 /** Where the engine is, when it is connected and mirrored. */
@@ -47,62 +46,30 @@ function connectedNamespace(app: AppObject | undefined): string | undefined {
  * their TTL runs out. The mirrors of what a request produced appear through
  * the engine controller's event sync, as for anything `docker` does.
  */
-class RequestController implements Controller {
-  readonly name = 'request-controller';
-  private readonly log: Logger;
-  private readonly queue: WorkQueue<Work>;
-  private readonly app: AppSource;
+class RequestController extends QueueController<Work> {
   private readonly informers = new Map<ResourceRef, Informer<RequestObject>>();
   private docker?: Docker;
 
   constructor(private readonly deps: RequestControllerDeps) {
-    this.log = deps.log.child(this.name);
-    const backoff = deps.backoff ?? defaultBackoff;
-    this.queue = new WorkQueue<Work>({
-      name: this.name,
-      log: this.log,
-      backoff,
-      concurrency: 4,
-      idOf: (w) => `${w.ref.kind} ${w.namespace}/${w.name}`,
-      reconcile: (w) => this.reconcile(w),
-    });
-    this.app = new AppSource(deps.client, deps.app, this.log, backoff);
+    super('request-controller', deps, { concurrency: 4, idOf: (w) => `${w.ref.kind} ${w.namespace}/${w.name}` });
+    // The engine coming (back) is new input: requests made while it was away are carried out now.
+    this.watch(this.app, { keysOf: () => this.unfinished(), isNewInput: newInput({ conditions: [CONTAINER_ENGINE_READY] }) });
     for (const ref of REQUEST_KINDS) {
-      const informer = new Informer<RequestObject>(deps.client, ref, { log: this.log, backoff });
-      informer.on((type, obj) => {
-        if (type === 'DELETED') return;
-        const work = { ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! };
-        // A new request is new input; a status write (ours) must not cut a backoff short.
-        if (type === 'ADDED') this.queue.retry(work);
-        else this.queue.add(work);
-      });
+      const informer = new Informer<RequestObject>(deps.client, ref, { log: this.log, backoff: deps.backoff });
+      // A new request is new input; a status write (ours) must not cut a backoff short.
+      this.watch(informer, { keysOf: (type, obj) => (type === 'DELETED' ? [] : [workOf(ref, obj)]), isNewInput: newInput() });
       deps.pending?.attach(ref, informer);
       this.informers.set(ref, informer);
     }
   }
 
-  async start(): Promise<void> {
-    this.app.on(() => {
-      if (connectedNamespace(this.app.get()) === undefined) {
-        this.docker = undefined;
-        return;
-      }
-      // Requests made while the engine was away are carried out now.
-      for (const [ref, informer] of this.informers) {
-        for (const obj of informer.list()) {
-          if (!finishedCondition(obj)) this.queue.add({ ref, namespace: obj.metadata.namespace!, name: obj.metadata.name! });
-        }
-      }
-    });
-    await Promise.all([this.app.start(), ...[...this.informers.values()].map((i) => i.start())]);
+  /** Every unfinished request, while the engine is connected. */
+  private unfinished(): Work[] {
+    if (connectedNamespace(this.app.get()) === undefined) return [];
+    return [...this.informers].flatMap(([ref, informer]) => informer.list().flatMap((obj) => (finishedCondition(obj) ? [] : [workOf(ref, obj)])));
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([this.app, ...this.informers.values()].map((i) => i.stop()));
-    await this.queue.stop();
-  }
-
-  private async reconcile({ ref, namespace, name }: Work): Promise<ReconcileResult | void> {
+  protected async reconcile({ ref, namespace, name }: Work): Promise<ReconcileResult | void> {
     const { client } = this.deps;
     const obj = await client.find<RequestObject>(ref, name, namespace);
     if (!obj) return;
@@ -110,8 +77,11 @@ class RequestController implements Controller {
     if (finished) return this.expire(ref, obj, obj.status?.completionTime ?? finished.lastTransitionTime);
 
     const engineNamespace = connectedNamespace(this.app.get());
-    // Not connected: the App's next change to connected enqueues every pending request.
-    if (engineNamespace === undefined) return;
+    if (engineNamespace === undefined) {
+      // Not connected: the App's next change to connected enqueues every pending request, on a new connection.
+      this.docker = undefined;
+      return;
+    }
     if (namespace !== engineNamespace) {
       const message = `requests are carried out only in the App's namespace ${engineNamespace}`;
       return finishRequest(client, ref, obj, { type: FAILED, reason: 'WrongNamespace', message });

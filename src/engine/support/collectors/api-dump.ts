@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { KubeClient } from '../../kube/client.js';
 import { runningDaemon } from '../../service/pidfile.js';
 import { json, type Collector, type CollectContext } from '../collector.js';
+import { redactObjects } from '../redact.js';
 
 interface ApiResource {
   name: string;
@@ -33,6 +34,8 @@ function listPath(groupVersion: string, plural: string): string {
 }
 
 async function dump(ctx: CollectContext, client: KubeClient): Promise<void> {
+  // The daemon's build (field `rdd`), which may differ from the CLI's in versions.json.
+  ctx.add('api/version.json', json(await client.request('GET', '/version', { signal: ctx.signal })));
   const lists = await discover(client, ctx.signal);
   ctx.add('api/discovery.json', json(lists));
   const failures: string[] = [];
@@ -41,7 +44,8 @@ async function dump(ctx: CollectContext, client: KubeClient): Promise<void> {
       if (res.name.includes('/') || !res.verbs.includes('list')) continue;
       const file = `api/${list.groupVersion.replace('/', '_')}/${res.name}.json`;
       try {
-        ctx.add(file, json(await client.request('GET', listPath(list.groupVersion, res.name), { signal: ctx.signal })));
+        const objects = await client.request('GET', listPath(list.groupVersion, res.name), { signal: ctx.signal });
+        ctx.add(file, json(redactObjects(objects)));
       } catch (err) {
         failures.push(`${res.kind} (${list.groupVersion}): ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -50,7 +54,7 @@ async function dump(ctx: CollectContext, client: KubeClient): Promise<void> {
   if (failures.length > 0) throw new Error(`listing failed for ${failures.join('; ')}`);
 }
 
-/** Every object the control plane serves, found by discovery; skipped when the daemon is down. */
+/** Every object the control plane serves, found by discovery, Secret values and secret-looking fields replaced; skipped when the daemon is down. */
 export const apiDumpCollector: Collector = {
   name: 'api-objects',
   timeoutMs: 20_000,

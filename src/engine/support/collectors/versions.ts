@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { packageJsonPath } from '../../base/assets.js';
+import { buildInfo } from '../../base/build-info.js';
 import { json, type Collector } from '../collector.js';
 
 const TOOLS: readonly [string, string[]][] = [
@@ -23,7 +22,8 @@ export const versionsCollector: Collector = {
   name: 'versions',
   async collect(ctx) {
     const versions: Record<string, unknown> = {
-      rdd: (JSON.parse(await readFile(packageJsonPath, 'utf8')) as { version: string }).version,
+      // This CLI's build; the daemon's is in api/version.json when it runs.
+      rdd: buildInfo(),
       node: process.version,
       platform: `${process.platform}/${process.arch}`,
     };

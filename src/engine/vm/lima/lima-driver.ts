@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
 import {
+  DriverConfigError,
   DriverError,
   type DriverContext,
   type DriverState,
@@ -15,7 +16,7 @@ import {
 import { containerdPaths } from '../engine-paths.js';
 import { pingEngine } from '../engine-ping.js';
 import { Limactl, parseLimaList, type LimaInstance } from './limactl.js';
-import { LIMA_INSTANCE, limaEdits, limactlArgs, rosettaApplies } from './lima-settings.js';
+import { GUEST_PROVISION_FAILED, LIMA_INSTANCE, limaEdits, limactlArgs, rosettaApplies } from './lima-settings.js';
 import { assertLimaVersion, assertRosettaInstalled, assertSocketPathsFit } from './preflight.js';
 import { minimumLimaVersion, renderLimaTemplate } from './template.js';
 import { SerialLock } from '../../base/serial-lock.js';
@@ -39,6 +40,8 @@ export interface LimaDriverOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether the host has Rosetta 2 installed (default: look for its runtime); tests inject the answer. */
   rosettaInstalled?: () => boolean;
+  /** How often a starting VM is asked whether its provisioning failed (default 10 s). */
+  provisionPollMs?: number;
 }
 
 /**
@@ -57,6 +60,7 @@ export class LimaDriver implements VmDriver {
   private readonly readyTimeoutMs: number;
   private readonly monitorIntervalMs: number;
   private readonly rosettaInstalled?: () => boolean;
+  private readonly provisionPollMs: number;
   private readonly listeners = new Set<(state: DriverState) => void>();
   private monitorTimer?: NodeJS.Timeout;
   private polling: Promise<void> = Promise.resolve();
@@ -72,6 +76,7 @@ export class LimaDriver implements VmDriver {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
     this.monitorIntervalMs = options.monitorIntervalMs ?? 10_000;
     this.rosettaInstalled = options.rosettaInstalled;
+    this.provisionPollMs = options.provisionPollMs ?? 10_000;
     this.limactl = new Limactl({
       binary: options.limactl ?? 'limactl',
       limaHome: ctx.paths.limaHome,
@@ -120,8 +125,7 @@ export class LimaDriver implements VmDriver {
       }
       if (instance?.status !== 'Running') {
         report('starting the Lima VM');
-        const timeout = firstCreate ? FIRST_START_TIMEOUT : undefined;
-        await this.limactl.run(limactlArgs.start(timeout), { signal, onMessage: (m) => report(`starting the Lima VM: ${m}`) });
+        await this.startVm(firstCreate ? FIRST_START_TIMEOUT : undefined, signal, report);
       }
       this.engine = settings.engine;
       await this.waitForSocket(settings.engine, signal);
@@ -162,6 +166,48 @@ export class LimaDriver implements VmDriver {
   }
 
 
+  /**
+   * `limactl start`, which waits until the guest's readiness probe passes. A
+   * provisioning script that failed would keep the probe failing until
+   * limactl's timeout (30 minutes on a first start), so meanwhile the guest is
+   * asked for the failure the script leaves; when there is one, the start ends
+   * with its last lines and the VM is stopped, so that the next start
+   * provisions it again.
+   */
+  private async startVm(timeout: string | undefined, signal: AbortSignal | undefined, report: (message: string) => void): Promise<void> {
+    const failed = new AbortController();
+    const done = new AbortController();
+    const watching = this.watchProvisioning(done.signal, failed);
+    try {
+      const startSignal = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+      await this.limactl.run(limactlArgs.start(timeout), { signal: startSignal, onMessage: (m) => report(`starting the Lima VM: ${m}`) });
+    } catch (err) {
+      if (!failed.signal.aborted) throw err;
+      report('stopping the Lima VM: its provisioning failed');
+      await this.limactl.run(limactlArgs.stop(), { signal }).catch((stopErr: unknown) => this.log.warn('cannot stop the Lima VM', { error: stopErr }));
+      throw failed.signal.reason;
+    } finally {
+      done.abort();
+      await watching;
+    }
+  }
+
+  private async watchProvisioning(done: AbortSignal, failed: AbortController): Promise<void> {
+    while (!done.aborted) {
+      try {
+        await delay(this.provisionPollMs, undefined, { signal: done });
+      } catch {
+        return;
+      }
+      // Fails until the guest's SSH is up, and while the script has not failed: both mean "nothing to report yet".
+      const lines = await this.limactl.run(limactlArgs.shell('cat', GUEST_PROVISION_FAILED), { signal: done, silent: true }).catch(() => '');
+      if (lines.trim() !== '' && !done.aborted) {
+        failed.abort(new DriverConfigError(`provisioning the Lima VM failed; the VM was stopped, and the next start provisions it again. ${lines.trim()}`, this.name));
+        return;
+      }
+    }
+  }
+
   private async find(signal?: AbortSignal): Promise<LimaInstance | undefined> {
     const list = parseLimaList(await this.limactl.run(limactlArgs.list(), { signal, quiet: true }));
     return list.find((i) => i.name === LIMA_INSTANCE);
@@ -183,7 +229,6 @@ export class LimaDriver implements VmDriver {
         throw new DriverError(
           `the Lima VM is running but ${socket} did not answer within ${this.readyTimeoutMs / 1000}s (port forwarding log: ${haLog})`,
           this.name,
-          { terminal: false },
         );
       }
       await delay(250, undefined, { signal });

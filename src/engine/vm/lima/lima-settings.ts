@@ -1,6 +1,6 @@
 import { errorMessage } from '../../base/errors.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { DriverError, type EngineSettings } from '../driver.js';
+import { DriverConfigError, type EngineSettings, type MountType } from '../driver.js';
 import { containerdPaths } from '../engine-paths.js';
 import type { LimaInstance } from './limactl.js';
 
@@ -8,6 +8,8 @@ export const LIMA_INSTANCE = 'rd';
 export const GUEST_DOCKER_SOCKET = '/var/run/docker.sock';
 export const GUEST_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 export const GUEST_DAEMON_JSON = '/etc/docker/daemon.json';
+/** Where the template's provisioning script leaves its last lines when it fails (templates/lima/rd.yaml). */
+export const GUEST_PROVISION_FAILED = '/run/rdd/provision.failed';
 
 /** daemon.json as the guest gets it: parsed and pretty-printed, so equal settings compare equal. */
 export function daemonJsonContent(daemonJson: string, file: string): string {
@@ -15,7 +17,7 @@ export function daemonJsonContent(daemonJson: string, file: string): string {
   try {
     config = JSON.parse(daemonJson);
   } catch (err) {
-    throw new DriverError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { terminal: true, cause: err });
+    throw new DriverConfigError(`daemon.json ${file} is not valid JSON: ${errorMessage(err)}`, 'lima', { cause: err });
   }
   return `${JSON.stringify(config, null, 2)}\n`;
 }
@@ -39,6 +41,20 @@ export function rosettaApplies(settings: EngineSettings, platform: NodeJS.Platfo
   return settings.rosetta === true && platform === 'darwin' && arch === 'arm64';
 }
 
+/** Lima's `mounts` for the App's settings: the home folder, writable, unless the App says not to share it. */
+export function limaMounts(settings: EngineSettings): { location: string; writable: boolean }[] {
+  return settings.mounts?.home === false ? [] : [{ location: '~', writable: true }];
+}
+
+/** Lima's `mountType`: null leaves Lima its default for the VM type. */
+export function limaMountType(settings: EngineSettings): Exclude<MountType, 'default'> | null {
+  const type = settings.mounts?.type ?? 'default';
+  return type === 'default' ? null : type;
+}
+
+/** What Lima resolves a null mountType to (limactl list reports the resolved value). */
+const LIMA_DEFAULT_MOUNT_TYPE: Record<string, string> = { vz: 'virtiofs', qemu: '9p' };
+
 /** The limactl argument arrays the driver runs; one place, so tests can assert them. */
 export const limactlArgs = {
   create: (file: string) => ['create', '--name', LIMA_INSTANCE, '--tty=false', file],
@@ -48,6 +64,8 @@ export const limactlArgs = {
   delete: () => ['delete', '--force', LIMA_INSTANCE],
   list: () => ['list', '--json'],
   version: () => ['--version'],
+  /** Runs a command in the guest as the Lima user (over SSH, so only once the VM is up). */
+  shell: (...command: string[]) => ['shell', '--workdir', '/', LIMA_INSTANCE, ...command],
   edit: (expressions: readonly string[]) => ['edit', '--tty=false', '--set', expressions.join(' | '), LIMA_INSTANCE],
 };
 
@@ -86,6 +104,14 @@ export function limaEdits(
   const current = config?.vmOpts?.vz?.rosetta?.enabled;
   if (current !== undefined && current !== rosetta) {
     edits.push(`.vmOpts.vz.rosetta.enabled = ${rosetta}`, `.vmOpts.vz.rosetta.binfmt = ${rosetta}`);
+  }
+  if (Array.isArray(config?.mounts) && config.mounts.length > 0 !== limaMounts(settings).length > 0) {
+    edits.push(`.mounts = ${JSON.stringify(limaMounts(settings))}`);
+  }
+  const mountType = limaMountType(settings);
+  const currentType = config?.mountType;
+  if (currentType !== undefined && currentType !== (mountType ?? LIMA_DEFAULT_MOUNT_TYPE[instance.vmType ?? config?.vmType ?? 'qemu'])) {
+    edits.push(`.mountType = ${JSON.stringify(mountType)}`);
   }
   const provision = config?.provision;
   if (Array.isArray(provision)) {

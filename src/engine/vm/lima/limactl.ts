@@ -22,6 +22,9 @@ export interface LimaInstance {
     param?: Record<string, string>;
     vmOpts?: { vz?: { rosetta?: { enabled?: boolean } } };
     provision?: { mode?: string; path?: string; content?: string }[];
+    vmType?: string;
+    mounts?: { location?: string; writable?: boolean }[];
+    mountType?: string;
   };
 }
 
@@ -36,7 +39,7 @@ export function parseLimaList(stdout: string): LimaInstance[] {
     try {
       return JSON.parse(json);
     } catch (err) {
-      throw new DriverError(`cannot parse \`limactl list --json\` output (${where}): ${(err as Error).message}`, 'lima', { terminal: false, cause: err });
+      throw new DriverError(`cannot parse \`limactl list --json\` output (${where}): ${(err as Error).message}`, 'lima', { cause: err });
     }
   };
   const entries = text.startsWith('[')
@@ -45,7 +48,7 @@ export function parseLimaList(stdout: string): LimaInstance[] {
   return entries.map((entry, i) => {
     const e = entry as Partial<LimaInstance> | null;
     if (typeof e?.name !== 'string' || typeof e.status !== 'string') {
-      throw new DriverError(`\`limactl list --json\` entry ${i + 1} has no name or status: ${JSON.stringify(entry).slice(0, 200)}`, 'lima', { terminal: false });
+      throw new DriverError(`\`limactl list --json\` entry ${i + 1} has no name or status: ${JSON.stringify(entry).slice(0, 200)}`, 'lima');
     }
     return e as LimaInstance;
   });
@@ -96,10 +99,12 @@ export interface LimactlOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface RunOptions {
+export interface LimactlRunOptions {
   signal?: AbortSignal;
   /** Keeps a successful run out of the log (status polls would flood it). */
   quiet?: boolean;
+  /** Keeps every run out of the log: a check that is expected to fail while the VM boots. */
+  silent?: boolean;
   /** Called with each message limactl logs while it runs (download progress, hostagent steps). */
   onMessage?: (message: string) => void;
 }
@@ -108,7 +113,7 @@ export interface RunOptions {
 export class Limactl {
   constructor(private readonly options: LimactlOptions) {}
 
-  async run(args: readonly string[], { signal, quiet = false, onMessage }: RunOptions = {}): Promise<string> {
+  async run(args: readonly string[], { signal, quiet = false, silent = false, onMessage }: LimactlRunOptions = {}): Promise<string> {
     const { binary, limaHome, logFile } = this.options;
     await mkdir(limaHome, { recursive: true });
     await mkdir(path.dirname(logFile), { recursive: true });
@@ -127,14 +132,14 @@ export class Limactl {
     }
     const result = await subprocess;
     const output = [result.stdout, result.stderr].filter(Boolean).join('\n');
-    if (!quiet || result.failed) await appendFile(
+    if (!silent && (!quiet || result.failed)) await appendFile(
       logFile,
       `=== ${new Date().toISOString()} limactl ${args.join(' ')} (exit ${result.exitCode ?? result.signal})\n${output}${output ? '\n' : ''}`,
     );
     if (result.isCanceled) throw signal?.reason ?? new Error(`limactl ${args.join(' ')} was cancelled`);
     if (result.failed) {
       const reason = limactlMessage(String(result.stderr)) ?? result.shortMessage;
-      throw new DriverError(`limactl ${args[0]} failed: ${reason} (full output in ${logFile})`, 'lima', { terminal: false, cause: result });
+      throw new DriverError(`limactl ${args[0]} failed: ${reason} (full output in ${logFile})`, 'lima', { cause: result });
     }
     return String(result.stdout);
   }

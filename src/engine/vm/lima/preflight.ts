@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { maxSocketPathBytes, type InstancePaths } from '../../base/paths.js';
-import { DriverError } from '../driver.js';
+import { DriverConfigError } from '../driver.js';
 import { LIMA_INSTANCE, portForwards } from './lima-settings.js';
 
 /**
@@ -27,10 +27,10 @@ export function parseLimaVersion(output: string): string | undefined {
 export function assertLimaVersion(versionOutput: string, minimum: string): void {
   const version = parseLimaVersion(versionOutput);
   if (version === undefined) {
-    throw new DriverError(`cannot tell the Lima version from \`limactl --version\` (${JSON.stringify(versionOutput.trim())}); rdd needs Lima ≥ ${minimum}`, 'lima', { terminal: true });
+    throw new DriverConfigError(`cannot tell the Lima version from \`limactl --version\` (${JSON.stringify(versionOutput.trim())}); rdd needs Lima ≥ ${minimum}`, 'lima');
   }
   if (semver.lt(version, minimum)) {
-    throw new DriverError(`Lima ${version} is too old: rdd's Lima template needs Lima ≥ ${minimum}; ${UPGRADE_LIMA}`, 'lima', { terminal: true });
+    throw new DriverConfigError(`Lima ${version} is too old: rdd's Lima template needs Lima ≥ ${minimum}; ${UPGRADE_LIMA}`, 'lima');
   }
 }
 
@@ -55,11 +55,10 @@ export function assertSocketPathsFit(paths: InstancePaths, platform: NodeJS.Plat
   const longest = limaHostSockets(paths).reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a));
   const bytes = Buffer.byteLength(longest);
   if (bytes > max) {
-    throw new DriverError(
+    throw new DriverConfigError(
       `the Lima VM would need the socket path ${longest} (${bytes} bytes), over the ${max}-byte limit for Unix sockets on ${platform}; ` +
         `use a shorter HOME or instance name (the sockets live under ${paths.shortDir})`,
       'lima',
-      { terminal: true },
     );
   }
 }
@@ -73,11 +72,10 @@ export const ROSETTA_RUNTIME = '/Library/Apple/usr/share/rosetta/rosetta';
  */
 export function assertRosettaInstalled(installed: () => boolean = () => existsSync(ROSETTA_RUNTIME)): void {
   if (!installed()) {
-    throw new DriverError(
+    throw new DriverConfigError(
       'the App asks for Rosetta, but Rosetta 2 is not installed on this Mac; install it with ' +
         '`softwareupdate --install-rosetta --agree-to-license` or set vm.rosetta=false',
       'lima',
-      { terminal: true },
     );
   }
 }

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parseDocument, YAMLSeq } from 'yaml';
 import { limaTemplatePath } from '../../base/assets.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { DriverError, type EngineSettings } from '../driver.js';
-import { daemonJsonContent, daemonJsonProvision, portForwards, rosettaApplies } from './lima-settings.js';
+import { DriverConfigError, type EngineSettings } from '../driver.js';
+import { daemonJsonContent, daemonJsonProvision, limaMounts, limaMountType, portForwards, rosettaApplies } from './lima-settings.js';
 
 const LIMA_ARCH: Partial<Record<NodeJS.Architecture, string>> = { x64: 'x86_64', arm64: 'aarch64' };
 
 export function limaArch(arch: NodeJS.Architecture): string {
   const mapped = LIMA_ARCH[arch];
-  if (!mapped) throw new DriverError(`the lima driver supports x64 and arm64 hosts, not ${arch}`, 'lima', { terminal: true });
+  if (!mapped) throw new DriverConfigError(`the lima driver supports x64 and arm64 hosts, not ${arch}`, 'lima');
   return mapped;
 }
 
@@ -46,6 +46,8 @@ export function renderLimaTemplate(
   doc.setIn(['vmOpts', 'vz', 'rosetta', 'enabled'], rosetta);
   doc.setIn(['vmOpts', 'vz', 'rosetta', 'binfmt'], rosetta);
   doc.setIn(['param', 'ENGINE'], settings.engine);
+  doc.set('mounts', doc.createNode(limaMounts(settings)));
+  doc.set('mountType', limaMountType(settings));
 
   const forwards = doc.get('portForwards');
   if (!(forwards instanceof YAMLSeq)) throw new Error(`${limaTemplatePath}: portForwards must be a list`);

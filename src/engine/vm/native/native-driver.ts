@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import type { InstancePaths } from '../../base/paths.js';
-import { DriverError, type DriverContext, type DriverState, type EngineName, type EngineSettings, type VmDriver } from '../driver.js';
+import { DriverConfigError, DriverError, type DriverContext, type DriverState, type EngineName, type EngineSettings, type VmDriver } from '../driver.js';
 import { pathLookup, type ExecutableLookup } from '../find-executable.js';
 import { bridgeName, ensureBridge, removeBridge } from './bridge.js';
 import { restoreOtherBridges, snapshotOtherBridges } from './bridge-guard.js';
@@ -362,8 +362,9 @@ export class NativeDriver implements VmDriver {
     }
   }
 
-  private error(message: string, kind: { terminal: boolean; cause?: unknown }): DriverError {
-    return new DriverError(message, this.name, kind);
+  /** Each throw site says which kind it is: terminal ones wait for the user, the rest are retried. */
+  private error(message: string, kind: { terminal: boolean; cause?: unknown }): DriverError | DriverConfigError {
+    return kind.terminal ? new DriverConfigError(message, this.name, kind) : new DriverError(message, this.name, kind);
   }
 }
 

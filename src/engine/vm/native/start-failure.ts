@@ -15,7 +15,7 @@ export function lostFirewallRace(logTail: string): boolean {
 /** An engine start that failed on a transient engine error: retried at once with backoff, then by the App's queue. */
 export class TransientStartError extends DriverError {
   constructor(message: string) {
-    super(message, 'native', { terminal: false });
+    super(message, 'native');
     this.name = 'TransientStartError';
   }
 }

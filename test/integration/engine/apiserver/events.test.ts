@@ -32,7 +32,8 @@ describe('events', () => {
   it('kubectl get events and kubectl events -A show recorded events', async () => {
     const get = await kubectl('get', 'events');
     expect(get.exitCode, get.stderr).toBe(0);
-    expect(get.stdout).toMatch(/Warning\s+EngineFailed\s+ev1\s+could not start: boom/);
+    // OBJECT is kind/name, as kube prints it.
+    expect(get.stdout).toMatch(/Warning\s+EngineFailed\s+widget\/ev1\s+could not start: boom/);
     const events = await kubectl('events', '-A');
     expect(events.exitCode, events.stderr).toBe(0);
     expect(events.stdout).toContain('engine started');

@@ -224,6 +224,21 @@ describe('stream auth', () => {
     expect(exec).toBe(409);
   });
 
+  it('never runs the command of an exec upgrade that failed authentication', async () => {
+    const id = await stack.docker('run', '-d', 'busybox', 'sleep', '3600');
+    // The wrong token has the real one's length (43), so the refusal comes from the constant-time comparison.
+    const wrong = stack.api.token.slice(0, -1) + (stack.api.token.endsWith('A') ? 'B' : 'A');
+    expect(wrong).toHaveLength(stack.api.token.length);
+    for (const [marker, api, auth] of [['none', stack.api, 'none'], ['wrong', { ...stack.api, token: wrong }, 'header']] as const) {
+      expect((await refusal(openStream(api, `/passthrough/engine/exec/${id}?command=touch&command=/tmp/pwned-${marker}`, { auth, protocols: [V5] }))).status).toBe(401);
+    }
+    // An authenticated exec over the same server afterwards: once it has run, an exec started by the refused ones would have too.
+    const after = await collect(await openStream(stack.api, `/passthrough/engine/exec/${id}?command=touch&command=/tmp/after`, { protocols: [V5] }));
+    expect(errorChannel(after)).toMatchObject({ status: 'Success' });
+    expect((await stack.docker('exec', id, 'ls', '/tmp')).split('\n')).toEqual(['after']);
+    await stack.docker('rm', '-f', id);
+  });
+
   it('answers 401 with a Status before the upgrade without a valid token', async () => {
     for (const auth of ['none', 'wrong'] as const) {
       const api = auth === 'wrong' ? { ...stack.api, token: 'not-the-token' } : stack.api;

@@ -221,6 +221,27 @@ describe('lima driver against a fake limactl', () => {
     newCalls();
   });
 
+  it("fails a start whose provisioning failed within seconds, with the script's last lines, and stops the VM", async () => {
+    const quick = limaDriver({ provisionPollMs: 100 });
+    writeFileSync(control('start-blocks'), '');
+    mkdirSync(path.join(instanceFile('guest'), 'run', 'rdd'), { recursive: true });
+    writeFileSync(path.join(instanceFile('guest'), 'run', 'rdd', 'provision.failed'), 'the provisioning script failed (exit 100); its last lines:\nE: Unable to locate package docker.io\n');
+    const started = Date.now();
+    const err = await rejectionOf(quick.start({ engine: 'moby' }), DriverError);
+    rmSync(control('start-blocks'));
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect((err as Error).message).toMatch(/^provisioning the Lima VM failed; the VM was stopped, and the next start provisions it again\. the provisioning script failed \(exit 100\); its last lines:\nE: Unable to locate package docker\.io$/);
+    const calls = newCalls();
+    expect(calls.slice(0, 3)).toEqual(['list --json', '--version', `create --name rd --tty=false ${driver.templateFile}`]);
+    expect(calls).toContain('start --tty=false --timeout=30m rd');
+    expect(calls).toContain('shell --workdir / rd cat /run/rdd/provision.failed');
+    expect(calls.at(-1)).toBe('stop rd');
+    expect(await quick.state()).toEqual({ phase: 'stopped' });
+    await quick.dispose();
+    await driver.remove();
+    newCalls();
+  });
+
   it('refuses a Lima older than the template needs, before creating anything', async () => {
     writeFileSync(control('version'), '1.2.1');
     const err = await rejectionOf(driver.start({ engine: 'moby' }), DriverError);

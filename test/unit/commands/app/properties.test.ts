@@ -21,6 +21,8 @@ describe('settableProperties', () => {
       'vm.cpus',
       'vm.memory',
       'vm.rosetta',
+      'vm.mounts.home',
+      'vm.mounts.type',
       'namespace',
     ]);
   });

@@ -27,12 +27,17 @@ describe('renderPaths', () => {
     expect(JSON.parse(renderPaths(paths, 'json', 'log_dir'))).toBe(paths.logDir);
   });
 
-  it('renders shell assignments that survive eval, whatever the path holds', () => {
+  it('renders exports that a shell sources, whatever the path holds', () => {
     const odd = instancePaths('7', { env: {}, platform: 'darwin', home: `/tmp/it's a "dir" $HOME \`x\`` });
-    const script = `${renderPaths(odd, 'shell')}printf '%s\\n' "$RDD_DIR" "$RDD_DOCKER_SOCKET"`;
+    // A child of the shell sees them: they are exported, not only set.
+    const script = `${renderPaths(odd, 'shell')}sh -c 'printf "%s\\n" "$RDD_DIR" "$RDD_DOCKER_SOCKET" "$RDD_TLS_DIR"'`;
     const out = execFileSync('sh', ['-c', script], { encoding: 'utf8', env: {} });
-    expect(out).toBe(`${odd.dir}\n${odd.dockerSocket}\n`);
-    expect(renderPaths(odd, 'shell', 'docker_socket')).toMatch(/^RDD_DOCKER_SOCKET='.*'\n$/);
+    expect(out).toBe(`${odd.dir}\n${odd.dockerSocket}\n${odd.tlsDir}\n`);
+    expect(renderPaths(odd, 'shell', 'docker_socket')).toMatch(/^export RDD_DOCKER_SOCKET='.*'\n$/);
+  });
+
+  it('names the TLS dir', () => {
+    expect(renderPaths(paths, 'text', 'tls_dir')).toBe('/home/u/.local/share/rancher-desktop-7/tls\n');
   });
 });
 

@@ -21,7 +21,15 @@ describe('requestedLogSettings', () => {
   });
 
   it.each([
-    [{ RDD_LOG_LEVEL: 'loud' }, 'invalid RDD_LOG_LEVEL "loud": use one of debug, info, warn, error'],
+    ['trace', 'debug'],
+    ['warning', 'warn'],
+  ])('takes the reference CLI\'s level name %s as %s, from the flag or the env var', (name, level) => {
+    expect(requestedLogSettings({ level: name }, {}).level).toBe(level);
+    expect(requestedLogSettings({}, { RDD_LOG_LEVEL: name.toUpperCase() }).level).toBe(level);
+  });
+
+  it.each([
+    [{ RDD_LOG_LEVEL: 'loud' }, 'invalid RDD_LOG_LEVEL "loud": use one of trace, debug, info, warn, warning, error'],
     [{ RDD_LOG_FORMAT: 'yaml' }, 'invalid RDD_LOG_FORMAT "yaml": use one of text, json'],
   ])('%j is a usage error naming the variable', async (env, message) => {
     const err = await rejectionOf(Promise.resolve().then(() => requestedLogSettings({}, env)), RddError);

@@ -27,6 +27,8 @@ describe('parseDurationMs', () => {
 describe('formatDuration', () => {
   it.each([
     [0, '0s'],
+    [1, '1ms'],
+    [250, '250ms'],
     [90_000, '1m30s'],
     [3_600_000, '1h'],
     [3_661_000, '1h1m1s'],

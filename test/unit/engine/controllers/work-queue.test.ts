@@ -3,6 +3,7 @@ import { defaultBackoff } from '../../../../src/engine/base/backoff.js';
 import { WorkQueue, type WorkQueueOptions } from '../../../../src/engine/controllers/work-queue.js';
 import { TerminalError } from '../../../../src/engine/base/errors.js';
 import { silentLogger } from '../../../../src/engine/base/log.js';
+import { gate } from '../../../support/gate.js';
 
 describe('defaultBackoff', () => {
   it('doubles from 1 s and caps at 30 s', () => {
@@ -18,12 +19,6 @@ function stringQueue(options: Omit<WorkQueueOptions<string>, 'idOf' | 'name' | '
   return new WorkQueue<string>({ idOf: (k) => k, name: 't', log: silentLogger, ...options });
 }
 
-/** A promise a test resolves when it chooses: `opened` waits, `open()` lets it through. */
-function gate(): { opened: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
 
 describe('WorkQueue', () => {
   it('collapses adds of a waiting key into one run', async () => {
@@ -146,11 +141,16 @@ describe('WorkQueue', () => {
     q.add({ name: 'app' });
     await vi.waitFor(() => expect(outcomes).toEqual(['app']), { timeout: 5000 });
     await q.idle();
-    q.add({ name: 'app' });
-    q.addAfter({ name: 'app' }, 1);
-    // A timer set later for longer fires after the 1 ms one would have.
-    await new Promise((r) => setTimeout(r, 20));
-    await q.idle();
+    // Neither an add nor a timer runs a parked key: checked over a window well past the timer, on faked timers.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      q.add({ name: 'app' });
+      q.addAfter({ name: 'app' }, 1);
+      await vi.advanceTimersByTimeAsync(60_000);
+      await q.idle();
+    } finally {
+      vi.useRealTimers();
+    }
     expect(outcomes).toEqual(['app']);
     fail = false;
     q.retry({ name: 'app' });

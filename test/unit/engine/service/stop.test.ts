@@ -2,11 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ExitCode, TimeoutError } from '../../../../src/engine/base/errors.js';
 import { silentLogger } from '../../../../src/engine/base/log.js';
 import { instancePaths, type InstancePaths } from '../../../../src/engine/base/paths.js';
 import { formatPidRecord } from '../../../../src/engine/service/pidfile.js';
 import { processStartToken } from '../../../../src/engine/service/process-info.js';
 import { stopService } from '../../../../src/engine/service/stop.js';
+import { rejectionOf } from '../../../support/rejection.js';
 
 let home: string;
 let paths: InstancePaths;
@@ -45,10 +47,20 @@ describe('stopService', () => {
     await expect(exited).resolves.toBe('code');
   });
 
-  it('sends SIGTERM when SIGINT does not stop it within the timeout', async () => {
+  it('sends SIGTERM when SIGINT does not stop it within the timeout, and fails with exit 4', async () => {
     const pid = await fakeDaemon(`process.on('SIGINT', () => {})`);
     const exited = new Promise((resolve) => child!.once('exit', (_code, signal) => resolve(signal)));
-    await expect(stopService(paths, silentLogger, { timeoutMs: 200 })).resolves.toEqual({ pid });
+    const err = await rejectionOf(stopService(paths, silentLogger, { timeoutMs: 200 }), TimeoutError);
+    expect(err.exitCode).toBe(ExitCode.Timeout);
+    expect(err.message).toBe(`rdd daemon for instance stop (pid ${pid}) did not stop within 200ms; SIGTERM ended it before its shutdown finished`);
+    await expect(exited).resolves.toBe('SIGTERM');
+  });
+
+  it('holds to a deadline shorter than its polling interval', async () => {
+    // The daemon would finish its shutdown 100 ms after SIGINT: within one poll, but well past the deadline.
+    await fakeDaemon(`process.on('SIGINT', () => setTimeout(() => process.exit(0), 100))`);
+    const exited = new Promise((resolve) => child!.once('exit', (_code, signal) => resolve(signal ?? 'code')));
+    await rejectionOf(stopService(paths, silentLogger, { timeoutMs: 1 }), TimeoutError);
     await expect(exited).resolves.toBe('SIGTERM');
   });
 });

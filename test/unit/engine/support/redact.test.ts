@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, isSecretName, REDACTED, secretEnvValues } from '../../../../src/engine/support/redact.js';
+import { createRedactor, isSecretName, REDACTED, redactObjects, secretEnvValues } from '../../../../src/engine/support/redact.js';
 
 describe('redaction', () => {
   const redact = createRedactor();
@@ -36,5 +36,34 @@ describe('redaction', () => {
     expect(secretEnvValues(['A_TOKEN=t1', 'PATH=/bin', 'DB_PASSWORD=p1', 'KEYRING='])).toEqual(['t1', 'p1']);
     expect(secretEnvValues({ AWS_SECRET_ACCESS_KEY: 'k', USER: 'me' })).toEqual(['k']);
     expect(isSecretName('certificate-authority-data')).toBe(false);
+  });
+});
+
+describe('redactObjects', () => {
+  it('keeps the keys of a Secret and replaces its values, in a list whose items do not say their kind too', () => {
+    const secret = { metadata: { name: 's' }, type: 'Opaque', data: { dbpass: 'aHVudGVyMg==' }, stringData: { raw: 'hunter2' } };
+    expect(redactObjects({ kind: 'SecretList', items: [secret] })).toEqual({
+      kind: 'SecretList',
+      items: [{ ...secret, data: { dbpass: REDACTED }, stringData: { raw: REDACTED } }],
+    });
+  });
+
+  it('replaces what is under a secret-looking key in any kind, and in the last-applied copy', () => {
+    const applied = JSON.stringify({ kind: 'ConfigMap', data: { apiToken: 'abc123456', plain: 'ok' } });
+    const cm = {
+      kind: 'ConfigMap',
+      metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': applied } },
+      data: { apiToken: 'abc123456', plain: 'ok' },
+      spec: { auth: { user: 'u', pw: 'p' } },
+    };
+    const out = redactObjects(cm) as typeof cm;
+    expect(out.data).toEqual({ apiToken: REDACTED, plain: 'ok' });
+    expect(out.spec.auth).toBe(REDACTED);
+    expect(JSON.parse(out.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'])).toMatchObject({ data: { apiToken: REDACTED, plain: 'ok' } });
+  });
+
+  it("replaces a Secret's last-applied copy whole", () => {
+    const s = { kind: 'Secret', metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"stringData":{"k":"v"}}' } } };
+    expect((redactObjects(s) as typeof s).metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe(REDACTED);
   });
 });

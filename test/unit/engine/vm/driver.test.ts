@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../../../src/engine/base/errors.js';
 import { silentLogger } from '../../../../src/engine/base/log.js';
 import { instancePaths } from '../../../../src/engine/base/paths.js';
-import { DriverError } from '../../../../src/engine/vm/driver.js';
+import { DriverConfigError, DriverError } from '../../../../src/engine/vm/driver.js';
 import { parseLimaList } from '../../../../src/engine/vm/lima/limactl.js';
 import { daemonJsonContent } from '../../../../src/engine/vm/lima/lima-settings.js';
 import { assertLimaVersion, assertRosettaInstalled } from '../../../../src/engine/vm/lima/preflight.js';
@@ -50,7 +50,7 @@ describe('terminal: bad configuration and missing tools', () => {
     { what: 'daemon.json not an object', daemonJson: '[]', isRoot: true, tools: ['dockerd'], message: /must hold a JSON object/ },
   ])('native: $what', async ({ daemonJson, isRoot, tools, message }) => {
     const err = await nativeStartError(daemonJson, { isRoot, tools });
-    expect(err).toBeInstanceOf(DriverError);
+    expect(err).toBeInstanceOf(DriverConfigError);
     expect((err as Error).message).toMatch(message);
     expect(isTerminal(err)).toBe(true);
   });
@@ -63,7 +63,7 @@ describe('terminal: bad configuration and missing tools', () => {
     { what: 'daemon.json not JSON', fn: () => daemonJsonContent('{', '/x/daemon.json') },
   ])('lima: $what', ({ fn }) => {
     const err = thrown(fn);
-    expect(err).toBeInstanceOf(DriverError);
+    expect(err).toBeInstanceOf(DriverConfigError);
     expect(isTerminal(err)).toBe(true);
   });
 });
@@ -81,6 +81,7 @@ describe('retryable: a command that failed and may pass on retry', () => {
   it('native: an engine that lost a firewall race with another start', () => {
     const err = new TransientStartError('dockerd exited while starting; ... Chain already exists');
     expect(err).toBeInstanceOf(DriverError);
+    expect(err).not.toBeInstanceOf(DriverConfigError);
     expect(isTerminal(err)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RddError } from '../../../../src/engine/base/errors.js';
 import { silentLogger } from '../../../../src/engine/base/log.js';
 import { instancePaths } from '../../../../src/engine/base/paths.js';
-import { DriverError } from '../../../../src/engine/vm/driver.js';
+import { DriverConfigError } from '../../../../src/engine/vm/driver.js';
 import type { ExecutableLookup } from '../../../../src/engine/vm/find-executable.js';
 import { pathLookup } from '../../../../src/engine/vm/find-executable.js';
 import { NativeDriver } from '../../../../src/engine/vm/native/native-driver.js';
@@ -69,7 +69,7 @@ describe('native driver preflight errors', () => {
   ] as const)('$what', async ({ isRoot, tools, engine, message }) => {
     const driver = new NativeDriver(ctx, { isRoot, lookup: found(...tools) });
     const err = await driver.start({ engine }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DriverError);
+    expect(err).toBeInstanceOf(DriverConfigError);
     expect((err as Error).message).toMatch(message);
     expect(await driver.state()).toEqual({ phase: 'absent' });
   });

@@ -1,13 +1,13 @@
 import type { KubeObject } from '../../../kube/types.js';
 import { apiVersionOf, isDryRun, keyOf, present, targetOf, type ResourceRequest } from '../../context.js';
-import { deleteObject } from '../../controllers/deletion.js';
-import { conflict, invalidOptions } from '../errors.js';
+import { deleteObject, IMMORTAL_NAMESPACE_MESSAGE, IMMORTAL_NAMESPACES } from '../../controllers/deletion.js';
+import { conflict, forbidden, invalidOptions } from '../errors.js';
 import { readDecoded, requireObject } from '../http.js';
 import { NAMESPACES } from '../../registry/registry.js';
 import { RevisionMismatch } from '../../store/store.js';
 import { FOREGROUND_DELETION, type PropagationPolicy } from '../../controllers/gc.js';
 import { boolParam } from '../query.js';
-import { replyWritten, runHooks } from '../../admission/admit.js';
+import { callerOf, replyWritten, runHooks } from '../../admission/admit.js';
 import { getObject } from './read.js';
 import { selectorPredicate } from '../filters.js';
 
@@ -63,6 +63,7 @@ function admitDelete(rr: ResourceRequest, live: KubeObject, dryRun: boolean): Pr
     namespace: live.metadata.namespace,
     oldObject: live,
     dryRun,
+    ...callerOf(rr),
   };
   return runHooks(rr, request, 'validate');
 }
@@ -77,7 +78,13 @@ function withPropagation(rr: ResourceRequest, live: KubeObject, policy: Propagat
 }
 
 /** Deletes one object; the result is the object when it lingers (finalizers, namespaces), else a Success Status. */
+/** kube's NamespaceLifecycle: its own namespaces are refused before anything is read, whether they exist or not. */
+function refuseImmortal(rr: ResourceRequest, name: string): void {
+  if (rr.resource === NAMESPACES && IMMORTAL_NAMESPACES.includes(name)) throw forbidden(targetOf(rr, name), IMMORTAL_NAMESPACE_MESSAGE);
+}
+
 async function deleteOne(rr: ResourceRequest, stored: KubeObject, dryRun: boolean, policy: PropagationPolicy): Promise<{ body: unknown; object: KubeObject }> {
+  refuseImmortal(rr, stored.metadata.name ?? '');
   await admitDelete(rr, stored, dryRun);
   const live = rr.resource === NAMESPACES ? stored : withPropagation(rr, stored, policy, dryRun);
   const name = live.metadata.name ?? '';
@@ -102,6 +109,7 @@ function dryRunOf(rr: ResourceRequest, opts: DeleteOptions): boolean {
 
 export async function handleDelete(rr: ResourceRequest): Promise<void> {
   const opts = await readOptions(rr);
+  refuseImmortal(rr, rr.name ?? '');
   const live = getObject(rr, rr.name ?? '');
   checkPreconditions(rr, live, opts);
   const { body } = await deleteOne(rr, live, dryRunOf(rr, opts), propagationOf(rr, opts));

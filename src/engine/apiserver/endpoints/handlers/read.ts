@@ -11,8 +11,7 @@ type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 /** Whether the client asked for a meta.k8s.io Table (kubectl get does). */
 export function wantsTable(rr: ResourceRequest): boolean {
-  const accept = rr.req.headers.accept ?? '';
-  return accept.split(',').some((part) => /as=Table/.test(part) && /g=meta\.k8s\.io/.test(part));
+  return rr.output === 'table';
 }
 
 function includeObject(rr: ResourceRequest): IncludeObject {
@@ -50,7 +49,7 @@ export function handleGet(rr: ResourceRequest): void {
  * with this apiVersion): no decode/encode of 2,000 objects per request.
  */
 function sendRawList(rr: ResourceRequest, opts: ListOptions, matches: Predicate | undefined): boolean {
-  if (matches || wantsTable(rr) || rr.resource.versions.length !== 1 || rr.view) return false;
+  if (matches || rr.output !== 'object' || rr.resource.versions.length !== 1 || rr.view) return false;
   if (opts.limit !== undefined || opts.after !== undefined || opts.revision !== undefined) return false;
   const { items, revision } = rr.ctx.store.listRaw(rr.resource.storageKey, rr.resource.namespaced ? rr.namespace : undefined);
   const head = JSON.stringify({ apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata: { resourceVersion: String(revision) } });
@@ -74,5 +73,6 @@ export function handleList(rr: ResourceRequest): void {
     sendJson(rr.res, 200, { ...(tableOf(rr, page.items, resourceVersion) as object), metadata });
     return;
   }
-  sendJson(rr.res, 200, { apiVersion: apiVersionOf(rr), kind: rr.resource.listKind, metadata, items: page.items.map((o) => present(rr, o)) });
+  const typeMeta = rr.output === 'metadata' ? { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadataList' } : { apiVersion: apiVersionOf(rr), kind: rr.resource.listKind };
+  sendJson(rr.res, 200, { ...typeMeta, metadata, items: page.items.map((o) => present(rr, o)) });
 }

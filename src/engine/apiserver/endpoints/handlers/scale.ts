@@ -5,7 +5,7 @@ import { mediaType, readDecoded, sendJson } from '../http.js';
 import { applyJsonPatch } from '../../patch/json-patch.js';
 import { applyMergePatch } from '../../patch/merge-patch.js';
 import { PatchError } from '../../patch/patch-error.js';
-import type { ScaleSpec } from '../../registry/registry.js';
+import type { ScaleSpec } from '../../registry/types.js';
 import { admit, persist, replyWritten } from '../../admission/admit.js';
 import { fieldManager } from './prepare.js';
 import { getObject } from './read.js';

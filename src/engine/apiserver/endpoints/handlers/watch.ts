@@ -1,3 +1,4 @@
+import { releaseMemorySoon } from '../../../base/release-memory.js';
 import type { KubeObject, WatchEventType } from '../../../kube/types.js';
 import { apiVersionOf, present, type ResourceRequest } from '../../context.js';
 import { tooLarge, tooOld } from '../errors.js';
@@ -10,9 +11,25 @@ import { tableOf, wantsTable } from './read.js';
 /** How long after a write a watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
 export const BOOKMARK_INTERVAL_MS = 5_000;
 /** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers. */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** The same for an in-process watcher, which is sent objects: about as many events as fill MAX_BUFFERED_BYTES. */
 const MAX_BUFFERED_EVENTS = 64 * 1024;
+
+/**
+ * A watch without timeoutSeconds lives between this and twice this long, as
+ * kube-apiserver's --min-request-timeout (1800 s) does: clients re-watch, and
+ * a watcher forgotten by its client does not hold the server for ever.
+ * RDD_WATCH_MIN_LIFETIME_SECONDS sets it (tests use a few seconds).
+ */
+const DEFAULT_MIN_LIFETIME_SECONDS = 1800;
+
+/** How long this watch may run, in ms: the client's timeoutSeconds, else a random time in [min, 2·min). */
+export function watchLifetimeMs(timeoutSeconds: number, env: NodeJS.ProcessEnv = process.env): number {
+  if (timeoutSeconds > 0) return timeoutSeconds * 1000;
+  const configured = Number(env.RDD_WATCH_MIN_LIFETIME_SECONDS);
+  const min = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_MIN_LIFETIME_SECONDS;
+  return Math.round(min * 1000 * (1 + Math.random()));
+}
 
 interface Outgoing {
   type: WatchEventType;
@@ -82,7 +99,7 @@ export function handleWatch(rr: ResourceRequest): void {
     if (done) return;
     if (sink) {
       sink.sendEvent(type, object);
-      if (sink.writableLength > MAX_BUFFERED_EVENTS) finish();
+      if (sink.writableLength > MAX_BUFFERED_EVENTS) cutOff(`${sink.writableLength} events`);
       return;
     }
     let line: string;
@@ -90,7 +107,7 @@ export function handleWatch(rr: ResourceRequest): void {
     else if (source) line = encodeShared(source, type, object as KubeObject);
     else line = JSON.stringify({ type, object });
     res.write(line + '\n');
-    if (res.writableLength > MAX_BUFFERED_BYTES) finish();
+    if (res.writableLength > MAX_BUFFERED_BYTES) cutOff(`${res.writableLength} bytes`);
   };
   const bookmark = (annotations?: Record<string, string>) =>
     write('BOOKMARK', {
@@ -135,7 +152,7 @@ export function handleWatch(rr: ResourceRequest): void {
   if (bookmarks && initialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
 
   if (bookmarks && !done) stopBookmarks = scheduleBookmarks();
-  if (timeoutSeconds > 0) timers.push(setTimeout(() => finish(), timeoutSeconds * 1000));
+  if (!done) timers.push(setTimeout(() => finish(), watchLifetimeMs(timeoutSeconds)).unref());
 
   /**
    * A bookmark BOOKMARK_INTERVAL_MS after the watch opens and after each later write to the store
@@ -159,6 +176,23 @@ export function handleWatch(rr: ResourceRequest): void {
       unsubscribeWrites();
       clearTimeout(timer);
     };
+  }
+
+  /**
+   * The client does not read what it is sent: ending the response would wait for it to read
+   * the backlog, holding the memory. kube-apiserver closes such a watcher at once; so does
+   * this, by destroying the connection, which frees its queue. The client re-watches.
+   */
+  function cutOff(backlog: string): void {
+    if (done) return;
+    rr.ctx.log.warn('watch closed: the client fell behind past the buffer cap', {
+      resource: rr.resource.storageKey,
+      backlog,
+      cap: sink ? `${MAX_BUFFERED_EVENTS} events` : `${MAX_BUFFERED_BYTES} bytes`,
+    });
+    finish();
+    res.destroy();
+    releaseMemorySoon();
   }
 
   function finish(): void {

@@ -9,7 +9,7 @@ import { applyAppConditions } from '../../../../../src/engine/controllers/app-co
 import { ENGINE_CONTROLLER_MANAGER, type AppObject } from '../../../../../src/engine/kube/app.js';
 import { conditionHolds, findCondition } from '../../../../../src/engine/kube/conditions.js';
 import { APP_FINALIZER, createAppController, type AppController } from '../../../../../src/engine/controllers/app/app-controller.js';
-import { contextMetaPath, currentContext } from '../../../../../src/engine/controllers/app/docker-context-store.js';
+import { contextMetaPath, currentContext } from '../../../../../src/engine/base/docker-context-store.js';
 import { isConflict, type KubeClient } from '../../../../../src/engine/kube/client.js';
 import { APP, APP_NAME, apiVersionOf } from '../../../../../src/engine/kube/resources.js';
 import { createLogger, silentLogger } from '../../../../../src/engine/base/log.js';

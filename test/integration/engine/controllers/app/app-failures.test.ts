@@ -6,11 +6,12 @@ import { applyAppSpec } from '../../../../../src/commands/app/apply-spec.js';
 import { waitForSettled } from '../../../../../src/commands/app/wait-settled.js';
 import { findCondition } from '../../../../../src/engine/kube/conditions.js';
 import { createAppController, type AppController } from '../../../../../src/engine/controllers/app/app-controller.js';
-import { ExitCode, RddError } from '../../../../../src/engine/base/errors.js';
+import { ExitCode, RddError, TerminalError } from '../../../../../src/engine/base/errors.js';
 import { APP, APP_NAME } from '../../../../../src/engine/kube/resources.js';
 import { silentLogger } from '../../../../../src/engine/base/log.js';
 import { instancePaths } from '../../../../../src/engine/base/paths.js';
-import { DriverError, type DriverState, type EngineSettings, type StartProgress, type VmDriver } from '../../../../../src/engine/vm/driver.js';
+import type { EngineSettings, StartProgress } from '../../../../../src/engine/vm/driver.js';
+import { FakeDriver } from './fake-driver.js';
 import { rejectionOf } from '../../../../support/rejection.js';
 
 /**
@@ -18,55 +19,39 @@ import { rejectionOf } from '../../../../support/rejection.js';
  * whose engine crashes for good, against the real API server. `rdd set`'s
  * wait (waitForSettled) must fail promptly on them, never run into its deadline.
  */
-class ScriptedDriver implements VmDriver {
-  constructor(readonly name: 'native' | 'lima' = 'native') {}
-  phase: DriverState = { phase: 'absent' };
+class ScriptedDriver extends FakeDriver {
   startError?: string;
   stopError?: string;
   /** Whether startError is a failure a retry may heal (a timeout) rather than a terminal one. */
   retryable = false;
   /** Starts of an engine that was not running (start on a running one adopts it and is a no-op). */
   starts = 0;
-  private readonly listeners = new Set<(s: DriverState) => void>();
 
-  /** A start that reports these steps, then waits for `release` (a first Lima create, say). */
-  slowStart?: { steps: string[]; gate: Promise<void> };
+  /**
+   * A start with these settings' cpus that reports these steps, then waits for `release` (a first
+   * Lima create, say). Only the start for the test's own generation: a reconcile still finishing
+   * the previous test's generation must not take the gate.
+   */
+  slowStart?: { cpus: number; steps: string[]; gate: Promise<void> };
 
   /** The progress callback of the start in progress, for steps a test reports later. */
   report?: (p: StartProgress) => void;
 
-  async start(_settings: EngineSettings, _signal?: AbortSignal, onProgress?: (p: StartProgress) => void): Promise<void> {
+  async start(settings: EngineSettings, _signal?: AbortSignal, onProgress?: (p: StartProgress) => void): Promise<void> {
     this.report = onProgress;
-    if (this.slowStart) {
-      for (const message of this.slowStart.steps) onProgress?.({ message, firstCreate: true });
-      await this.slowStart.gate;
+    const slow = this.slowStart;
+    if (slow && slow.cpus === settings.cpus) {
+      for (const message of slow.steps) onProgress?.({ message, firstCreate: true });
+      await slow.gate;
     }
     if (this.phase.phase !== 'running') this.starts++;
-    if (this.startError) throw new DriverError(this.startError, this.name, { terminal: !this.retryable });
+    // The one terminal-error rule: only a TerminalError is terminal; anything else is retried.
+    if (this.startError) throw this.retryable ? new Error(this.startError) : new TerminalError(this.startError);
     this.phase = { phase: 'running', engine: 'moby' };
   }
-  async stop(): Promise<void> {
-    if (this.stopError) throw new DriverError(this.stopError, this.name, { terminal: false });
-    this.phase = { phase: 'stopped' };
-  }
-  async remove(): Promise<void> {
-    this.phase = { phase: 'absent' };
-  }
-  async state(): Promise<DriverState> {
-    return this.phase;
-  }
-  onStateChange(listener: (s: DriverState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  async dispose(): Promise<void> {}
-  /** A state change notification without a change: makes the controller reconcile (retry) now. */
-  poke(): void {
-    for (const l of this.listeners) l(this.phase);
-  }
-  crash(message: string): void {
-    this.phase = { phase: 'crashed', message };
-    for (const l of this.listeners) l(this.phase);
+  override async stop(): Promise<void> {
+    if (this.stopError) throw new Error(this.stopError);
+    await super.stop();
   }
 }
 
@@ -207,7 +192,7 @@ describe('rdd set against the real API server, with a scripted driver', () => {
   it('a long first start shows its progress in Running, and no late progress line overwrites Started', async () => {
     let release!: () => void;
     driver.phase = { phase: 'absent' };
-    driver.slowStart = { steps: ['downloading the image', 'booting the VM'], gate: new Promise<void>((r) => (release = r)) };
+    driver.slowStart = { cpus: 8, steps: ['downloading the image', 'booting the VM'], gate: new Promise<void>((r) => (release = r)) };
     try {
       const app = await applied({ running: true, vm: { cpus: 8 } });
       const generation = app.metadata.generation;
@@ -268,7 +253,7 @@ describe('rdd set against the real API server, with a scripted driver', () => {
   it('a first start that keeps reporting steps keeps the default wait going past its deadline; one that goes quiet times out', async () => {
     let release!: () => void;
     driver.phase = { phase: 'absent' };
-    driver.slowStart = { steps: ['downloading the image'], gate: new Promise<void>((r) => (release = r)) };
+    driver.slowStart = { cpus: 12, steps: ['downloading the image'], gate: new Promise<void>((r) => (release = r)) };
     try {
       const app = await applied({ running: true, vm: { cpus: 12 } });
       const generation = app.metadata.generation;

@@ -88,7 +88,8 @@ describe('the containers.rancherdesktop.io/action annotation', () => {
     it('a restart recorded InProgress that already happened is not repeated', async () => {
       const inProgressAt = new Date().toISOString();
       // The state a kill after the restart leaves: InProgress recorded before it, the container restarted since.
-      await h.client.patch(
+      // Written as the engine controller writes it (in-process): no outside client may write a mirror's status.
+      await h.api.server.localClient().patch(
         CONTAINER,
         id,
         { status: { lastAction: { action: 'restart', result: 'InProgress', time: inProgressAt, state: null, error: null } } },
@@ -104,7 +105,8 @@ describe('the containers.rancherdesktop.io/action annotation', () => {
 
     it('a restart recorded InProgress that never happened is carried out', async () => {
       const before = (await dockerState()).split(' ')[1];
-      await h.client.patch(
+      // Written as the engine controller writes it (in-process): no outside client may write a mirror's status.
+      await h.api.server.localClient().patch(
         CONTAINER,
         id,
         { status: { lastAction: { action: 'restart', result: 'InProgress', time: new Date().toISOString(), state: null, error: null } } },

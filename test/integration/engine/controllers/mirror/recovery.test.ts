@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { APP, APP_NAME, CONTAINER, type ResourceRef } from '../../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
 import type { DockerEvent } from '../../../../../src/engine/controllers/mirror/routing.js';
+import { holdsFor } from '../../../../support/holds-for.js';
 import { NS, createRunningApp, fastBackoff, startHarness, type MirrorHarness } from './harness.js';
 
 const WAIT = { timeout: 60_000, interval: 100 };
+/** How long "nothing happened" must hold: several fast-backoff retries and a full sync would fit in it. */
+const HOLD_MS = 3000;
 let h: MirrorHarness;
 
 /** Test seams handed to the controller; each test arms what it needs. */
@@ -124,17 +127,50 @@ describe('engine mirror: self-healing', () => {
     const whileDown = await h.docker('create', '--name', 'while-down', 'busybox', 'sleep', '3600');
     // Intent expressed while disconnected is done after the reconnect.
     await h.client.patch(CONTAINER, keep, { spec: { state: 'running' } }, { type: 'merge', namespace: NS });
-    expect(await find(CONTAINER, whileDown)).toBeUndefined();
+    await holdsFor(HOLD_MS, async () => expect(await find(CONTAINER, whileDown)).toBeUndefined());
 
     seams.holdReconnect = false;
     // An unrelated App event does not cut a backoff short (that would be a hot loop on a failing engine)...
     await h.client.patch(APP, APP_NAME, { metadata: { annotations: { poke: String(Date.now()) } } }, { type: 'merge' });
-    expect(await find(CONTAINER, whileDown)).toBeUndefined();
+    await holdsFor(HOLD_MS, async () => expect(await find(CONTAINER, whileDown)).toBeUndefined());
     // ...the App controller reporting the engine back is new input, and does.
     await h.reportEngineBack();
     await connected();
     await present(whileDown);
     await vi.waitFor(async () => expect((await find(CONTAINER, keep))?.status).toMatchObject({ status: 'running', lastAction: { state: 'running', result: 'Succeeded' } }), WAIT);
     await converged();
+  });
+
+  it('deletes no mirror while the engine is unreachable, even when it dies between a sync\'s list and its inspects', async () => {
+    const id = await h.docker('run', '-d', '--name', 'outage', 'busybox', 'sleep', '3600');
+    const uids = new Map((await h.client.list(CONTAINER, { namespace: NS })).items.map((o) => [o.metadata.name!, o.metadata.uid]));
+    expect(uids.get((await present(id)).metadata.name!)).toBeDefined();
+    const deleted: string[] = [];
+    const abort = new AbortController();
+    void h.client
+      .watch(CONTAINER, { signal: abort.signal, namespace: NS }, (ev) => ev.type === 'DELETED' && deleted.push((ev.object as KubeObject).metadata.name!))
+      .catch(() => undefined);
+    try {
+      // The next full sync lists the engine, then finds it dead: every inspect is a connection error, not "no such container".
+      seams.duringFirstSync = async () => {
+        seams.holdReconnect = true;
+        await h.dockerd.kill('SIGKILL');
+      };
+      await h.dockerd.kill('SIGKILL');
+      await vi.waitFor(async () => expect(await h.engineReady()).toMatchObject({ status: 'False', reason: 'ConnectFailed' }), WAIT);
+      await h.dockerd.restart();
+      // The sync listed and the engine is dead: its inspects fail from here on.
+      await vi.waitFor(() => expect(seams.duringFirstSync).toBeUndefined(), WAIT);
+      await holdsFor(HOLD_MS, () => expect(deleted).toEqual([]));
+      seams.holdReconnect = false;
+      await h.dockerd.restart();
+      await h.reportEngineBack();
+      await connected();
+      await converged();
+      for (const o of (await h.client.list(CONTAINER, { namespace: NS })).items) expect(o.metadata.uid, o.metadata.name).toBe(uids.get(o.metadata.name!));
+      expect(deleted).toEqual([]);
+    } finally {
+      abort.abort();
+    }
   });
 });

@@ -69,8 +69,8 @@ describe('engine mirror: API-side deletes and spec.state', () => {
     await gone(VOLUME, name);
     expect(await engineHas('volume', 'inspect', 'My_Vol_Ume')).toBe(false);
 
-    // A mirror the engine wrote before it knew the name (only the engine controller may create mirrors).
-    await h.client.create(
+    // A mirror the engine wrote before it knew the name (only the engine controller, in-process, may create mirrors).
+    await h.api.server.localClient().create(
       VOLUME,
       { apiVersion: apiVersionOf(VOLUME), kind: 'Volume', metadata: { name: 'skeleton', namespace: NS, finalizers: [MIRROR_FINALIZER] } },
       { fieldManager: ENGINE_CONTROLLER_MANAGER },

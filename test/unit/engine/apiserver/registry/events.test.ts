@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastSeen, toCoreEvent, toEventsV1 } from '../../../../../src/engine/apiserver/registry/events.js';
+import { toCoreEvent, toEventsV1 } from '../../../../../src/engine/apiserver/registry/events.js';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
 
 const core: KubeObject = {
@@ -30,10 +30,5 @@ describe('event views', () => {
       eventTime: '2026-01-01T00:00:00.000000Z',
     });
     expect(toCoreEvent(v1)).toEqual({ ...core, eventTime: '2026-01-01T00:00:00.000000Z' });
-  });
-
-  it('takes the newest timestamp as the last change', () => {
-    expect(lastSeen(core)).toBe(Date.parse('2026-01-01T00:05:00Z'));
-    expect(lastSeen({ ...core, series: { count: 3, lastObservedTime: '2026-01-01T01:00:00.000000Z' } })).toBe(Date.parse('2026-01-01T01:00:00Z'));
   });
 });

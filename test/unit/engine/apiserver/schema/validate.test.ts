@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateAgainstSchema, type FieldError } from '../../../../../src/engine/apiserver/schema/validate.js';
+import type { FieldError } from '../../../../../src/engine/apiserver/schema/field-error.js';
+import { validateAgainstSchema } from '../../../../../src/engine/apiserver/schema/validate.js';
 import type { JSONSchemaProps } from '../../../../../src/engine/kube/json-schema.js';
 
 const schema: JSONSchemaProps = {

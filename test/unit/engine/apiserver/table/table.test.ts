@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { cellValue, formatAge, toTable } from '../../../../../src/engine/apiserver/table/table.js';
+import { cellValue, formatAge, toTable, type ComputedColumn } from '../../../../../src/engine/apiserver/table/table.js';
 import { evaluateJsonPath, JsonPathError, parseJsonPath } from '../../../../../src/engine/apiserver/table/json-path.js';
 import { crdDir } from '../../../../../src/engine/base/assets.js';
 import type { PrinterColumn } from '../../../../../src/engine/kube/json-schema.js';
@@ -156,5 +156,25 @@ describe("the repository's CRDs", () => {
     }
     expect(paths.length).toBeGreaterThan(0);
     for (const p of paths) expect(() => parseJsonPath(p), p).not.toThrow();
+  });
+});
+
+describe('built-in kinds\' columns', () => {
+  const obj = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'ev.1' }, involvedObject: { kind: 'Container', name: 'web' } } as KubeObject;
+
+  it('renders a computed cell, and lets a kind place its name column itself', () => {
+    const table = toTable(
+      [obj],
+      [
+        { name: 'Object', type: 'string', jsonPath: '.involvedObject', cell: (o: KubeObject) => `${String((o.involvedObject as { kind: string }).kind).toLowerCase()}/web` } as ComputedColumn,
+        { name: 'Name', type: 'string', format: 'name', jsonPath: '.metadata.name', priority: 1 },
+      ],
+      { includeObject: 'None', now: new Date(), resourceVersion: '1' },
+    );
+    expect(table.columnDefinitions.map((c) => [c.name, c.priority])).toEqual([
+      ['Object', 0],
+      ['Name', 1],
+    ]);
+    expect(table.rows[0].cells).toEqual(['container/web', 'ev.1']);
   });
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDockerContext, removeDockerContext } from '../../../../../src/engine/controllers/app/docker-context.js';
 import { pingDockerHost as pingDocker } from '../../../../../src/engine/vm/docker-ping.js';
-import { contextMetaPath, currentContext, dockerConfigDir, writeContext } from '../../../../../src/engine/controllers/app/docker-context-store.js';
+import { contextMetaPath, currentContext, dockerConfigDir, writeContext } from '../../../../../src/engine/base/docker-context-store.js';
 import { silentLogger } from '../../../../../src/engine/base/log.js';
 
 let dir: string;

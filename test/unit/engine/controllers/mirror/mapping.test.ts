@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   containerMirror,
+  kubeLabelsOf,
   imageMirrors,
   normalizeTime,
   portsStatus,
@@ -210,5 +211,30 @@ describe('volume mapping', () => {
       mountpoint: '/var/lib/docker/volumes/My_Vol_Ume/_data',
       scope: 'local',
     });
+  });
+});
+
+describe('kubeLabelsOf', () => {
+  it('keeps the Docker labels that are Kubernetes labels, and only those', () => {
+    expect(
+      kubeLabelsOf({
+        'com.docker.compose.project': 'web',
+        'com.docker.compose.oneoff': 'False',
+        'example.com/team': 'a_b.c-d',
+        empty: '',
+        'org.opencontainers.image.source': 'https://example.org/x',
+        'with space': 'x',
+        'kubernetes.io/name': 'web',
+        'app.k8s.io/name': 'web',
+        'a/b/c': 'x',
+        [`${'n'.repeat(64)}`]: 'x',
+        long: 'v'.repeat(64),
+        '-leading': 'x',
+      }),
+    ).toEqual({ 'com.docker.compose.project': 'web', 'com.docker.compose.oneoff': 'False', 'example.com/team': 'a_b.c-d', empty: '' });
+  });
+
+  it('takes no labels at all from docker\'s null', () => {
+    expect(kubeLabelsOf(null)).toEqual({});
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeEvent, type DockerEvent } from '../../../../../src/engine/controllers/mirror/routing.js';
+import { engineKeyOfMirror, routeEvent, type DockerEvent } from '../../../../../src/engine/controllers/mirror/routing.js';
 
 const ev = (Type: string, Action: string, ID = 'x'): DockerEvent => ({ Type, Action, Actor: { ID, Attributes: {} } });
 
@@ -38,5 +38,18 @@ describe('docker event routing', () => {
     {},
   ])('ignores %j', (event) => {
     expect(routeEvent(event as DockerEvent)).toBeUndefined();
+  });
+});
+
+describe('the engine object a mirror stands for', () => {
+  it('reads a container from its name, an image from status.id, a volume from status.name', () => {
+    expect(engineKeyOfMirror('container', { metadata: { name: 'abc123' } })).toEqual({ kind: 'container', id: 'abc123' });
+    expect(engineKeyOfMirror('image', { metadata: { name: 'sha256.ab-12' }, status: { id: 'sha256:ab' } })).toEqual({ kind: 'image', id: 'sha256:ab' });
+    expect(engineKeyOfMirror('volume', { metadata: { name: 'vol-1f' }, status: { name: 'My_Vol' } })).toEqual({ kind: 'volume', id: 'My_Vol' });
+  });
+
+  it('is none when the mirror does not say (a volume with an empty status.name)', () => {
+    expect(engineKeyOfMirror('volume', { metadata: { name: 'vol-1f' }, status: { name: '' } })).toBeUndefined();
+    expect(engineKeyOfMirror('image', { metadata: { name: 'x' } })).toBeUndefined();
   });
 });

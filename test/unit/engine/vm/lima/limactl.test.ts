@@ -60,6 +60,21 @@ describe('limactl list --json as Lima 2 prints it', () => {
       '.provision = (.provision | map(select(.path != "/etc/docker/daemon.json")))',
     ]);
   });
+
+  it('edits the mounts when the App stops sharing the home folder or picks a mount type', () => {
+    const settings = { engine: 'moby', cpus: 4, memory: 8, rosetta: true } as const;
+    expect(limaEdits(rd, { ...settings, mounts: { home: false } }, darwin, 'darwin', 'arm64', '{"log-opts":{"tag":"{{.Name}}"}}')).toEqual(['.mounts = []']);
+    // vz's default is virtiofs: asking for it by name changes nothing; reverse-sshfs does, and "default" brings it back.
+    expect(limaEdits(rd, { ...settings, mounts: { type: 'virtiofs' } }, darwin, 'darwin', 'arm64', '{"log-opts":{"tag":"{{.Name}}"}}')).toEqual([]);
+    expect(limaEdits(rd, { ...settings, mounts: { type: 'reverse-sshfs' } }, darwin, 'darwin', 'arm64', '{"log-opts":{"tag":"{{.Name}}"}}')).toEqual([
+      '.mountType = "reverse-sshfs"',
+    ]);
+    const sshfs = { ...rd, config: { ...rd.config, mountType: 'reverse-sshfs', mounts: [] } };
+    expect(limaEdits(sshfs, settings, darwin, 'darwin', 'arm64', '{"log-opts":{"tag":"{{.Name}}"}}')).toEqual([
+      '.mounts = [{"location":"~","writable":true}]',
+      '.mountType = null',
+    ]);
+  });
 });
 
 describe('parseLimaList', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instancePaths } from '../../../../../src/engine/base/paths.js';
-import { DriverError } from '../../../../../src/engine/vm/driver.js';
+import { DriverConfigError } from '../../../../../src/engine/vm/driver.js';
 import { assertLimaVersion, assertRosettaInstalled, assertSocketPathsFit, limaHostSockets, parseLimaVersion } from '../../../../../src/engine/vm/lima/preflight.js';
 import { minimumLimaVersion } from '../../../../../src/engine/vm/lima/template.js';
 
@@ -27,7 +27,7 @@ describe('the Lima version check', () => {
 
   it('refuses an older Lima, saying what to upgrade', () => {
     expect(() => assertLimaVersion('limactl version 1.2.1', '2.0.0')).toThrow(
-      new DriverError("Lima 1.2.1 is too old: rdd's Lima template needs Lima ≥ 2.0.0; upgrade Lima (https://lima-vm.io/docs/installation/), e.g. `brew upgrade lima`", 'lima', { terminal: true }),
+      new DriverConfigError("Lima 1.2.1 is too old: rdd's Lima template needs Lima ≥ 2.0.0; upgrade Lima (https://lima-vm.io/docs/installation/), e.g. `brew upgrade lima`", 'lima'),
     );
   });
 

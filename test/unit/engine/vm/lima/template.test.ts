@@ -95,9 +95,11 @@ describe('renderLimaTemplate', () => {
     const scripts: string[] = [...doc.provision, ...doc.probes].filter((p: { mode?: string }) => p.mode !== 'data').map((p: { script: string }) => p.script);
     expect(scripts.length).toBeGreaterThan(1);
     for (const script of scripts) {
-      expect(script).toMatch(/^#!\/bin\/bash\nset -eux -o pipefail\n/);
+      expect(script).toMatch(/^#!\/bin\/bash\nset -e?u -o pipefail\n/);
       expect(execaSync('bash', ['-n'], { input: script, reject: false }).exitCode).toBe(0);
     }
+    // The provisioning script stops at the first error inside its work, which runs apart from the code that reports a failure.
+    expect(scripts[0]).toMatch(/provision\(\) \{\n\s+set -eux\n/);
     for (const probe of doc.probes) expect(probe.hint).toMatch(/\S/);
   });
 
@@ -115,11 +117,55 @@ describe('renderLimaTemplate', () => {
     expect(parse(rendered).provision.find((p: { mode: string }) => p.mode === 'system').script).toContain('user="{{.User}}"');
   });
 
-  it('waits for the dpkg lock in every apt-get call', () => {
+  it('runs apt-get only through the function that waits for its locks', () => {
     const script: string = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64')).provision.find((p: { mode: string }) => p.mode === 'system').script;
-    const calls = script.split('\n').filter((l) => /\bapt-get\b/.test(l));
-    expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls) expect(call).toContain('-o DPkg::Lock::Timeout=300');
+    const calls = script.split('\n').filter((l) => /^\s*apt-get\b/.test(l) || /\|\|.*apt-get/.test(l));
+    expect(calls).toEqual([expect.stringContaining('apt-get -o DPkg::Lock::Timeout=300 "$@"')]);
+    expect(script).toMatch(/apt_get update\n\s+apt_get install/);
+  });
+
+  it("has the readiness probe ask the engine as the Lima user (Lima's probes run as that user) and fail at once on a failed provisioning", () => {
+    const probe: string = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64')).probes[0].script;
+    expect(probe).toContain('check="docker version"');
+    expect(probe).toContain('check="ctr version"');
+    expect(probe).not.toMatch(/test -S/);
+    expect(probe).toContain('/run/rdd/provision.failed');
+  });
+
+  it('shares the home folder, writable, with the mount type Lima picks for the VM type, unless the App says otherwise', () => {
+    const doc = parse(renderLimaTemplate({ engine: 'moby' }, darwin, 'darwin', 'arm64'));
+    expect(doc.mounts).toEqual([{ location: '~', writable: true }]);
+    expect(doc.mountType).toBeNull();
+    const off = parse(renderLimaTemplate({ engine: 'moby', mounts: { home: false, type: 'reverse-sshfs' } }, darwin, 'darwin', 'arm64'));
+    expect(off.mounts).toEqual([]);
+    expect(off.mountType).toBe('reverse-sshfs');
+    expect(parse(renderLimaTemplate({ engine: 'moby', mounts: { type: 'default' } }, linux, 'linux', 'x64')).mountType).toBeNull();
+  });
+
+  it('lets containers reach the host as host.docker.internal through Lima\'s host resolver', () => {
+    const doc = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64'));
+    expect(doc.hostResolver.hosts).toEqual({ 'host.docker.internal': 'host.lima.internal' });
+    expect(doc.hostResolver.enabled).toBeUndefined();
+  });
+
+  it('boots an image pinned by digest first for each architecture, the undated release only as the fallback', () => {
+    const images: { location: string; arch: string; digest?: string }[] = parse(renderLimaTemplate({ engine: 'moby' }, linux, 'linux', 'x64')).images;
+    for (const arch of ['x86_64', 'aarch64']) {
+      const [first, ...rest] = images.filter((i) => i.arch === arch);
+      expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(first.location).toMatch(/\/release-\d{8}\//);
+      expect(rest.map((i) => i.location)).toEqual([expect.stringMatching(/\/release\//)]);
+    }
+  });
+
+  it("writes the containerd socket's owner as data, whatever config.toml the distribution ships", () => {
+    const provision: { mode: string; path?: string; content?: string }[] = parse(renderLimaTemplate({ engine: 'containerd' }, linux, 'linux', 'x64')).provision;
+    const dropIn = provision.findIndex((p) => p.path === '/etc/systemd/system/containerd.service.d/rdd.conf');
+    const config = provision.findIndex((p) => p.path === '/etc/containerd/rdd.toml');
+    expect(provision[dropIn].content).toContain('ExecStart=/usr/bin/containerd --config /etc/containerd/rdd.toml');
+    expect(provision[config].content).toMatch(/\[grpc\]\n\s+uid = \{\{\.UID\}\}/);
+    expect(Math.max(dropIn, config)).toBeLessThan(provision.findIndex((p) => p.mode === 'system'));
+    expect(provision.some((p) => p.content?.includes('config.toml') && p.mode !== 'data')).toBe(false);
   });
 
   it('keeps each readiness probe attempt short, so Lima can retry and show the hint', () => {

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
+import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
+import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+
+// How a delete's propagation reaches the dependents: the legacy
+// orphanDependents flag, and which dependents hold a Foreground owner.
+const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+let ts: TestApiServer;
+
+beforeAll(async () => {
+  ts = await startTestApiServer();
+});
+afterAll(async () => {
+  await ts?.stop();
+});
+
+const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} });
+const ownedBy = (owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  name: owner.metadata.name ?? '',
+  uid: owner.metadata.uid ?? '',
+  ...extra,
+});
+const find = (name: string) => ts.client.find(CONFIGMAP, name, 'default');
+const del = (name: string, query: string, body?: unknown) =>
+  rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}${query}`, body === undefined ? {} : { body: JSON.stringify(body) });
+/** An owner and one dependent of it. */
+async function family(prefix: string, dependent: Partial<OwnerReference> = {}, meta: Partial<KubeObject['metadata']> = {}): Promise<void> {
+  const owner = await ts.client.create(CONFIGMAP, cm(`${prefix}-owner`));
+  await ts.client.create(CONFIGMAP, cm(`${prefix}-dep`, { ownerReferences: [ownedBy(owner, dependent)], ...meta }));
+}
+
+describe('orphanDependents', () => {
+  it.each([
+    ['the query', '?orphanDependents=true', undefined],
+    ['DeleteOptions', '', { orphanDependents: true }],
+  ])('true in %s orphans the dependents, as propagationPolicy=Orphan does', async (_where, query, body) => {
+    const prefix = `orphan-${query ? 'query' : 'body'}`;
+    await family(prefix);
+    expect((await del(`${prefix}-owner`, query, body)).status).toBe(200);
+    expect(await find(`${prefix}-owner`)).toBeUndefined();
+    // The reference is dropped before the owner goes, so the dependent is never collected.
+    const dep = await find(`${prefix}-dep`);
+    expect(dep).toBeDefined();
+    expect(dep?.metadata.ownerReferences).toBeUndefined();
+    expect(dep?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('false collects the dependents in the background', async () => {
+    await family('keep');
+    expect((await del('keep-owner', '?orphanDependents=false')).status).toBe(200);
+    await vi.waitFor(async () => expect(await find('keep-dep')).toBeUndefined());
+  });
+
+  it('set together with propagationPolicy is refused with 422, and nothing is deleted', async () => {
+    await family('both');
+    const res = await del('both-owner', '?orphanDependents=true', { propagationPolicy: 'Orphan' });
+    expect(res.status).toBe(422);
+    expect(await find('both-owner')).toBeDefined();
+    expect((await find('both-dep'))?.metadata.ownerReferences).toHaveLength(1);
+  });
+});
+
+describe('Foreground deletion', () => {
+  it.each([
+    ['without blockOwnerDeletion', {}],
+    ['with blockOwnerDeletion false', { blockOwnerDeletion: false }],
+  ])('is not held by a dependent %s, even one its finalizer keeps', async (_how, ref) => {
+    const prefix = `fg-${'blockOwnerDeletion' in ref ? 'false' : 'unset'}`;
+    await family(prefix, ref, { finalizers: ['test.rdd.io/hold'] });
+    expect((await del(`${prefix}-owner`, '', { propagationPolicy: 'Foreground' })).status).toBe(200);
+    await vi.waitFor(async () => expect(await find(`${prefix}-owner`)).toBeUndefined(), { timeout: 5000 });
+    // The dependent was deleted too, and only its own finalizer keeps it.
+    expect((await find(`${prefix}-dep`))?.metadata.deletionTimestamp).toBeDefined();
+    await ts.client.patch(CONFIGMAP, `${prefix}-dep`, { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
+    await vi.waitFor(async () => expect(await find(`${prefix}-dep`)).toBeUndefined());
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { AdmissionDenied, AdmissionForbidden, type AdmissionRequest } from '../../../../../src/engine/kube/admission.js';
+import { mirrorAdmission } from '../../../../../src/engine/controllers/mirror/mirror-admission.js';
+
+const hook = (kind: string) => mirrorAdmission.find((h) => h.kind === kind)!;
+
+function update(kind: string, oldSpec: unknown, newSpec: unknown, subResource?: string): AdmissionRequest {
+  const obj = (spec: unknown) => ({ apiVersion: 'containers.rancherdesktop.io/v1alpha1', kind, metadata: { name: 'x', namespace: 'rancher-desktop' }, spec }) as never;
+  return {
+    operation: 'UPDATE',
+    group: 'containers.rancherdesktop.io',
+    version: 'v1alpha1',
+    kind,
+    subResource,
+    name: 'x',
+    namespace: 'rancher-desktop',
+    object: obj(newSpec),
+    oldObject: obj(oldSpec),
+    dryRun: false,
+  };
+}
+
+describe('mirror admission', () => {
+  it('covers Container, Image and Volume of the containers group, and the core Namespace', () => {
+    expect(mirrorAdmission.map((h) => `${h.group}/${h.kind}`).sort()).toEqual([
+      '/Namespace',
+      'containers.rancherdesktop.io/Container',
+      'containers.rancherdesktop.io/Image',
+      'containers.rancherdesktop.io/Volume',
+    ]);
+  });
+
+  it.each(['running', 'created', 'paused', 'unknown'])('lets a Container spec.state change to %s', async (state) => {
+    await expect(Promise.resolve(hook('Container').validate!(update('Container', { state: 'unknown' }, { state })))).resolves.toBeUndefined();
+  });
+
+  it('rejects an unlisted spec.state, naming the object', () => {
+    expect(() => hook('Container').validate!(update('Container', { state: 'unknown' }, { state: 'exploded' }))).toThrow(
+      /Container rancher-desktop\/x: spec.state: Unsupported value: "exploded"/,
+    );
+  });
+
+  it('rejects any other Container spec change', () => {
+    expect(() => hook('Container').validate!(update('Container', { state: 'unknown' }, { state: 'unknown', image: 'x' }))).toThrow(
+      AdmissionDenied,
+    );
+  });
+
+  it.each(['Image', 'Volume'])('keeps %s spec immutable but lets the engine\'s status and metadata writes through', (kind) => {
+    expect(() => hook(kind).validate!(update(kind, undefined, { anything: 1 }))).toThrow(/spec is immutable/);
+    expect(hook(kind).validate!(update(kind, undefined, undefined))).toBeUndefined();
+    expect(hook(kind).validate!({ ...update(kind, { a: 1 }, { a: 2 }, 'status'), inProcess: true })).toBeUndefined();
+  });
+
+  it('lets the engine write Container status through /status', () => {
+    expect(hook('Container').validate!({ ...update('Container', { state: 'unknown' }, { state: 'bogus' }, 'status'), inProcess: true })).toBeUndefined();
+  });
+
+  it.each(['Container', 'Image', 'Volume'])('lets only the engine controller (in-process) create a %s mirror', (kind) => {
+    const create = (fieldManager?: string, inProcess?: boolean): AdmissionRequest => ({
+      ...update(kind, undefined, {}),
+      operation: 'CREATE',
+      oldObject: undefined,
+      fieldManager,
+      inProcess,
+    });
+    expect(() => hook(kind).validate!(create())).toThrow(new RegExp(`${kind} rancher-desktop/x: ${kind} objects mirror the engine and are created only by it; use docker`));
+    expect(() => hook(kind).validate!(create('kubectl-create'))).toThrow(AdmissionDenied);
+    // The manager's name proves nothing: an HTTPS client may send any.
+    expect(() => hook(kind).validate!(create('rdd-engine-controller'))).toThrow(/the field manager rdd-engine-controller is the engine controller's own/);
+    expect(hook(kind).validate!(create('rdd-engine-controller', true))).toBeUndefined();
+  });
+
+  it.each(['Container', 'Image', 'Volume'])('lets only the engine controller write a %s status, naming what a user may change', (kind) => {
+    const write = (inProcess?: boolean): AdmissionRequest => ({ ...update(kind, { state: 'unknown' }, { state: 'unknown' }, 'status'), inProcess });
+    const denial = (() => {
+      try {
+        hook(kind).validate!(write());
+      } catch (err) {
+        return err as AdmissionDenied;
+      }
+      return undefined;
+    })();
+    expect(denial).toBeInstanceOf(AdmissionDenied);
+    expect(denial?.code).toBe(403);
+    expect(denial?.message).toMatch(`${kind} rancher-desktop/x: status is written by the engine only; you may change`);
+    if (kind === 'Container') expect(denial?.message).toMatch('spec.state');
+    expect(hook(kind).validate!(write(true))).toBeUndefined();
+  });
+
+  it.each(['Container', 'Image', 'Volume'])('lets only the engine controller remove the finalizer of a %s mirror; other metadata is the user\'s', (kind) => {
+    const withFinalizers = (finalizers: string[], labels?: Record<string, string>, inProcess?: boolean): AdmissionRequest => {
+      const req = { ...update(kind, { state: 'unknown' }, { state: 'unknown' }), inProcess };
+      req.oldObject!.metadata.finalizers = ['engine.rancherdesktop.io/docker-mirror'];
+      req.object!.metadata.finalizers = finalizers;
+      req.object!.metadata.labels = labels;
+      return req;
+    };
+    expect(() => hook(kind).validate!(withFinalizers([]))).toThrow(/the finalizer engine.rancherdesktop.io\/docker-mirror is written by the engine only/);
+    expect(hook(kind).validate!(withFinalizers([], undefined, true))).toBeUndefined();
+    expect(hook(kind).validate!(withFinalizers(['engine.rancherdesktop.io/docker-mirror', 'mine'], { team: 'a' }))).toBeUndefined();
+  });
+
+  it.each(['Container', 'Image', 'Volume'])('copies the Docker labels that are Kubernetes labels into a %s mirror\'s metadata.labels', (kind) => {
+    const req = update(kind, undefined, { state: 'unknown' }, 'status');
+    req.object!.metadata.labels = { team: 'a', 'com.docker.compose.project': 'stale' };
+    req.object!.status = { labels: { 'com.docker.compose.project': 'web', 'org.opencontainers.image.source': 'https://x/y', 'kubernetes.io/x': 'y' } };
+    void hook(kind).mutate!(req);
+    expect(req.object!.metadata.labels).toEqual({ team: 'a', 'com.docker.compose.project': 'web' });
+  });
+
+  describe('the mirrors\' namespace', () => {
+    const nsHook = mirrorAdmission.find((h) => h.kind === 'Namespace')!;
+    const del = (name: string, appNamespace?: string): AdmissionRequest => ({
+      operation: 'DELETE',
+      group: '',
+      version: 'v1',
+      kind: 'Namespace',
+      name,
+      dryRun: false,
+      inProcess: true,
+      listStored: () => [{ apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App', metadata: { name: 'app' }, spec: { namespace: appNamespace } }],
+    });
+
+    it('may not be deleted, by anyone: rancher-desktop and whatever an App names', () => {
+      expect(() => nsHook.validate!(del('rancher-desktop'))).toThrow(AdmissionForbidden);
+      expect(() => nsHook.validate!(del('rancher-desktop'))).toThrow(/^this namespace may not be deleted: it holds the engine's mirrors/);
+      expect(() => nsHook.validate!(del('mirrors', 'mirrors'))).toThrow(AdmissionForbidden);
+    });
+
+    it('leaves other namespaces deletable', () => {
+      expect(nsHook.validate!(del('scratch', 'mirrors'))).toBeUndefined();
+    });
+  });
+});
