@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../src/engine/base/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/engine/base/paths.js';
+import type { InstancePaths } from '../../../src/engine/base/paths.js';
 import { processArgv, readPidFile, signalProcess } from '../../../src/engine/vm/native/engine-process.js';
 import type { CrashPolicyOptions } from '../../../src/engine/vm/native/crash-policy.js';
 import { NativeDriver } from '../../../src/engine/vm/native/native-driver.js';
-import { startRegistry, type TestRegistry } from '../../support/registry.js';
+import { nativeInstance, type NativeInstance } from '../../support/native-instance.js';
 
 /*
  * Faults of the native engine, with the real dockerd: containers survive an
@@ -15,9 +14,8 @@ import { startRegistry, type TestRegistry } from '../../support/registry.js';
  * behind once the engine is stopped or given up on.
  */
 
-let home: string;
+let sandbox: NativeInstance;
 let paths: InstancePaths;
-let registry: TestRegistry;
 const drivers: NativeDriver[] = [];
 const WAIT = { timeout: 60_000, interval: 100 };
 
@@ -27,8 +25,7 @@ function driver(crashPolicy: CrashPolicyOptions = { baseDelayMs: 100 }): NativeD
   return d;
 }
 
-const docker = (...args: string[]) =>
-  execa('docker', ['--host', `unix://${paths.dockerSocket}`, ...args], { env: { DOCKER_CONFIG: home } }).then((r) => r.stdout.trim());
+const docker = (...args: string[]) => sandbox.docker(...args);
 
 /** Processes whose argv mentions this instance's exec-root: shims, containerd, and what they run. */
 function instanceProcesses(): string[] {
@@ -47,18 +44,13 @@ const containerPid = async (id: string) => Number(await docker('inspect', '--for
 const alive = (pid: number) => processArgv(pid) !== undefined;
 
 beforeAll(async () => {
-  home = mkdtempSync('/tmp/rdd-faults.');
-  paths = instancePaths('flt', { home, env: {} });
-  mkdirSync(paths.shortDir, { recursive: true });
-  registry = await startRegistry();
-  writeFileSync(paths.daemonJson, JSON.stringify({ 'registry-mirrors': [registry.url] }));
+  sandbox = await nativeInstance('rdd-faults', 'flt');
+  paths = sandbox.paths;
 });
 
 afterAll(async () => {
   for (const d of drivers) await d.dispose();
-  await new NativeDriver({ paths, log: silentLogger }).remove();
-  await registry?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await sandbox?.cleanUp();
 });
 
 describe('fault: engine crash stops every container', () => {

@@ -1,13 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../src/engine/base/log.js';
-import { instancePaths, type InstancePaths } from '../../../src/engine/base/paths.js';
 import { pingDockerSocket } from '../../../src/engine/vm/docker-ping.js';
 import type { DriverState } from '../../../src/engine/vm/driver.js';
 import { processArgv, readPidFile, signalProcess } from '../../../src/engine/vm/native/engine-process.js';
 import { NativeDriver, type NativeDriverOptions } from '../../../src/engine/vm/native/native-driver.js';
-import { startRegistry, type TestRegistry } from '../../support/registry.js';
+import { nativeInstance, type NativeInstance } from '../../support/native-instance.js';
 
 /*
  * Engine liveness (docs/instances.md#engine-liveness), with the real dockerd:
@@ -15,37 +13,28 @@ import { startRegistry, type TestRegistry } from '../../support/registry.js';
  * noticed and restarted by the driver, and its containers keep running.
  */
 
-let home: string;
-let paths: InstancePaths;
-let registry: TestRegistry;
+let sandbox: NativeInstance;
 const drivers: NativeDriver[] = [];
 const WAIT = { timeout: 90_000, interval: 200 };
 
 function driver(options: NativeDriverOptions) {
-  const d = new NativeDriver({ paths, log: silentLogger }, { stopGraceMs: 15_000, ...options });
+  const d = new NativeDriver({ paths: sandbox.paths, log: silentLogger }, { stopGraceMs: 15_000, ...options });
   drivers.push(d);
   const states: DriverState[] = [];
   d.onStateChange((s) => states.push(s));
   return { d, states };
 }
 
-const docker = (...args: string[]) =>
-  execa('docker', ['--host', `unix://${paths.dockerSocket}`, ...args], { env: { DOCKER_CONFIG: home }, timeout: 60_000 }).then((r) => r.stdout.trim());
-const dockerdPid = () => readPidFile(paths.dockerPidFile);
+const docker = (...args: string[]) => sandbox.docker(...args);
+const dockerdPid = () => readPidFile(sandbox.paths.dockerPidFile);
 
 beforeAll(async () => {
-  home = mkdtempSync('/tmp/rdd-liveness.');
-  paths = instancePaths('flv', { home, env: {} });
-  mkdirSync(paths.shortDir, { recursive: true });
-  registry = await startRegistry();
-  writeFileSync(paths.daemonJson, JSON.stringify({ 'registry-mirrors': [registry.url] }));
+  sandbox = await nativeInstance('rdd-liveness', 'flv');
 });
 
 afterAll(async () => {
   for (const d of drivers) await d.dispose();
-  await new NativeDriver({ paths, log: silentLogger }).remove();
-  await registry?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await sandbox?.cleanUp();
 });
 
 describe('fault: engine liveness', () => {
@@ -78,7 +67,7 @@ describe('fault: engine liveness', () => {
     await d.start({ engine: 'moby' });
     expect(processArgv(frozen)).toBeUndefined();
     expect(dockerdPid()).not.toBe(frozen);
-    expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
+    expect(await pingDockerSocket(sandbox.paths.dockerSocket)).toBe(true);
     await d.dispose();
   }, 180_000);
 
@@ -86,11 +75,11 @@ describe('fault: engine liveness', () => {
     const { d, states } = driver({ liveness: { probeIntervalMs: 1000 } });
     await d.start({ engine: 'moby' });
     const before = dockerdPid()!;
-    rmSync(paths.dockerSocket);
+    rmSync(sandbox.paths.dockerSocket);
     await vi.waitFor(() => expect(states.at(-1)).toEqual({ phase: 'running', engine: 'moby' }), WAIT);
     expect(states[0]).toEqual({ phase: 'restarting', message: expect.stringMatching(/^the socket .* was removed; restarting it$/) });
     expect(dockerdPid()).not.toBe(before);
-    expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
+    expect(await pingDockerSocket(sandbox.paths.dockerSocket)).toBe(true);
     await d.dispose();
   }, 180_000);
 
@@ -98,9 +87,9 @@ describe('fault: engine liveness', () => {
     const { d } = driver({ liveness: { probeIntervalMs: 600_000 } });
     await d.start({ engine: 'moby' });
     const before = dockerdPid()!;
-    rmSync(paths.dockerSocket);
+    rmSync(sandbox.paths.dockerSocket);
     await d.start({ engine: 'moby' });
     expect(dockerdPid()).not.toBe(before);
-    expect(await pingDockerSocket(paths.dockerSocket)).toBe(true);
+    expect(await pingDockerSocket(sandbox.paths.dockerSocket)).toBe(true);
   }, 180_000);
 });

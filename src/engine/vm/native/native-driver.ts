@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import { pathLookup, type ExecutableLookup } from '../find-executable.js';
 import { bridgeName, ensureBridge, removeBridge } from './bridge.js';
 import { restoreOtherBridges, snapshotOtherBridges } from './bridge-guard.js';
 import type { CrashPolicyOptions } from './crash-policy.js';
-import { containerdArgs, containerdConfigToml, daemonJsonConflicts, dockerdArgs } from './engine-command.js';
+import { engineCommand, type EngineCommand } from './engine-program.js';
 import { containerdPaths } from '../engine-paths.js';
 import { engineLayout, type EngineLayout } from './engine-layout.js';
 import { pingEngine } from '../engine-ping.js';
@@ -204,8 +204,10 @@ export class NativeDriver implements VmDriver {
    * other instances' rules is put back (bridge-guard.ts).
    */
   private async launchGuarded(layout: EngineLayout, signal?: AbortSignal): Promise<number> {
+    // Configuration errors first: they need neither the lock nor the firewall.
+    const command = await engineCommand(layout, { paths: this.paths, isRoot: this.isRoot, lookup: this.lookup });
     const launchReady = async () => {
-      const pid = await this.launch(layout);
+      const pid = await this.launch(layout, command);
       await this.waitReady(layout, pid, signal);
       return pid;
     };
@@ -231,57 +233,8 @@ export class NativeDriver implements VmDriver {
     }
   }
 
-  /** The program and arguments for an engine, after the checks that give a useful error instead of a cryptic exit. */
-  private async command(layout: EngineLayout): Promise<{ binary: string; args: string[] }> {
-    const rootless = this.isRoot ? undefined : this.lookup('dockerd-rootless.sh');
-    if (layout.engine === 'containerd') {
-      if (!this.isRoot) throw this.error('the native driver needs root to run containerd: run the rdd service as root, or use the moby engine with rootless Docker', { terminal: true });
-      const binary = this.lookup('containerd');
-      if (!binary) throw this.error('containerd is not installed: install containerd (Debian/Ubuntu: apt-get install containerd) or containerd.io', { terminal: true });
-      const c = containerdPaths(this.paths);
-      await mkdir(path.dirname(c.config), { recursive: true });
-      await writeFile(c.config, containerdConfigToml(this.paths));
-      return { binary, args: containerdArgs(this.paths) };
-    }
-    if (!this.isRoot && !rootless) {
-      throw this.error(
-        'the native driver needs root to run dockerd, or rootless Docker: run the rdd service as root, or install rootless Docker (dockerd-rootless.sh, package docker-ce-rootless-extras)',
-        { terminal: true },
-      );
-    }
-    const dockerd = this.lookup('dockerd');
-    if (!dockerd) throw this.error('dockerd is not installed: install docker.io (Debian/Ubuntu) or docker-ce', { terminal: true });
-    const withDaemonJson = existsSync(this.paths.daemonJson);
-    const config = withDaemonJson ? this.checkDaemonJson() : {};
-    const bridge = rootless ? undefined : await ensureBridge(this.paths.shortDir, this.log);
-    // Containers outlive an engine crash; a user's own daemon.json setting wins (dockerd refuses both).
-    const liveRestore = !rootless && !('live-restore' in config);
-    const args = dockerdArgs(this.paths, { bridge, withDaemonJson, liveRestore });
-    return rootless ? { binary: rootless, args } : { binary: dockerd, args };
-  }
-
-  private checkDaemonJson(): object {
-    let config: unknown;
-    try {
-      config = JSON.parse(readFileSync(this.paths.daemonJson, 'utf8'));
-    } catch (err) {
-      throw this.error(`daemon.json ${this.paths.daemonJson} is not valid JSON: ${errorMessage(err)}`, { terminal: true, cause: err });
-    }
-    const conflicts = daemonJsonConflicts(config);
-    if (conflicts.length > 0) {
-      throw this.error(
-        `daemon.json ${this.paths.daemonJson} sets ${conflicts.map((k) => `"${k}"`).join(', ')}, which rdd sets itself for this instance: remove ${conflicts.length > 1 ? 'them' : 'it'}`,
-        { terminal: true },
-      );
-    }
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw this.error(`daemon.json ${this.paths.daemonJson} must hold a JSON object`, { terminal: true });
-    }
-    return config;
-  }
-
-  private async launch(layout: EngineLayout): Promise<number> {
-    const { binary, args } = await this.command(layout);
+  private async launch(layout: EngineLayout, { binary, args }: EngineCommand): Promise<number> {
+    if (layout.engine === 'moby' && this.isRoot) await ensureBridge(this.paths.shortDir, this.log);
     await mkdir(this.paths.shortDir, { recursive: true });
     // Neither a stale socket nor a pidfile naming a reused PID may stop the new engine.
     await rm(layout.socket, { force: true });

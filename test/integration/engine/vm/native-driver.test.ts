@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DriverState } from '../../../../src/engine/vm/driver.js';
-import { DriverError } from '../../../../src/engine/vm/driver.js';
+import { DriverConfigError } from '../../../../src/engine/vm/driver.js';
 import { bridgeName } from '../../../../src/engine/vm/native/bridge.js';
 import { containerdPaths } from '../../../../src/engine/vm/engine-paths.js';
 import { pingDockerSocket as pingDocker } from '../../../../src/engine/vm/docker-ping.js';
@@ -131,7 +131,7 @@ describe('native driver with the real dockerd', () => {
   it('refuses a daemon.json that sets what rdd sets, naming the key', async () => {
     writeFileSync(paths.daemonJson, JSON.stringify({ 'data-root': '/elsewhere' }));
     const err = await driver().start({ engine: 'moby' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DriverError);
+    expect(err).toBeInstanceOf(DriverConfigError);
     expect((err as Error).message).toMatch(/daemon\.json .* sets "data-root", which rdd sets itself/);
     rmSync(paths.daemonJson);
   });
@@ -140,7 +140,7 @@ describe('native driver with the real dockerd', () => {
     writeFileSync(paths.daemonJson, JSON.stringify({ 'no-such-option': true }));
     const err = await driver().start({ engine: 'moby' }).catch((e: unknown) => e);
     rmSync(paths.daemonJson);
-    expect(err).toBeInstanceOf(DriverError);
+    expect(err).toBeInstanceOf(DriverConfigError);
     expect((err as Error).message).toMatch(/^dockerd exited while starting; last lines of .*dockerd\.log:\n[\s\S]*no-such-option/);
   });
 });
