@@ -92,12 +92,28 @@ describe('WorkQueue backoff', () => {
     await q.stop();
   });
 
+  it('an add() runs a key that waits for its requeueAfter at once, and the timer no longer fires', async () => {
+    let runs = 0;
+    const q = queue({ reconcile: () => Promise.resolve(++runs === 1 ? { requeueAfterMs: 1000 } : undefined) });
+    q.add('app');
+    await q.idle();
+    q.add('app');
+    await q.idle();
+    expect(runs).toBe(2);
+    await vi.advanceTimersByTimeAsync(5000);
+    await q.idle();
+    expect(runs).toBe(2);
+    await q.stop();
+  });
+
   it('idle() waits for the running key and for every key waiting behind it', async () => {
     const finished: string[] = [];
     const busy = gate();
     const q = queue({
       reconcile: async (k) => {
         if (k === 'a') await busy.opened;
+        // b takes queue time: idle() must not resolve when it merely starts.
+        else await new Promise((resolve) => setTimeout(resolve, 10));
         finished.push(k);
       },
     });
@@ -106,6 +122,7 @@ describe('WorkQueue backoff', () => {
     let seenAtIdle: string[] | undefined;
     const idle = q.idle().then(() => (seenAtIdle = [...finished]));
     busy.open();
+    await vi.advanceTimersByTimeAsync(10);
     await idle;
     expect(seenAtIdle).toEqual(['a', 'b']);
     await q.stop();
