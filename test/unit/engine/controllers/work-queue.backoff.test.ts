@@ -40,6 +40,31 @@ describe('WorkQueue backoff', () => {
     await q.stop();
   });
 
+  it('backs off a failed key even when its own addAfter() timer fired while it ran', async () => {
+    let runs = 0;
+    const busy = gate();
+    const q = queue({
+      backoff: () => 1000,
+      reconcile: async () => {
+        if (++runs > 1) return;
+        await busy.opened;
+        throw new Error('conflict');
+      },
+    });
+    q.add('app');
+    q.addAfter('app', 1);
+    await vi.advanceTimersByTimeAsync(1);
+    busy.open();
+    await q.idle();
+    await vi.advanceTimersByTimeAsync(999);
+    await q.idle();
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await q.idle();
+    expect(runs).toBe(2);
+    await q.stop();
+  });
+
   it('backs off a key that fails after a retry() made while it was idle: only a retry during a run is new input', async () => {
     let runs = 0;
     const q = queue({ backoff: () => 1000, reconcile: () => Promise.reject(new Error(`failure ${++runs}`)) });
