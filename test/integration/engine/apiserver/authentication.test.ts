@@ -86,8 +86,8 @@ describe('authentication', () => {
   it('takes the token only from a Bearer Authorization header, or from the subprotocol of a WebSocket upgrade', async () => {
     reached.length = 0;
     const subprotocol = BEARER_SUBPROTOCOL + Buffer.from(ts.token).toString('base64url');
-    const attempts: Record<string, string>[] = [{ Authorization: `NotBearer ${ts.token}` }, { Authorization: `Basic Bearer ${ts.token}` }, { 'Sec-WebSocket-Protocol': subprotocol }];
-    for (const headers of attempts) {
+    const refused: Record<string, string>[] = [{ Authorization: `NotBearer ${ts.token}` }, { Authorization: `Basic Bearer ${ts.token}` }, { 'Sec-WebSocket-Protocol': subprotocol }];
+    for (const headers of refused) {
       const res = await rawRequest(ts, 'GET', '/passthrough/engine/containers', { token: null, headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);
     }

@@ -40,6 +40,31 @@ describe('WorkQueue backoff', () => {
     await q.stop();
   });
 
+  it('backs off a failed key even when its own addAfter() timer fired while it ran', async () => {
+    let runs = 0;
+    const busy = gate();
+    const q = queue({
+      backoff: () => 1000,
+      reconcile: async () => {
+        if (++runs > 1) return;
+        await busy.opened;
+        throw new Error('conflict');
+      },
+    });
+    q.add('app');
+    q.addAfter('app', 1);
+    await vi.advanceTimersByTimeAsync(1);
+    busy.open();
+    await q.idle();
+    await vi.advanceTimersByTimeAsync(999);
+    await q.idle();
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await q.idle();
+    expect(runs).toBe(2);
+    await q.stop();
+  });
+
   it('backs off a key that fails after a retry() made while it was idle: only a retry during a run is new input', async () => {
     let runs = 0;
     const q = queue({ backoff: () => 1000, reconcile: () => Promise.reject(new Error(`failure ${++runs}`)) });
@@ -92,12 +117,28 @@ describe('WorkQueue backoff', () => {
     await q.stop();
   });
 
+  it('an add() runs a key that waits for its requeueAfter at once, and the timer no longer fires', async () => {
+    let runs = 0;
+    const q = queue({ reconcile: () => Promise.resolve(++runs === 1 ? { requeueAfterMs: 1000 } : undefined) });
+    q.add('app');
+    await q.idle();
+    q.add('app');
+    await q.idle();
+    expect(runs).toBe(2);
+    await vi.advanceTimersByTimeAsync(5000);
+    await q.idle();
+    expect(runs).toBe(2);
+    await q.stop();
+  });
+
   it('idle() waits for the running key and for every key waiting behind it', async () => {
     const finished: string[] = [];
     const busy = gate();
     const q = queue({
       reconcile: async (k) => {
         if (k === 'a') await busy.opened;
+        // b takes queue time: idle() must not resolve when it merely starts.
+        else await new Promise((resolve) => setTimeout(resolve, 10));
         finished.push(k);
       },
     });
@@ -106,6 +147,7 @@ describe('WorkQueue backoff', () => {
     let seenAtIdle: string[] | undefined;
     const idle = q.idle().then(() => (seenAtIdle = [...finished]));
     busy.open();
+    await vi.advanceTimersByTimeAsync(10);
     await idle;
     expect(seenAtIdle).toEqual(['a', 'b']);
     await q.stop();
