@@ -9,6 +9,7 @@ import { PendingRequests } from '../controllers/requests/pending.js';
 import { requestAdmission } from '../controllers/requests/request-admission.js';
 import { createRequestController } from '../controllers/requests/request-controller.js';
 
+import { createDaemonBuildController } from '../controllers/daemon-build.js';
 import { createStoreHealthController, type StoreHealthSource } from '../controllers/store-health.js';
 
 /** Pending requests, as the request controller sees them, for the admission hooks: one daemon per process. */
@@ -29,6 +30,7 @@ export function daemonControllers(deps: ControllerDeps & { storeHealth: StoreHea
   return [
     informer,
     createStoreHealthController({ ...deps, app, health: deps.storeHealth }),
+    createDaemonBuildController({ ...deps, app }),
     createAppController({ ...deps, app }),
     createEngineController({ ...deps, app }),
     createRequestController({ ...deps, app, pending }),

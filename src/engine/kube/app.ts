@@ -31,7 +31,11 @@ export interface AppObject extends KubeObject {
     };
     namespace?: string;
   };
-  status?: { conditions?: Condition[] };
+  status?: {
+    conditions?: Condition[];
+    /** The rdd build of the daemon serving the App (written by the daemon-build controller). */
+    daemon?: { version?: string; commit?: string };
+  };
 }
 
 /**
