@@ -33,7 +33,7 @@ if [[ -z "${RDD_SKIP_DEPS:-}" ]]; then
   # shellcheck source=lib/deps.sh
   source "$ROOT/scripts/lib/deps.sh"
   section deps
-  rdd_gate "$results" deps rdd_install_deps "$ROOT"
+  rdd_gate "$results" deps rdd_install_test_deps "$ROOT"
 fi
 section lint
 rdd_gate "$results" lint npm run --silent lint

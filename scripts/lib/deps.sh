@@ -2,20 +2,25 @@
 # Idempotent: apt runs only when a package is missing, npm ci only when node_modules
 # is missing or older than package-lock.json (RDD_FORCE_NPM_CI=1 forces it).
 
-# debootstrap, systemd-container (systemd-nspawn), golang-go and dpkg-dev (dpkg-scanpackages) build and boot
-# the real-guest test's Debian root (test/integration/engine/vm/lima-guest.test.ts).
-RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2 python3-kubernetes debootstrap systemd-container golang-go dpkg-dev)
+# What rdd itself runs with (quickstart.sh installs these only).
+RDD_APT_PACKAGES=(docker.io busybox-static docker-registry iproute2)
+# What only the test suite needs (test-all.sh adds these): python3-kubernetes is a
+# conformance client; debootstrap, systemd-container (systemd-nspawn), golang-go and
+# dpkg-dev (dpkg-scanpackages) build and boot the real-guest test's Debian root
+# (test/integration/engine/vm/lima-guest.test.ts).
+RDD_TEST_APT_PACKAGES=(python3-kubernetes debootstrap systemd-container golang-go dpkg-dev)
 
 rdd_missing_apt_packages() {
   local pkg
-  for pkg in "${RDD_APT_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || printf '%s ' "$pkg"
   done
 }
 
+# rdd_install_apt_packages PKG...: installs those of PKG that are missing.
 rdd_install_apt_packages() {
   local missing sudo=()
-  missing="$(rdd_missing_apt_packages)"
+  missing="$(rdd_missing_apt_packages "$@")"
   [[ -n "$missing" ]] || return 0
   ((EUID == 0)) || sudo=(sudo)
   echo "installing apt packages: $missing"
@@ -62,7 +67,12 @@ rdd_check_node() {
   }
 }
 
-# rdd_install_deps ROOT: everything above, in order.
+# rdd_install_deps ROOT: what rdd needs to build and run, in order.
 rdd_install_deps() {
-  rdd_check_node && rdd_install_apt_packages && rdd_install_npm_packages "$1"
+  rdd_check_node && rdd_install_apt_packages "${RDD_APT_PACKAGES[@]}" && rdd_install_npm_packages "$1"
+}
+
+# rdd_install_test_deps ROOT: rdd_install_deps, plus what only the test suite needs.
+rdd_install_test_deps() {
+  rdd_check_node && rdd_install_apt_packages "${RDD_APT_PACKAGES[@]}" "${RDD_TEST_APT_PACKAGES[@]}" && rdd_install_npm_packages "$1"
 }
