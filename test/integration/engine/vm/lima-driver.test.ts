@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { silentLogger } from '../../../../src/engine/base/log.js';
 import { instancePaths, type InstancePaths } from '../../../../src/engine/base/paths.js';
-import { DriverError, type DriverState, type StartProgress } from '../../../../src/engine/vm/driver.js';
+import { DriverConfigError, DriverError, type DriverState, type StartProgress } from '../../../../src/engine/vm/driver.js';
 import { containerdPaths } from '../../../../src/engine/vm/engine-paths.js';
 import { LimaDriver, type LimaDriverOptions } from '../../../../src/engine/vm/lima/lima-driver.js';
 import { renderLimaTemplate } from '../../../../src/engine/vm/lima/template.js';
@@ -227,7 +227,7 @@ describe('lima driver against a fake limactl', () => {
     mkdirSync(path.join(instanceFile('guest'), 'run', 'rdd'), { recursive: true });
     writeFileSync(path.join(instanceFile('guest'), 'run', 'rdd', 'provision.failed'), 'the provisioning script failed (exit 100); its last lines:\nE: Unable to locate package docker.io\n');
     const started = Date.now();
-    const err = await rejectionOf(quick.start({ engine: 'moby' }), DriverError);
+    const err = await rejectionOf(quick.start({ engine: 'moby' }), DriverConfigError);
     rmSync(control('start-blocks'));
     expect(Date.now() - started).toBeLessThan(30_000);
     expect((err as Error).message).toMatch(/^provisioning the Lima VM failed; the VM was stopped, and the next start provisions it again\. the provisioning script failed \(exit 100\); its last lines:\nE: Unable to locate package docker\.io$/);
@@ -244,7 +244,7 @@ describe('lima driver against a fake limactl', () => {
 
   it('refuses a Lima older than the template needs, before creating anything', async () => {
     writeFileSync(control('version'), '1.2.1');
-    const err = await rejectionOf(driver.start({ engine: 'moby' }), DriverError);
+    const err = await rejectionOf(driver.start({ engine: 'moby' }), DriverConfigError);
     rmSync(control('version'));
     expect((err as Error).message).toMatch(/^Lima 1\.2\.1 is too old: rdd's Lima template needs Lima ≥ 2\.0\.0; upgrade Lima/);
     expect(newCalls()).toEqual(['list --json', '--version']);
@@ -253,7 +253,7 @@ describe('lima driver against a fake limactl', () => {
 
   it('refuses Rosetta on a Mac without it, naming the install command', async () => {
     const mac = limaDriver({ platform: 'darwin', arch: 'arm64', rosettaInstalled: () => false });
-    const err = await rejectionOf(mac.start({ engine: 'moby', rosetta: true }), DriverError);
+    const err = await rejectionOf(mac.start({ engine: 'moby', rosetta: true }), DriverConfigError);
     expect((err as Error).message).toMatch(/Rosetta 2 is not installed.*softwareupdate --install-rosetta --agree-to-license/);
     expect(newCalls()).toEqual(['list --json']);
   });
