@@ -152,7 +152,7 @@ async function engineKills(): Promise<void> {
   const registry = await startRegistry();
   writeFileSync(paths.daemonJson, JSON.stringify({ 'registry-mirrors': [registry.url] }));
   const server = await startTestApiServer({ admission: daemonAdmission() });
-  const controllers = daemonControllers({ client: server.client, paths, log: silentLogger, storeHealth: server.server.storeHealth });
+  const controllers = daemonControllers({ client: server.server.localClient(), paths, log: silentLogger, storeHealth: server.server.storeHealth });
   const docker = (...args: string[]) => execa('docker', ['--host', `unix://${paths.dockerSocket}`, ...args]).then((r) => r.stdout.trim());
   const engineReady = async () => findCondition((await server.client.get<AppObject>(APP, APP_NAME)).status?.conditions, 'ContainerEngineReady');
   const connected = async (deadline: number) => {

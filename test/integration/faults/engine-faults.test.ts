@@ -74,7 +74,7 @@ beforeAll(async () => {
   daemonJson = JSON.stringify({ 'registry-mirrors': [registry.url] });
   writeFileSync(paths.daemonJson, daemonJson);
   server = await startTestApiServer({ admission: daemonAdmission() });
-  controllers = daemonControllers({ client: server.client, paths, log: silentLogger, storeHealth: server.server.storeHealth });
+  controllers = daemonControllers({ client: server.server.localClient(), paths, log: silentLogger, storeHealth: server.server.storeHealth });
   for (const c of controllers) await c.start();
   await applyAppSpec(server.client, { running: true }, { dryRun: false });
   await connected();
