@@ -19,9 +19,11 @@ import { FakeDriver } from './fake-driver.js';
 class FlakyDriver extends FakeDriver {
   /** What the next starts throw, in order; none left: the start succeeds. */
   failures: Error[] = [];
+  /** Starts of a stopped engine; a start of a running one is a no-op, as in the real drivers, and not counted. */
   starts = 0;
 
   async start(): Promise<void> {
+    if (this.phase.phase === 'running') return;
     this.starts++;
     const failure = this.failures.shift();
     if (failure) throw failure;
