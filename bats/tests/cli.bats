@@ -20,7 +20,7 @@ context_name() {
 
 @test "rdd --version says what rdd version says" {
   run -0 rdd --version
-  assert_output --regexp '^rdd [0-9]+\.[0-9]+\.[0-9]+ \(node v[0-9.]+\)$'
+  assert_output --regexp '^rdd [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]+(-dirty)?|unknown), node v[0-9.]+\)$'
   assert_output "$(rdd version)"
 }
 
