@@ -67,12 +67,12 @@ rdd_check_node() {
   }
 }
 
-# rdd_install_deps ROOT: what rdd needs to build and run, in order.
+# rdd_install_deps ROOT [PKG...]: what rdd needs to build and run (and the apt packages PKG), in order.
 rdd_install_deps() {
-  rdd_check_node && rdd_install_apt_packages "${RDD_APT_PACKAGES[@]}" && rdd_install_npm_packages "$1"
+  rdd_check_node && rdd_install_apt_packages "${RDD_APT_PACKAGES[@]}" "${@:2}" && rdd_install_npm_packages "$1"
 }
 
 # rdd_install_test_deps ROOT: rdd_install_deps, plus what only the test suite needs.
 rdd_install_test_deps() {
-  rdd_check_node && rdd_install_apt_packages "${RDD_APT_PACKAGES[@]}" "${RDD_TEST_APT_PACKAGES[@]}" && rdd_install_npm_packages "$1"
+  rdd_install_deps "$1" "${RDD_TEST_APT_PACKAGES[@]}"
 }

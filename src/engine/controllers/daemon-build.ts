@@ -1,20 +1,13 @@
 import { buildInfo, type BuildInfo } from '../base/build-info.js';
-import type { AppObject } from '../kube/app.js';
-import type { KubeClient } from '../kube/client.js';
-import type { Informer } from '../kube/informer.js';
 import { APP, APP_NAME, apiVersionOf } from '../kube/resources.js';
-import type { Logger } from '../base/log.js';
 import type { Controller } from './controller.js';
 import { newInput } from './predicates.js';
-import { QueueController } from './queue-controller.js';
+import { QueueController, type QueueControllerDeps } from './queue-controller.js';
 
 /** Owns `status.daemon` alone, so its applies never touch another writer's conditions. */
 export const DAEMON_BUILD_MANAGER = 'rdd-daemon';
 
-export interface DaemonBuildDeps {
-  client: KubeClient;
-  log: Logger;
-  app?: Informer<AppObject>;
+export interface DaemonBuildDeps extends QueueControllerDeps {
   /** The build to report; the running daemon's by default. */
   build?: BuildInfo;
 }
