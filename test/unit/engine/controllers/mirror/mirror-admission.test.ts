@@ -133,3 +133,135 @@ describe('mirror admission', () => {
     });
   });
 });
+
+/** The AdmissionDenied a hook throws (the API server turns it into the metav1.Status a client reads). */
+function denial(run: () => unknown): AdmissionDenied {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof AdmissionDenied) return err;
+    throw err;
+  }
+  throw new Error('the hook admitted the request');
+}
+
+describe('mirror admission: what a refused client reads', () => {
+  const forbidden = (field: string) => ({ code: 403, causes: [{ reason: 'FieldValueForbidden', field, message: 'written by the engine only' }] });
+
+  it.each(['Container', 'Image', 'Volume'])('a %s status write names the status field', (kind) => {
+    expect(denial(() => hook(kind).validate!(update(kind, { state: 'unknown' }, { state: 'unknown' }, 'status')))).toMatchObject(forbidden('status'));
+  });
+
+  it.each(['Container', 'Image', 'Volume'])('removing the finalizer of a %s names metadata.finalizers, also when the list is dropped whole', (kind) => {
+    const req = update(kind, { state: 'unknown' }, { state: 'unknown' });
+    req.oldObject!.metadata.finalizers = ['engine.rancherdesktop.io/docker-mirror'];
+    expect(req.object!.metadata.finalizers).toBeUndefined();
+    expect(denial(() => hook(kind).validate!(req))).toMatchObject(forbidden('metadata.finalizers'));
+  });
+
+  it.each(['Container', 'Image', 'Volume'])('a hand-written %s create names metadata.name and how the engine makes one', (kind) => {
+    const req: AdmissionRequest = { ...update(kind, undefined, {}), operation: 'CREATE', oldObject: undefined };
+    expect(denial(() => hook(kind).validate!(req))).toMatchObject({
+      code: 403,
+      causes: [{ reason: 'FieldValueForbidden', field: 'metadata.name', message: `${kind} mirrors are created by the engine` }],
+    });
+  });
+
+  it('a borrowed field manager names fieldManager', () => {
+    const req: AdmissionRequest = { ...update('Container', { state: 'unknown' }, { state: 'running' }), fieldManager: 'rdd-engine-controller' };
+    expect(denial(() => hook('Container').validate!(req))).toMatchObject({
+      code: 403,
+      causes: [{ reason: 'FieldValueForbidden', field: 'fieldManager', message: 'rdd-engine-controller is reserved' }],
+    });
+  });
+
+  it('a Container spec change other than spec.state is a 422 on spec', () => {
+    const err = denial(() => hook('Container').validate!(update('Container', { state: 'unknown' }, { state: 'unknown', image: 'x' })));
+    expect(err).toMatchObject({
+      code: 422,
+      message: 'Container rancher-desktop/x: only spec.state may change',
+      causes: [{ reason: 'FieldValueForbidden', field: 'spec', message: 'only spec.state may change' }],
+    });
+  });
+
+  it('an unlisted spec.state lists every supported value', () => {
+    const supported = '"unknown", "running", "created", "paused"';
+    const err = denial(() => hook('Container').validate!(update('Container', { state: 'unknown' }, { state: 'exploded' })));
+    expect(err).toMatchObject({
+      code: 422,
+      message: `Container rancher-desktop/x: spec.state: Unsupported value: "exploded": supported values: ${supported}`,
+      causes: [{ reason: 'FieldValueNotSupported', field: 'spec.state', message: `supported values: ${supported}` }],
+    });
+  });
+
+  it.each(['Image', 'Volume'])('an %s spec change is a 422 on spec', (kind) => {
+    expect(denial(() => hook(kind).validate!(update(kind, { a: 1 }, { a: 2 })))).toMatchObject({
+      code: 422,
+      message: `${kind} rancher-desktop/x: spec is immutable`,
+      causes: [{ reason: 'FieldValueForbidden', field: 'spec', message: 'field is immutable' }],
+    });
+  });
+});
+
+describe('mirror admission: what stays allowed', () => {
+  it.each(['Container', 'Image', 'Volume'])('a user may delete a %s mirror that carries the engine finalizer', (kind) => {
+    const req: AdmissionRequest = { ...update(kind, { state: 'unknown' }, undefined), operation: 'DELETE', object: undefined };
+    req.oldObject!.metadata.finalizers = ['engine.rancherdesktop.io/docker-mirror'];
+    expect(hook(kind).validate!(req)).toBeUndefined();
+  });
+
+  it.each([
+    ['Container', { state: 'running', image: 'busybox', command: ['sh'] }],
+    ['Image', { repoTag: 'busybox:latest' }],
+    ['Volume', { driver: 'local' }],
+  ])('the engine creates a %s mirror with its whole spec', (kind, spec) => {
+    const req: AdmissionRequest = { ...update(kind, undefined, spec), operation: 'CREATE', oldObject: undefined, inProcess: true };
+    expect(hook(kind).validate!(req)).toBeUndefined();
+  });
+
+  it('a Container written without a spec (labels only) is not refused for its state', () => {
+    expect(hook('Container').validate!(update('Container', undefined, undefined))).toBeUndefined();
+  });
+
+  it('copies no labels and adds no label map when the engine object has no Kubernetes-valid labels', () => {
+    const withoutStatus = update('Container', undefined, { state: 'unknown' });
+    void hook('Container').mutate!(withoutStatus);
+    expect(withoutStatus.object!.metadata.labels).toBeUndefined();
+    const invalidOnly = update('Container', undefined, { state: 'unknown' }, 'status');
+    invalidOnly.object!.status = { labels: { 'kubernetes.io/x': 'y' } };
+    void hook('Container').mutate!(invalidOnly);
+    expect(invalidOnly.object!.metadata.labels).toBeUndefined();
+  });
+
+  it('protects the mirrors\' namespace even while an App has no spec', () => {
+    const nsHook = mirrorAdmission.find((h) => h.kind === 'Namespace')!;
+    const del = (name: string): AdmissionRequest => ({
+      operation: 'DELETE',
+      group: '',
+      version: 'v1',
+      kind: 'Namespace',
+      name,
+      dryRun: false,
+      listStored: () => [{ apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App', metadata: { name: 'app' } }],
+    });
+    expect(() => nsHook.validate!(del('rancher-desktop'))).toThrow(AdmissionForbidden);
+    expect(nsHook.validate!(del('scratch'))).toBeUndefined();
+  });
+
+  it('lets the mirrors\' namespace be labelled: only its deletion is refused', () => {
+    const nsHook = mirrorAdmission.find((h) => h.kind === 'Namespace')!;
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rancher-desktop', labels: { team: 'a' } } };
+    const label: AdmissionRequest = {
+      operation: 'UPDATE',
+      group: '',
+      version: 'v1',
+      kind: 'Namespace',
+      name: 'rancher-desktop',
+      dryRun: false,
+      object: namespace,
+      oldObject: { ...namespace, metadata: { name: 'rancher-desktop' } },
+      listStored: () => [],
+    };
+    expect(nsHook.validate!(label)).toBeUndefined();
+  });
+});
