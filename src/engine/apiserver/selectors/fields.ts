@@ -31,12 +31,9 @@ function splitTerms(s: string): string[] {
   return terms;
 }
 
+/** As kube's splitTerm: the field name has no escapes, so the first operator splits the term. */
 function splitTerm(term: string): { lhs: string; op: '=' | '!='; rhs: string } | undefined {
   for (let i = 0; i < term.length; i++) {
-    if (term[i] === '\\') {
-      i++;
-      continue;
-    }
     for (const op of OPERATORS) {
       if (term.startsWith(op, i)) {
         return { lhs: term.slice(0, i), op: op === '!=' ? '!=' : '=', rhs: term.slice(i + op.length) };
@@ -46,8 +43,11 @@ function splitTerm(term: string): { lhs: string; op: '=' | '!='; rhs: string } |
   return undefined;
 }
 
-/** Reverses kube's EscapeValue: only `\\`, `\,` and `\=` are escapes; bare `,`/`=` are errors. */
-export function unescapeFieldValue(s: string): string {
+/**
+ * Reverses kube's EscapeValue: only `\\`, `\,` and `\=` are escapes; a bare `=` is an
+ * error (a bare `,` never gets here: it split the terms).
+ */
+function unescapeFieldValue(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -56,7 +56,7 @@ export function unescapeFieldValue(s: string): string {
       const n = s[++i];
       if (n !== '\\' && n !== ',' && n !== '=') throw new SelectorError(`invalid field selector: invalid escape sequence: \\${n}`);
       out += n;
-    } else if (c === ',' || c === '=') {
+    } else if (c === '=') {
       throw new SelectorError(`invalid field selector: unescaped character in value: ${c}`);
     } else {
       out += c;

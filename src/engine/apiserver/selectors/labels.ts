@@ -27,7 +27,6 @@ interface Item {
   lit: string;
 }
 
-const SYMBOLS = new Set<Token>(['(', ')', ',', '!', '=', '==', '!=', '>', '<']);
 const isSpecial = (ch: string): boolean => '=!(),><'.includes(ch);
 const isSpace = (ch: string): boolean => ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
 
@@ -40,21 +39,15 @@ function lex(s: string): Item[] {
       items.push({ tok: 'eos', lit: '' });
       return items;
     }
-    const start = pos;
     if (isSpecial(s[pos])) {
-      // Longest special-symbol prefix that is a token ("!=" over "!").
-      let best = '';
-      let buf = '';
-      while (pos < s.length && isSpecial(s[pos])) {
-        buf += s[pos];
-        if (SYMBOLS.has(buf as Token)) best = buf;
-        else if (best) break;
-        pos++;
-      }
-      pos = start + best.length;
-      items.push({ tok: best as Token, lit: best });
+      // The longest symbol: every special character is one on its own, and "==" and "!=" are the only longer ones.
+      const two = s.slice(pos, pos + 2);
+      const lit = two === '==' || two === '!=' ? two : s[pos];
+      pos += lit.length;
+      items.push({ tok: lit as Token, lit });
       continue;
     }
+    const start = pos;
     while (pos < s.length && !isSpecial(s[pos]) && !isSpace(s[pos])) pos++;
     const lit = s.slice(start, pos);
     items.push({ tok: lit === 'in' || lit === 'notin' ? lit : 'id', lit });

@@ -4,7 +4,7 @@ import { fieldValue, matchesFields, parseFieldSelector, SelectorError } from '..
 const obj = {
   metadata: { name: 'busybox', namespace: 'rancher-desktop' },
   spec: { replicas: 2, paused: false },
-  status: { repoTag: 'busybox:latest', 'weird,key': 'x', ports: [1] },
+  status: { repoTag: 'busybox:latest', 'weird,key': 'x', ports: [1], exitCode: null },
 };
 
 describe('parseFieldSelector', () => {
@@ -26,10 +26,13 @@ describe('parseFieldSelector', () => {
     ['a=b=c', 'invalid field selector: unescaped character in value: ='],
     ['a=b\\n', 'invalid field selector: invalid escape sequence: \\n'],
     ['a=b\\', 'invalid field selector: invalid escape sequence: \\'],
-  ])('rejects %j', (selector, message) => {
+    // As kube: the field name has no escapes, so its first operator splits the term.
+    ['a\\=b=c', 'invalid field selector: unescaped character in value: ='],
+  ])('rejects %j with exactly kube\'s message', (selector, message) => {
     const attempt = (): unknown => parseFieldSelector(selector);
     expect(attempt).toThrow(SelectorError);
-    expect(attempt).toThrow(message);
+    // An Error instance compares the whole message.
+    expect(attempt).toThrow(new SelectorError(message));
   });
 });
 
@@ -42,6 +45,10 @@ describe('fieldValue', () => {
     ['spec.missing', undefined],
     ['status.ports', undefined],
     ['metadata.name.deeper', undefined],
+    // Only objects are walked into: not a string's properties, an array's items or null.
+    ['metadata.name.length', undefined],
+    ['status.ports.0', undefined],
+    ['status.exitCode.code', undefined],
   ])('%s → %s', (field, expected) => {
     expect(fieldValue(obj, field)).toBe(expected);
   });

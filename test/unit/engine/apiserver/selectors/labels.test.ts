@@ -73,3 +73,102 @@ describe('parseLabelSelector + matchesLabels', () => {
     expect(attempt).toThrow(message);
   });
 });
+
+describe('parseLabelSelector: the parsed requirements', () => {
+  const parsed = (selector: string) => parseLabelSelector(selector).requirements;
+
+  it('separates on tabs, carriage returns and newlines as on spaces', () => {
+    expect(parsed('app=web,\tenv\nin (prod,\r dev)')).toEqual([
+      { key: 'app', operator: '=', values: ['web'] },
+      { key: 'env', operator: 'in', values: ['dev', 'prod'] },
+    ]);
+  });
+
+  it('sorts requirements by key and set values, as kube prints them', () => {
+    expect(parsed('zone,b in (y,x,z),a!=1,!m').map((r) => [r.key, r.values])).toEqual([
+      ['a', ['1']],
+      ['b', ['x', 'y', 'z']],
+      ['m', []],
+      ['zone', []],
+    ]);
+  });
+
+  it('reads an existence test and an empty value that a comma ends', () => {
+    expect(parsed('app,tier=,env=prod')).toEqual([
+      { key: 'app', operator: 'exists', values: [] },
+      { key: 'env', operator: '=', values: ['prod'] },
+      { key: 'tier', operator: '=', values: [''] },
+    ]);
+    expect(matchesLabels(parseLabelSelector('app,empty=,env=prod'), labels)).toBe(true);
+  });
+
+  it('counts an empty member before a comma as the empty string', () => {
+    expect(parsed('app in (,web)')[0].values).toEqual(['', 'web']);
+    expect(matchesLabels(parseLabelSelector('empty in (,x)'), labels)).toBe(true);
+  });
+
+  it('takes the keywords in and notin as keys too', () => {
+    expect(parsed('in=x,notin')).toEqual([
+      { key: 'in', operator: '=', values: ['x'] },
+      { key: 'notin', operator: 'exists', values: [] },
+    ]);
+  });
+
+  // A signed bound is an integer but, as in kube, not a valid label value: one error, not two.
+  const SIGNED = (v: string): string =>
+    `unable to parse requirement: values[0][replicas]: Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`;
+
+  it.each([
+    ['replicas>2', true],
+    ['replicas<1', false],
+    ['replicas>+2', SIGNED('+2')],
+    ['replicas<-1', SIGNED('-1')],
+    ['replicas<x1', 'unable to parse requirement: values[0]: Invalid value: "x1": for \'Gt\', \'Lt\' operators, the value must be an integer'],
+    ['replicas>1x', 'unable to parse requirement: values[0]: Invalid value: "1x": for \'Gt\', \'Lt\' operators, the value must be an integer'],
+  ])('Gt and Lt take a signed integer: %j', (selector, outcome) => {
+    if (typeof outcome === 'boolean') expect(matchesLabels(parseLabelSelector(selector), labels)).toBe(outcome);
+    else expect(() => parseLabelSelector(selector)).toThrow(new SelectorError(outcome));
+  });
+
+  it.each([
+    ['+5', true],
+    ['x5', false],
+    ['5x', false],
+  ])('Gt compares only a label that is an integer: replicas=%s', (replicas, expected) => {
+    expect(matchesLabels(parseLabelSelector('replicas>4'), { replicas })).toBe(expected);
+  });
+});
+
+describe('parseLabelSelector: kube\'s whole messages', () => {
+  const NAME_MSG =
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+  const PREFIX_MSG =
+    "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  const VALUE_MSG =
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+  const INTEGER = "for 'Gt', 'Lt' operators, the value must be an integer";
+
+  it.each([
+    ['!', "unable to parse requirement: found '', expected: identifier"],
+    ['!!a', "unable to parse requirement: found '!', expected: identifier"],
+    ['Bad_Prefix/-x', `unable to parse requirement: key: Invalid value: "Bad_Prefix/-x": ${PREFIX_MSG}; ${NAME_MSG}`],
+    [`app=-${'a'.repeat(63)}`, `unable to parse requirement: values[0][app]: Invalid value: "-${'a'.repeat(63)}": must be no more than 63 characters; ${VALUE_MSG}`],
+    ['replicas>-x', `unable to parse requirement: [values[0]: Invalid value: "-x": ${INTEGER}, values[0][replicas]: Invalid value: "-x": ${VALUE_MSG}]`],
+  ])('rejects %j', (selector, message) => {
+    expect(() => parseLabelSelector(selector)).toThrow(new SelectorError(message));
+  });
+
+  it('names itself and keeps the parser\'s error as the cause', () => {
+    const err = (() => {
+      try {
+        parseLabelSelector('app in web');
+      } catch (e) {
+        return e as SelectorError;
+      }
+      throw new Error('parsed');
+    })();
+    expect(err.name).toBe('SelectorError');
+    expect(err.cause).toBeInstanceOf(Error);
+    expect((err.cause as Error).message).toBe("found 'web' expected: '('");
+  });
+});
