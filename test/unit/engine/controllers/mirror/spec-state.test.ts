@@ -166,17 +166,18 @@ describe('driveContainerState', () => {
   });
 
   it('does not re-write a failure identical to the one recorded (the write would defeat the queue\'s backoff)', async () => {
-    const mirror = await intend('running');
-    const first = fx.call();
-    first.engine.fail('container', mirror.metadata.name!, 'start', dockerError(500, 'no space left on device'));
-    expect(await drive(first, mirror, 'exited')).toBeDefined();
-    const failed = await reread(mirror);
+    // Recorded by an earlier attempt: only the time would differ.
+    const earlier = { state: 'running', result: 'Failed', error: 'no space left on device', time: '2026-01-01T00:00:00Z' };
+    const failed = await intend('running', { name: 'web', lastAction: earlier });
     const again = fx.call();
-    again.engine.fail('container', mirror.metadata.name!, 'start', dockerError(500, 'no space left on device'));
+    again.engine.fail('container', failed.metadata.name!, 'start', dockerError(500, 'no space left on device'));
     const err = await drive(again, failed, 'exited');
-    expect(err?.message).toMatch(/cannot make it running: no space left on device$/);
-    expect(ops(again, mirror)).toEqual(['inspect', 'start']);
-    expect((await reread(mirror)).metadata.resourceVersion).toBe(failed.metadata.resourceVersion);
+    expect(err?.message).toBe(`Container ${NS}/${failed.metadata.name}: cannot make it running: no space left on device`);
+    expect(ops(again, failed)).toEqual(['inspect', 'start']);
+    const after = await reread(failed);
+    expect(after.status?.lastAction).toEqual(earlier);
+    expect(after.metadata.resourceVersion).toBe(failed.metadata.resourceVersion);
+    expect(await again.events(failed.metadata.name!)).toEqual(['Warning StateChangeFailed cannot make the container running: no space left on device']);
   });
 
   it.each<[string, Intent, string]>([
