@@ -7,6 +7,7 @@
  * a test acts as a user through the HTTPS client.
  */
 import { randomBytes } from 'node:crypto';
+import { vi } from 'vitest';
 import { mirrorAdmission } from '../../src/engine/controllers/mirror/mirror-admission.js';
 import type { MirrorContext } from '../../src/engine/controllers/mirror/session-context.js';
 import { ENGINE_CONTROLLER_MANAGER } from '../../src/engine/kube/app.js';
@@ -26,6 +27,8 @@ export const NS = DEFAULT_API_NAMESPACE;
 export interface MirrorCall {
   ctx: MirrorContext;
   engine: DockerStandIn;
+  /** The patches ctx.client sent, as "type" or "type subresource". */
+  writes(): string[];
   /** Every log line, debug and up. */
   logs: string[];
   /** The events this call recorded about the object named `name`, once every write has landed: "type reason message". */
@@ -62,8 +65,11 @@ export async function startMirrorFixture(): Promise<MirrorFixture> {
       const instance = `test-mirror-${randomBytes(4).toString('hex')}`;
       const recorder = new EventRecorder(local, { component: 'test-mirror', instance, onError: (err) => logs.push(`event write failed: ${String(err)}`) });
       const engine = dockerStandIn();
+      const client = api.server.localClient();
+      const patch = vi.spyOn(client, 'patch');
+      const writes = () => patch.mock.calls.map(([, , , opts]) => [opts.type, opts.subresource].filter(Boolean).join(' '));
       const ctx: MirrorContext = {
-        client: local,
+        client,
         docker: engine.docker,
         namespace: NS,
         log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
@@ -79,7 +85,7 @@ export async function startMirrorFixture(): Promise<MirrorFixture> {
         const list = await local.list(EVENT, { namespace: NS, fieldSelector: `involvedObject.name=${name}` });
         return list.items.filter((e) => e.reportingInstance === instance).map((e) => `${String(e.type)} ${String(e.reason)} ${String(e.message)}`);
       };
-      return { ctx, engine, logs, events };
+      return { ctx, engine, writes, logs, events };
     },
     async createMirror(ref, status) {
       const name = randomBytes(32).toString('hex');

@@ -143,31 +143,45 @@ describe('finalizeMirror', () => {
       return (await fx.find(CONTAINER, mirror.metadata.name!))!;
     }
 
-    async function refuseAgain(mirror: KubeObject, code: number, message: string): Promise<KubeObject> {
+    /** Refuses the removal of `mirror` again; resolves to the mirror afterwards and the writes the refusal sent. */
+    async function refuseAgain(mirror: KubeObject, code: number, message: string): Promise<{ after: KubeObject; writes: string[] }> {
       const call = fx.call();
       call.engine.fail('container', mirror.metadata.name!, 'remove', dockerError(code, message));
       expect((await finalize(call, CONTAINER, mirror))?.message).toContain(`the engine refused to remove it: ${message}`);
       expect(call.engine.calls).toEqual([`container ${mirror.metadata.name} remove {"force":true}`]);
-      return (await fx.find(CONTAINER, mirror.metadata.name!))!;
+      return { after: (await fx.find(CONTAINER, mirror.metadata.name!))!, writes: call.writes() };
     }
 
     it('sits beside the engine\'s own conditions, and is not re-written for the same refusal', async () => {
       const blocked = await refusedOnce(500, 'device or resource busy');
       expect((blocked.status?.conditions as Condition[]).map((c) => `${c.type}=${c.status}`)).toEqual(['Running=False', 'Paused=False', 'Deleting=False']);
-      const again = await refuseAgain(blocked, 500, 'device or resource busy');
-      expect(again.metadata.resourceVersion).toBe(blocked.metadata.resourceVersion);
+      const { after, writes } = await refuseAgain(blocked, 500, 'device or resource busy');
+      // An identical write would change nothing stored, but costs a request per retry.
+      expect(writes).toEqual([]);
+      expect(after.metadata.resourceVersion).toBe(blocked.metadata.resourceVersion);
     });
 
     it('is re-written when the engine\'s words change', async () => {
       const blocked = await refusedOnce(500, 'device or resource busy');
-      const again = await refuseAgain(blocked, 500, 'driver failed to remove root filesystem');
-      expect(deletingCondition(again)).toMatchObject({ reason: 'EngineRefused', message: 'the engine refused to remove it: driver failed to remove root filesystem' });
+      const { after, writes } = await refuseAgain(blocked, 500, 'driver failed to remove root filesystem');
+      expect(writes).toEqual(['apply status']);
+      expect(deletingCondition(after)).toMatchObject({ reason: 'EngineRefused', message: 'the engine refused to remove it: driver failed to remove root filesystem' });
     });
 
     it('is re-written when only the reason changes', async () => {
       const blocked = await refusedOnce(500, 'removal of the container is already in progress');
-      const again = await refuseAgain(blocked, 409, 'removal of the container is already in progress');
-      expect(deletingCondition(again)).toMatchObject({ reason: 'InUse', message: 'the engine refused to remove it: removal of the container is already in progress' });
+      const { after } = await refuseAgain(blocked, 409, 'removal of the container is already in progress');
+      expect(deletingCondition(after)).toMatchObject({ reason: 'InUse', message: 'the engine refused to remove it: removal of the container is already in progress' });
+    });
+
+    it('takes over a Deleting condition another field manager wrote', async () => {
+      const stale = { type: DELETING_CONDITION, status: 'False', reason: 'InUse', message: 'written by an older engine controller', lastTransitionTime: '2026-01-01T00:00:00Z' };
+      const mirror = await deleted(VOLUME, { name: 'data', conditions: [stale] });
+      const call = fx.call();
+      call.engine.fail('volume', 'data', 'remove', dockerError(409, 'volume is in use'));
+      expect(await finalize(call, VOLUME, mirror)).toBeDefined();
+      expect(deletingCondition(await fx.find(VOLUME, mirror.metadata.name!))).toEqual({ ...stale, message: 'the engine refused to remove it: volume is in use' });
+      expect(call.logs.join('\n')).not.toContain('cannot report why');
     });
 
     it('that cannot be written leaves the refusal thrown and the failed write logged', async () => {

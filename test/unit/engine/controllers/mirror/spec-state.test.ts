@@ -103,6 +103,7 @@ describe('driveContainerState', () => {
     const call = fx.call();
     expect(await drive(call, mirror, engineState)).toBeUndefined();
     expect(ops(call, mirror)).toEqual(['inspect', ...expected]);
+    expect(call.writes()).toEqual(['merge status']);
     const after = await reread(mirror);
     expect(after.status?.observedGeneration).toBe(2);
     expect(after.status?.lastAction).toEqual({ state, result: 'Succeeded', time: expect.stringMatching(WHOLE_SECONDS) });
@@ -174,6 +175,7 @@ describe('driveContainerState', () => {
     const err = await drive(again, failed, 'exited');
     expect(err?.message).toBe(`Container ${NS}/${failed.metadata.name}: cannot make it running: no space left on device`);
     expect(ops(again, failed)).toEqual(['inspect', 'start']);
+    expect(again.writes()).toEqual([]);
     const after = await reread(failed);
     expect(after.status?.lastAction).toEqual(earlier);
     expect(after.metadata.resourceVersion).toBe(failed.metadata.resourceVersion);
