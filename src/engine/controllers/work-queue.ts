@@ -49,6 +49,15 @@ export class WorkQueue<K> {
     this.concurrency = opts.concurrency ?? 1;
   }
 
+  /**
+   * How many keys the queue holds on to (waiting, running, backing off or
+   * parked). A daemon sees keys come and go for weeks: one it is done with
+   * must not stay behind.
+   */
+  get size(): number {
+    return this.keys.size;
+  }
+
   /** Something about the key changed: run it soon, unless it is backing off or parked. */
   add(key: K): void {
     const id = this.opts.idOf(key);
