@@ -142,16 +142,18 @@ export class Store {
    * log's earlier values, so a paged list stays one consistent snapshot.
    */
   snapshot(resource: string, rev: number, namespace?: string, after = { namespace: '', name: '' }): SnapshotRow[] | undefined {
-    if (rev < this.rev && rev < this.compacted) return undefined;
+    // Compaction never passes the newest revision: a list at the newest revision is always served.
+    if (rev < this.compacted) return undefined;
     const inRange = (k: { namespace: string; name: string }) => (namespace === undefined || k.namespace === namespace) && keyAfter(k, after);
     const rows = this.stmts.rowsAll.all(resource, after.namespace, after.name).filter(inRange);
     if (rev >= this.rev) return rows;
-    // The value each key had at `rev` is the previous value of its first later change (none when that change created it).
+    // The value each key had at `rev` is the previous value of its first later change; none when that change
+    // created it (a creation replaced no state: its `prev` is null).
     const earlier = new Map<string, SnapshotRow | null>();
     for (const ch of this.stmts.since.all(resource, rev)) {
       const key = `${ch.namespace}/${ch.name}`;
       if (earlier.has(key) || !inRange(ch)) continue;
-      earlier.set(key, ch.type === 'ADDED' || ch.prev === null ? null : { namespace: ch.namespace, name: ch.name, value: ch.prev });
+      earlier.set(key, ch.prev === null ? null : { namespace: ch.namespace, name: ch.name, value: ch.prev });
     }
     const kept = rows.filter((r) => !earlier.has(`${r.namespace}/${r.name}`));
     for (const row of earlier.values()) if (row) kept.push(row);
