@@ -30,7 +30,7 @@ const keyAfter = (a: { namespace: string; name: string }, b: { namespace: string
 /** Writes between WAL checkpoints: a few MB of WAL, about what SQLite's default (1,000 pages) allows. */
 const CHECKPOINT_EVERY_WRITES = 250;
 /** A batch commits at the end of the event-loop turn, or sooner at this many writes. */
-const MAX_BATCH_WRITES = 256;
+export const MAX_BATCH_WRITES = 256;
 /** How often an idle store checks that its files are still the ones it has open (writes check before each commit). */
 const FILE_CHECK_MS = 2_000;
 /** Events are the one kind whose loss in a crash costs nothing but history: they may be written while the files are lost. */
