@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageError } from '../../../../../src/engine/apiserver/store/open.js';
-import { RevisionMismatch } from '../../../../../src/engine/apiserver/store/store.js';
+import { FILE_CHECK_MS, RevisionMismatch } from '../../../../../src/engine/apiserver/store/store.js';
 import { putThing, storesPerTest, thingKey } from '../../../../support/store.js';
 
 // Writes check the store's files before each commit; an idle store checks
-// them on a timer (FILE_CHECK_MS), so that /healthz/store and the App's
+// them every FILE_CHECK_MS, so that /healthz/store and the App's
 // StoreHealthy condition say a file was lost before the next write finds
 // out. Only that timer is faked: the commits at the end of each turn run as
 // they do in the daemon.
@@ -22,8 +22,8 @@ describe('an idle store', () => {
     const store = stores.open();
     putThing(store, 'a', 'x', 1);
     await store.durable();
-    vi.advanceTimersToNextTimer();
-    vi.advanceTimersToNextTimer();
+    vi.advanceTimersByTime(FILE_CHECK_MS);
+    vi.advanceTimersByTime(FILE_CHECK_MS);
     expect(store.health.report()).toEqual({ healthy: true });
     putThing(store, 'a', 'y', 1);
     await store.durable();
@@ -35,7 +35,7 @@ describe('an idle store', () => {
     putThing(store, 'a', 'x', 1);
     await store.durable();
     rmSync(`${stores.file()}-wal`);
-    vi.advanceTimersToNextTimer();
+    vi.advanceTimersByTime(FILE_CHECK_MS);
     expect(store.health.report()).toMatchObject({ healthy: false, problem: { reason: 'FileLost', refused: 1 } });
     expect(store.health.report().problem?.message).toContain(`${stores.file()}-wal was removed`);
 
@@ -45,8 +45,8 @@ describe('an idle store', () => {
     expect(() => putThing(store, 'a', 'x', 2, undefined, 0)).toThrow(RevisionMismatch);
     expect(store.health.report().problem?.refused).toBe(2);
     // Later checks find the loss already handled: no second rescue, no count.
-    vi.advanceTimersToNextTimer();
-    vi.advanceTimersToNextTimer();
+    vi.advanceTimersByTime(FILE_CHECK_MS);
+    vi.advanceTimersByTime(FILE_CHECK_MS);
     expect(store.health.report().problem?.refused).toBe(2);
     expect(store.get(thingKey('a', 'y'))).toBeUndefined();
   });
