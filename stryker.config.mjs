@@ -22,7 +22,14 @@ const API = 'test/integration/engine/apiserver';
 export const MODULES = {
   store: {
     mutate: () => ['src/engine/apiserver/store/store.ts', 'src/engine/apiserver/store/watch-hub.ts'],
-    tests: [`${UNIT}/apiserver/store/*.test.ts`],
+    // Lists and pages read the store's snapshots as the paging tests (and the API's own) read them; the store on a
+    // full disk (a tmpfs: root) reaches its commit-failure paths.
+    tests: [
+      `${UNIT}/apiserver/store/*.test.ts`,
+      `${UNIT}/apiserver/endpoints/paging*.test.ts`,
+      `${API}/paging.test.ts`,
+      'test/integration/faults/store-disk-full.test.ts',
+    ],
   },
   paging: { mutate: () => ['src/engine/apiserver/endpoints/paging.ts'], tests: [`${UNIT}/apiserver/endpoints/paging*.test.ts`] },
   watch: { mutate: () => ['src/engine/apiserver/endpoints/handlers/watch.ts'], tests: [`${UNIT}/apiserver/endpoints/handlers/watch*.test.ts`, `${API}/watch.test.ts`] },
