@@ -26,6 +26,7 @@ const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
 const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 function authorized(req: IncomingMessage, expected: Buffer): boolean {
+  // Stryker disable next-line StringLiteral: whatever stands in for a missing token is not the 43-character token: refused either way.
   const given = Buffer.from(bearerToken(req) ?? '');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
