@@ -10,10 +10,10 @@ import { tableOf, wantsTable } from './read.js';
 
 /** How long after a write a watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
 export const BOOKMARK_INTERVAL_MS = 5_000;
-/** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers. */
+/** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers: the server's default cap. */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** The same for an in-process watcher, which is sent objects: about as many events as fill MAX_BUFFERED_BYTES. */
-const MAX_BUFFERED_EVENTS = 64 * 1024;
+export const MAX_BUFFERED_EVENTS = 64 * 1024;
 
 /**
  * A watch without timeoutSeconds lives between this and twice this long, as
@@ -72,13 +72,14 @@ function encodeShared(ev: StoreEvent, type: WatchEventType, object: KubeObject):
 /** Where the watch starts: undefined replays the current state as ADDED events first. */
 function startRevision(rr: ResourceRequest): number | undefined {
   const rev = revisionParam(rr.query);
-  if (rev === undefined || rev === 0 || boolParam(rr.query, 'sendInitialEvents')) return undefined;
+  // No resourceVersion, or 0 ("any"), starts from the current state, as sendInitialEvents asks.
+  if (!rev || boolParam(rr.query, 'sendInitialEvents')) return undefined;
   if (rev > rr.ctx.store.revision) throw tooLarge(rev, rr.ctx.store.revision);
   return rev;
 }
 
 export function handleWatch(rr: ResourceRequest): void {
-  const { store, shutdown } = rr.ctx;
+  const { store, shutdown, watchBacklog } = rr.ctx;
   const matches = selectorPredicate(rr);
   const from = startRevision(rr);
   const initialEvents = boolParam(rr.query, 'sendInitialEvents');
@@ -99,7 +100,7 @@ export function handleWatch(rr: ResourceRequest): void {
     if (done) return;
     if (sink) {
       sink.sendEvent(type, object);
-      if (sink.writableLength > MAX_BUFFERED_EVENTS) cutOff(`${sink.writableLength} events`);
+      if (sink.writableLength > watchBacklog.events) cutOff(`${sink.writableLength} events`);
       return;
     }
     let line: string;
@@ -107,7 +108,7 @@ export function handleWatch(rr: ResourceRequest): void {
     else if (source) line = encodeShared(source, type, object as KubeObject);
     else line = JSON.stringify({ type, object });
     res.write(line + '\n');
-    if (res.writableLength > MAX_BUFFERED_BYTES) cutOff(`${res.writableLength} bytes`);
+    if (res.writableLength > watchBacklog.bytes) cutOff(`${res.writableLength} bytes`);
   };
   const bookmark = (annotations?: Record<string, string>) =>
     write('BOOKMARK', {
@@ -188,7 +189,7 @@ export function handleWatch(rr: ResourceRequest): void {
     rr.ctx.log.warn('watch closed: the client fell behind past the buffer cap', {
       resource: rr.resource.storageKey,
       backlog,
-      cap: sink ? `${MAX_BUFFERED_EVENTS} events` : `${MAX_BUFFERED_BYTES} bytes`,
+      cap: sink ? `${watchBacklog.events} events` : `${watchBacklog.bytes} bytes`,
     });
     finish();
     res.destroy();
