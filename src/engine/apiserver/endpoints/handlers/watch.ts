@@ -110,11 +110,12 @@ export function handleWatch(rr: ResourceRequest): void {
     res.write(line + '\n');
     if (res.writableLength > watchBacklog.bytes) cutOff(`${res.writableLength} bytes`);
   };
-  const bookmark = (annotations?: Record<string, string>) =>
+  /** A bookmark says the watcher has every event up to `revision`. */
+  const bookmark = (revision: number, annotations?: Record<string, string>) =>
     write('BOOKMARK', {
       kind: rr.resource.kind,
       apiVersion: apiVersionOf(rr),
-      metadata: { resourceVersion: String(store.revision), ...(annotations ? { annotations } : {}) },
+      metadata: { resourceVersion: String(revision), ...(annotations ? { annotations } : {}) },
     });
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -150,28 +151,35 @@ export function handleWatch(rr: ResourceRequest): void {
     onClose: () => finish(),
   });
   for (const ev of replay) write(ev.type, present(rr, ev.object));
-  if (bookmarks && initialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
+  if (bookmarks && initialEvents) bookmark(replayedUpTo, { 'k8s.io/initial-events-end': 'true' });
 
   if (bookmarks && !done) stopBookmarks = scheduleBookmarks();
   if (!done) timers.push(setTimeout(() => finish(), watchLifetimeMs(timeoutSeconds)).unref());
 
   /**
    * A bookmark BOOKMARK_INTERVAL_MS after the watch opens and after each later write to the store
-   * (of any resource), when the revision moved since the last one: an idle daemon's watches
-   * need no timer, and a bookmark that would repeat the last one's revision says nothing.
+   * (of any resource): an idle daemon's watches need no timer. It carries the revision of the
+   * latest write whose event has gone out, not store.revision: that also counts the writes of a
+   * batch not committed yet, whose events come later, and a client that resumed from such a
+   * bookmark would miss them.
    */
   function scheduleBookmarks(): () => void {
-    let last: number | undefined;
+    let sent = replayedUpTo;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       timer ??= setTimeout(() => {
         timer = undefined;
-        if (store.revision === last) return;
-        last = store.revision;
-        bookmark();
+        bookmark(sent);
       }, BOOKMARK_INTERVAL_MS);
     };
-    const unsubscribeWrites = store.hub.subscribe(undefined, { onEvent: arm, onClose: () => {} });
+    // Subscribed after the watch itself: a write's event has gone to this watcher before it lands here.
+    const unsubscribeWrites = store.hub.subscribe(undefined, {
+      onEvent: (ev) => {
+        sent = ev.revision;
+        arm();
+      },
+      onClose: () => {},
+    });
     arm();
     return () => {
       unsubscribeWrites();
