@@ -101,6 +101,7 @@ describe('watch connections', () => {
 
   // Last: it closes the server.
   it('ends every open watch cleanly when the server closes, also one opened while it closes', async () => {
+    await ts.client.create(CONFIGMAP, configMap('before-close'));
     const remote = await rawWatch(ts, WATCH_PATH);
     const local = ts.server.localClient();
     const inProcess = local.watch(CONFIGMAP, { namespace: 'default' }, () => undefined);
