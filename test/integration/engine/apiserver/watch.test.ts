@@ -146,6 +146,20 @@ describe('watch', () => {
     await byLabel.stop();
   });
 
+  it('replays only the objects a selector matches, from the current state and from a resourceVersion', async () => {
+    const from = (await ts.client.list(WIDGET, { namespace: 'default' })).metadata.resourceVersion;
+    await ts.client.create(WIDGET, widget('replay-in', { color: 'red' }, { labels: { tier: 'replay' } }));
+    await ts.client.create(WIDGET, widget('replay-out'));
+    const current = collect({ labelSelector: 'tier=replay' });
+    const resumed = collect({ resourceVersion: from, labelSelector: 'tier=replay' });
+    await ts.client.create(WIDGET, widget('replay-mark', { color: 'red' }, { labels: { tier: 'replay' } }));
+    await vi.waitFor(() => expect(current.names()).toEqual(['ADDED replay-in', 'ADDED replay-mark']), EVENTS);
+    await vi.waitFor(() => expect(resumed.names()).toEqual(['ADDED replay-in', 'ADDED replay-mark']), EVENTS);
+    await current.stop();
+    await resumed.stop();
+    for (const name of ['replay-in', 'replay-out', 'replay-mark']) await ts.client.delete(WIDGET, name, { namespace: 'default' });
+  });
+
   it('answers a compacted resourceVersion with an ERROR event carrying a 410 Status', async () => {
     const first = await ts.client.create(WIDGET, widget('old'));
     for (let i = 0; i < 30; i++) {
