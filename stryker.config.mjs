@@ -32,7 +32,10 @@ export const MODULES = {
     ],
   },
   paging: { mutate: () => ['src/engine/apiserver/endpoints/paging.ts'], tests: [`${UNIT}/apiserver/endpoints/paging*.test.ts`] },
-  watch: { mutate: () => ['src/engine/apiserver/endpoints/handlers/watch.ts'], tests: [`${UNIT}/apiserver/endpoints/handlers/watch*.test.ts`, `${API}/watch.test.ts`] },
+  watch: {
+    mutate: () => ['src/engine/apiserver/endpoints/handlers/watch.ts'],
+    tests: [`${UNIT}/apiserver/endpoints/handlers/watch*.test.ts`, `${API}/watch*.test.ts`, `${API}/query-params.test.ts`, `${API}/local-client.test.ts`],
+  },
   gc: { mutate: () => ['src/engine/apiserver/controllers/gc.ts'], tests: [`${API}/gc*.test.ts`] },
   deletion: {
     mutate: () => ['src/engine/apiserver/controllers/deletion.ts', 'src/engine/apiserver/endpoints/handlers/delete.ts'],

@@ -4,6 +4,7 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AdmissionHook } from '../../src/engine/kube/admission.js';
@@ -24,6 +25,9 @@ export interface TestApiServerOptions {
   retainRevisions?: number;
   maxBodyBytes?: number;
   eventTtlSeconds?: number;
+  /** Small caps make the cut-off of a watcher that does not read testable in-process. */
+  maxWatchBacklogBytes?: number;
+  maxWatchBacklogEvents?: number;
   log?: Logger;
   passthrough?: Passthrough;
 }
@@ -64,6 +68,8 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       retainRevisions: opts.retainRevisions,
       maxBodyBytes: opts.maxBodyBytes,
       eventTtlSeconds: opts.eventTtlSeconds,
+      maxWatchBacklogBytes: opts.maxWatchBacklogBytes,
+      maxWatchBacklogEvents: opts.maxWatchBacklogEvents,
       log: opts.log,
       passthrough: opts.passthrough,
     });
@@ -134,5 +140,47 @@ export function rawRequest(
     });
     req.on('error', reject);
     req.end(opts.body);
+  });
+}
+
+export interface RawWatch {
+  res: IncomingMessage;
+  /** The events received so far, parsed (none while not reading). */
+  events: { type: string; object: Record<string, unknown> }[];
+  /** Settles when the stream is over: `complete` when the server ended it, false when the connection broke. */
+  ended: Promise<{ complete: boolean }>;
+}
+
+/**
+ * A watch over a connection of its own, as kubectl or client-go open one. `read: false` never
+ * reads the stream (the response is paused at once), so the server's send queue grows.
+ */
+export function rawWatch(
+  ts: TestApiServer,
+  path: string,
+  opts: { headers?: Record<string, string>; read?: boolean } = {},
+): Promise<RawWatch> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...opts.headers, Authorization: `Bearer ${ts.token}` };
+    const req = https.get(`${ts.server.url}${path}`, { headers, ca: ts.tls.caCert, agent: false }, (res) => {
+      const events: RawWatch['events'] = [];
+      const ended = new Promise<{ complete: boolean }>((done) => {
+        res.once('end', () => done({ complete: res.complete }));
+        res.once('close', () => done({ complete: res.complete }));
+        res.once('error', () => done({ complete: false }));
+      });
+      if (opts.read === false) res.pause();
+      else {
+        let partial = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) if (line) events.push(JSON.parse(line) as RawWatch['events'][number]);
+        });
+      }
+      resolve({ res, events, ended });
+    });
+    req.once('error', reject);
   });
 }

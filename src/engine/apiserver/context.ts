@@ -19,6 +19,8 @@ export interface ServerContext {
   admission: AdmissionHook[];
   log: Logger;
   maxBodyBytes: number;
+  /** How far behind a watcher may fall before it is cut off: bytes queued (HTTPS), events queued (in-process). */
+  watchBacklog: { bytes: number; events: number };
   namespaces: NamespaceLifecycle;
   gc: GarbageCollector;
   /** Open watch streams end when this aborts (server close). */

@@ -15,6 +15,7 @@ import { GarbageCollector } from './controllers/gc.js';
 import { pathNotFound, toStatusError, unauthorized } from './endpoints/errors.js';
 import { sendStatus, type ApiReply, type ApiRequest } from './endpoints/http.js';
 import { localTransport } from './endpoints/local.js';
+import { MAX_BUFFERED_BYTES, MAX_BUFFERED_EVENTS } from './endpoints/handlers/watch.js';
 import { answerPlainHttp } from './endpoints/plain-http.js';
 import { CRDS, Registry } from './registry/registry.js';
 import { route } from './endpoints/router.js';
@@ -46,6 +47,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     admission: [crdAdmission, ...(opts.admission ?? [])],
     log,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    watchBacklog: { bytes: opts.maxWatchBacklogBytes ?? MAX_BUFFERED_BYTES, events: opts.maxWatchBacklogEvents ?? MAX_BUFFERED_EVENTS },
     shutdown: shutdown.signal,
   } as ServerContext;
   ctx.namespaces = new NamespaceLifecycle(ctx);

@@ -27,6 +27,10 @@ export interface ApiServerOptions {
   retainRevisions?: number;
   /** Events are deleted this long after their last change; default one hour, as in kube. */
   eventTtlSeconds?: number;
+  /** An HTTPS watcher with this many bytes queued (it does not read) is cut off; default 64 MiB. */
+  maxWatchBacklogBytes?: number;
+  /** An in-process watcher with this many events queued is cut off; default 65,536. */
+  maxWatchBacklogEvents?: number;
 }
 
 export interface ApiServer {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BOOKMARK_INTERVAL_MS } from '../../../../src/engine/apiserver/endpoints/handlers/watch.js';
 import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, Status, WatchEvent } from '../../../../src/engine/kube/types.js';
-import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { rawRequest, rawWatch, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { TEST_CRDS, WIDGET, widget } from './fixtures.js';
 
 let ts: TestApiServer;
@@ -16,6 +16,7 @@ afterAll(async () => {
 
 /** Events of an in-process server arrive in milliseconds; this leaves room for a loaded 2-core CI. */
 const EVENTS = { timeout: 10_000, interval: 20 };
+const WIDGETS = '/apis/test.rdd.io/v1/namespaces/default/widgets';
 
 /** Runs a watch in the background, collecting `TYPE name` lines until stopped (namespace: default; null = all). */
 function collect(opts: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string; namespace?: string | null }) {
@@ -66,6 +67,69 @@ describe('watch', () => {
     await ts.client.delete(WIDGET, 'wmark', { namespace: 'default' });
   });
 
+  it('starts from the current state for resourceVersion=0, and for sendInitialEvents=true with a resourceVersion', async () => {
+    const list = await ts.client.list(WIDGET, { namespace: 'default' });
+    const current = list.items.map((i) => `ADDED ${i.metadata.name}`);
+    expect(current.length).toBeGreaterThan(0);
+    // "0" is "any revision": the current state, not the log from its start.
+    const any = collect({ resourceVersion: '0' });
+    const initial = await rawWatch(ts, `${WIDGETS}?watch=1&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=${list.metadata.resourceVersion}`);
+    await ts.client.create(WIDGET, widget('wmark0'));
+    await vi.waitFor(() => expect(any.names()).toEqual([...current, 'ADDED wmark0']), EVENTS);
+    const initialNames = () => initial.events.map((e) => `${e.type} ${(e.object as KubeObject).metadata.name ?? ''}`);
+    await vi.waitFor(() => expect(initialNames()).toEqual([...current, 'BOOKMARK ', 'ADDED wmark0']), EVENTS);
+    await any.stop();
+    initial.res.destroy();
+    await ts.client.delete(WIDGET, 'wmark0', { namespace: 'default' });
+  });
+
+  it('sends a write made in the same turn as the watch opened once: in the replay or live, never both', async () => {
+    const local = ts.server.localClient();
+    const burst = ['turn-a', 'turn-b', 'turn-c'];
+    // The writes reach the store in promise jobs; their batch commits in a later event-loop turn. The watch opens
+    // between the two (process.nextTick runs once the jobs are done): its replay reads writes not yet published.
+    const writes = burst.map((name) => local.create(WIDGET, widget(name)));
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    const seen: WatchEvent[] = [];
+    const abort = new AbortController();
+    const watching = local.watch(WIDGET, { namespace: 'default', signal: abort.signal }, (ev) => seen.push(ev));
+    await Promise.all(writes);
+    await ts.client.create(WIDGET, widget('turn-mark'));
+    const turnNames = () => seen.map((e) => `${e.type} ${(e.object as KubeObject).metadata.name}`).filter((n) => n.includes('turn-'));
+    await vi.waitFor(() => expect(turnNames()).toContain('ADDED turn-mark'), EVENTS);
+    expect(turnNames()).toEqual([...burst.map((n) => `ADDED ${n}`), 'ADDED turn-mark']);
+    abort.abort();
+    await watching;
+    for (const name of [...burst, 'turn-mark']) await ts.client.delete(WIDGET, name, { namespace: 'default' });
+  });
+
+  it('answers a watch as a stream of JSON lines that no cache may keep', async () => {
+    const w = await rawWatch(ts, `${WIDGETS}?watch=1`);
+    expect(w.res.statusCode).toBe(200);
+    expect(w.res.headers).toMatchObject({ 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    w.res.destroy();
+  });
+
+  it('sends a table watch (kubectl get -w) each object as a one-row Table, bookmarks and errors as they are', async () => {
+    const accept = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
+    const list = await ts.client.list(WIDGET, { namespace: 'default' });
+    const w = await rawWatch(ts, `${WIDGETS}?watch=1&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan`, { headers: accept });
+    await ts.client.create(WIDGET, widget('wtable'));
+    await vi.waitFor(() => expect(w.events).toHaveLength(list.items.length + 2), EVENTS);
+    w.res.destroy();
+    const rowNames = w.events.map((e) => {
+      if (e.object.kind !== 'Table') return `${e.type} ${e.object.kind as string}`;
+      const rows = e.object.rows as { object: KubeObject }[];
+      return `${e.type} ${rows.map((r) => r.object.metadata.name).join(',')}`;
+    });
+    expect(rowNames).toEqual([...list.items.map((i) => `ADDED ${i.metadata.name}`), 'BOOKMARK Widget', 'ADDED wtable']);
+    const added = w.events.at(-1)?.object;
+    expect(added).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '' } });
+    expect((added?.columnDefinitions as { name: string }[]).map((c) => c.name)).toContain('Name');
+    expect(w.events[list.items.length].object).toMatchObject({ kind: 'Widget', apiVersion: 'test.rdd.io/v1', metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    await ts.client.delete(WIDGET, 'wtable', { namespace: 'default' });
+  });
+
   it('holds label and field selectors: objects entering the selection are ADDED, leaving are DELETED', async () => {
     const list = await ts.client.list(WIDGET, { namespace: 'default' });
     const byField = collect({ resourceVersion: list.metadata.resourceVersion, fieldSelector: 'spec.color=green' });
@@ -82,6 +146,20 @@ describe('watch', () => {
     await byLabel.stop();
   });
 
+  it('replays only the objects a selector matches, from the current state and from a resourceVersion', async () => {
+    const from = (await ts.client.list(WIDGET, { namespace: 'default' })).metadata.resourceVersion;
+    await ts.client.create(WIDGET, widget('replay-in', { color: 'red' }, { labels: { tier: 'replay' } }));
+    await ts.client.create(WIDGET, widget('replay-out'));
+    const current = collect({ labelSelector: 'tier=replay' });
+    const resumed = collect({ resourceVersion: from, labelSelector: 'tier=replay' });
+    await ts.client.create(WIDGET, widget('replay-mark', { color: 'red' }, { labels: { tier: 'replay' } }));
+    await vi.waitFor(() => expect(current.names()).toEqual(['ADDED replay-in', 'ADDED replay-mark']), EVENTS);
+    await vi.waitFor(() => expect(resumed.names()).toEqual(['ADDED replay-in', 'ADDED replay-mark']), EVENTS);
+    await current.stop();
+    await resumed.stop();
+    for (const name of ['replay-in', 'replay-out', 'replay-mark']) await ts.client.delete(WIDGET, name, { namespace: 'default' });
+  });
+
   it('answers a compacted resourceVersion with an ERROR event carrying a 410 Status', async () => {
     const first = await ts.client.create(WIDGET, widget('old'));
     for (let i = 0; i < 30; i++) {
@@ -92,6 +170,11 @@ describe('watch', () => {
     expect(w.events[0].type).toBe('ERROR');
     expect(w.events[0].object as Status).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
     await w.stop();
+  });
+
+  it('sends a table watch from a compacted resourceVersion its 410 as a Status, not a Table', async () => {
+    const res = await rawRequest(ts, 'GET', `${WIDGETS}?watch=1&resourceVersion=1`, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    expect(res.json).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
   });
 
   it('resumes from the oldest kept revision with every later event, and answers one before it with 410', async () => {
@@ -165,13 +248,19 @@ describe('watch', () => {
     expect(bookmark?.object.metadata.resourceVersion).toBe(list.metadata.resourceVersion);
   });
 
-  it('sends an idle watch a periodic bookmark carrying the revision of the latest write', async () => {
+  it('sends an idle watch a periodic bookmark carrying the revision of the latest write, and none to a watch that did not ask', async () => {
     const from = (await ts.client.list(WIDGET, { namespace: 'default' })).metadata.resourceVersion;
+    // Opened first: a bookmark for it would be due before the other watch's.
+    const unasked = await rawWatch(ts, `${WIDGETS}?watch=1&resourceVersion=${from}`);
     const w = collect({ resourceVersion: from });
     const written = await ts.client.create(WIDGET, widget('bm'));
     await vi.waitFor(() => expect(w.names()).toEqual(['ADDED bm']), EVENTS);
     await vi.waitFor(() => expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']), { timeout: BOOKMARK_INTERVAL_MS + 5_000, interval: 100 });
     expect(w.events[1].object).toEqual({ kind: 'Widget', apiVersion: 'test.rdd.io/v1', metadata: { resourceVersion: written.metadata.resourceVersion } });
+    // Anything sent to the unasked watch before this write arrives before its event.
+    await ts.client.create(WIDGET, widget('bm2'));
+    await vi.waitFor(() => expect(unasked.events.map((e) => `${e.type} ${(e.object as KubeObject).metadata.name ?? ''}`)).toEqual(['ADDED bm', 'ADDED bm2']), EVENTS);
+    unasked.res.destroy();
     await w.stop();
   });
 });

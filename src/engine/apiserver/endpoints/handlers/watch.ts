@@ -10,10 +10,10 @@ import { tableOf, wantsTable } from './read.js';
 
 /** How long after a write a watch with allowWatchBookmarks gets a BOOKMARK carrying the current revision. */
 export const BOOKMARK_INTERVAL_MS = 5_000;
-/** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers. */
+/** A watcher this far behind (bytes buffered) is cut off, as kube drops slow watchers: the server's default cap. */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** The same for an in-process watcher, which is sent objects: about as many events as fill MAX_BUFFERED_BYTES. */
-const MAX_BUFFERED_EVENTS = 64 * 1024;
+export const MAX_BUFFERED_EVENTS = 64 * 1024;
 
 /**
  * A watch without timeoutSeconds lives between this and twice this long, as
@@ -72,13 +72,14 @@ function encodeShared(ev: StoreEvent, type: WatchEventType, object: KubeObject):
 /** Where the watch starts: undefined replays the current state as ADDED events first. */
 function startRevision(rr: ResourceRequest): number | undefined {
   const rev = revisionParam(rr.query);
-  if (rev === undefined || rev === 0 || boolParam(rr.query, 'sendInitialEvents')) return undefined;
+  // No resourceVersion, or 0 ("any"), starts from the current state, as sendInitialEvents asks.
+  if (!rev || boolParam(rr.query, 'sendInitialEvents')) return undefined;
   if (rev > rr.ctx.store.revision) throw tooLarge(rev, rr.ctx.store.revision);
   return rev;
 }
 
 export function handleWatch(rr: ResourceRequest): void {
-  const { store, shutdown } = rr.ctx;
+  const { store, shutdown, watchBacklog } = rr.ctx;
   const matches = selectorPredicate(rr);
   const from = startRevision(rr);
   const initialEvents = boolParam(rr.query, 'sendInitialEvents');
@@ -90,6 +91,7 @@ export function handleWatch(rr: ResourceRequest): void {
   const res = rr.res;
   // The in-process client takes events as objects; tables are text for everyone.
   const sink = table ? undefined : eventSinkOf(res);
+  // Stryker disable next-line ArrayDeclaration: a non-timer in the list is harmless, clearTimeout ignores it
   const timers: NodeJS.Timeout[] = [];
   let done = false;
   let unsubscribe = () => {};
@@ -99,7 +101,7 @@ export function handleWatch(rr: ResourceRequest): void {
     if (done) return;
     if (sink) {
       sink.sendEvent(type, object);
-      if (sink.writableLength > MAX_BUFFERED_EVENTS) cutOff(`${sink.writableLength} events`);
+      if (sink.writableLength > watchBacklog.events) cutOff(`${sink.writableLength} events`);
       return;
     }
     let line: string;
@@ -107,13 +109,14 @@ export function handleWatch(rr: ResourceRequest): void {
     else if (source) line = encodeShared(source, type, object as KubeObject);
     else line = JSON.stringify({ type, object });
     res.write(line + '\n');
-    if (res.writableLength > MAX_BUFFERED_BYTES) cutOff(`${res.writableLength} bytes`);
+    if (res.writableLength > watchBacklog.bytes) cutOff(`${res.writableLength} bytes`);
   };
-  const bookmark = (annotations?: Record<string, string>) =>
+  /** A bookmark says the watcher has every event up to `revision`. */
+  const bookmark = (revision: number, annotations?: Record<string, string>) =>
     write('BOOKMARK', {
       kind: rr.resource.kind,
       apiVersion: apiVersionOf(rr),
-      metadata: { resourceVersion: String(store.revision), ...(annotations ? { annotations } : {}) },
+      metadata: { resourceVersion: String(revision), ...(annotations ? { annotations } : {}) },
     });
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -122,6 +125,7 @@ export function handleWatch(rr: ResourceRequest): void {
   shutdown.addEventListener('abort', finish);
   // The response closes when the client goes away (or we end it).
   res.on('close', finish);
+  // Stryker disable next-line StringLiteral: nothing emits 'error' on a watch's response (writes stop at finish), and 'close' follows any error
   res.on('error', finish);
 
   // Replay and subscription happen in one synchronous step: no write can slip between them.
@@ -149,28 +153,35 @@ export function handleWatch(rr: ResourceRequest): void {
     onClose: () => finish(),
   });
   for (const ev of replay) write(ev.type, present(rr, ev.object));
-  if (bookmarks && initialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
+  if (bookmarks && initialEvents) bookmark(replayedUpTo, { 'k8s.io/initial-events-end': 'true' });
 
   if (bookmarks && !done) stopBookmarks = scheduleBookmarks();
   if (!done) timers.push(setTimeout(() => finish(), watchLifetimeMs(timeoutSeconds)).unref());
 
   /**
    * A bookmark BOOKMARK_INTERVAL_MS after the watch opens and after each later write to the store
-   * (of any resource), when the revision moved since the last one: an idle daemon's watches
-   * need no timer, and a bookmark that would repeat the last one's revision says nothing.
+   * (of any resource): an idle daemon's watches need no timer. It carries the revision of the
+   * latest write whose event has gone out, not store.revision: that also counts the writes of a
+   * batch not committed yet, whose events come later, and a client that resumed from such a
+   * bookmark would miss them.
    */
   function scheduleBookmarks(): () => void {
-    let last: number | undefined;
+    let sent = replayedUpTo;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       timer ??= setTimeout(() => {
         timer = undefined;
-        if (store.revision === last) return;
-        last = store.revision;
-        bookmark();
+        bookmark(sent);
       }, BOOKMARK_INTERVAL_MS);
     };
-    const unsubscribeWrites = store.hub.subscribe(undefined, { onEvent: arm, onClose: () => {} });
+    // Subscribed after the watch itself: a write's event has gone to this watcher before it lands here.
+    const unsubscribeWrites = store.hub.subscribe(undefined, {
+      onEvent: (ev) => {
+        sent = ev.revision;
+        arm();
+      },
+      onClose: () => {},
+    });
     arm();
     return () => {
       unsubscribeWrites();
@@ -188,7 +199,7 @@ export function handleWatch(rr: ResourceRequest): void {
     rr.ctx.log.warn('watch closed: the client fell behind past the buffer cap', {
       resource: rr.resource.storageKey,
       backlog,
-      cap: sink ? `${MAX_BUFFERED_EVENTS} events` : `${MAX_BUFFERED_BYTES} bytes`,
+      cap: sink ? `${watchBacklog.events} events` : `${watchBacklog.bytes} bytes`,
     });
     finish();
     res.destroy();
