@@ -65,6 +65,18 @@ describe('fieldValidation', () => {
     }
   });
 
+  it('a kind served without a schema (CustomResourceDefinition): no Warning', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'plain.extra.rdd.io' },
+      spec: { group: 'extra.rdd.io', scope: 'Cluster', names: { kind: 'Plain', plural: 'plain' }, versions: [{ name: 'v1', served: true, storage: true }] },
+    };
+    const res = await rawRequest(ts(), 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: JSON.stringify(crd), headers: json });
+    expect(res.status).toBe(201);
+    expect(warning(res)).toBeUndefined();
+  });
+
   it('Ignore: stored without the unknown field, no Warning, even with duplicates', async () => {
     const res = await post('?fieldValidation=Ignore', body('ignored', true));
     expect(res.status).toBe(201);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/resources.js';
+import { CRD, NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, ManagedFieldsEntry, Status } from '../../../../src/engine/kube/types.js';
 import { rawRequest } from '../../../support/apiserver.js';
 import { GADGET, serverForFile, WIDGET, widget } from './fixtures.js';
@@ -63,7 +63,7 @@ describe('managedFields', () => {
     expect(updated.metadata.managedFields?.[1]).toMatchObject({ apiVersion: 'test.rdd.io/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:size': {} } } });
   });
 
-  it('a write that edits managedFields itself is stored as sent, even when nothing else changes', async () => {
+  it('a write that edits managedFields itself is stored as sent, whether or not it changes anything else', async () => {
     await ts().client.create(WIDGET, widget('upgraded'), { fieldManager: 'kubectl-client-side-apply' });
     const entry: ManagedFieldsEntry = {
       manager: 'kubectl',
@@ -76,6 +76,11 @@ describe('managedFields', () => {
     const edited = await mergeInto(WIDGET, 'upgraded', { metadata: { managedFields: [entry] } }, { fieldManager: 'kubectl' });
     expect(edited.metadata.managedFields).toEqual([entry]);
     expect((await ts().client.get(WIDGET, 'upgraded', 'default')).metadata.managedFields).toEqual([entry]);
+    // The same with a change of the spec in the request: no Update entry is added for the writer.
+    const owned = { ...entry, fieldsV1: { 'f:spec': { 'f:color': {}, 'f:size': {} } } };
+    const both = await mergeInto(WIDGET, 'upgraded', { metadata: { managedFields: [owned] }, spec: { size: 6 } }, { fieldManager: 'kubectl-client-side-apply' });
+    expect(both.spec).toEqual({ color: 'red', size: 6 });
+    expect(both.metadata.managedFields).toEqual([owned]);
   });
 });
 
@@ -87,6 +92,22 @@ describe('names per kind', () => {
     expect((res.json as Status).message).toContain('Namespace "a.b" is invalid: metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label');
     expect((await ts().client.create(WIDGET, widget('a.b'))).metadata.name).toBe('a.b');
     expect((await ts().client.create(CONFIGMAP, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a.b', namespace: 'default' }, data: { k: 'v' } })).metadata.name).toBe('a.b');
+  });
+
+  it('a custom resource whose plural is namespaces, in another group, takes a DNS subdomain', async () => {
+    await ts().client.create(CRD, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'namespaces.extra.rdd.io' },
+      spec: {
+        group: 'extra.rdd.io',
+        scope: 'Cluster',
+        names: { kind: 'Zone', plural: 'namespaces' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    });
+    const ZONE: ResourceRef = { group: 'extra.rdd.io', version: 'v1', plural: 'namespaces', kind: 'Zone', namespaced: false };
+    expect((await ts().client.create(ZONE, { apiVersion: 'extra.rdd.io/v1', kind: 'Zone', metadata: { name: 'a.b' } })).metadata.name).toBe('a.b');
   });
 });
 
