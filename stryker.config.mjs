@@ -41,7 +41,18 @@ export const MODULES = {
     mutate: () => ['src/engine/apiserver/controllers/deletion.ts', 'src/engine/apiserver/endpoints/handlers/delete.ts'],
     tests: [`${API}/gc*.test.ts`, `${API}/lifecycle.test.ts`],
   },
-  admission: { mutate: () => ['src/engine/apiserver/admission/admit.ts'], tests: [`${API}/validation.test.ts`, `${API}/crud.test.ts`] },
+  admission: {
+    mutate: () => ['src/engine/apiserver/admission/admit.ts'],
+    tests: [
+      `${API}/admission.*.test.ts`,
+      `${API}/validation.test.ts`,
+      `${API}/crud.test.ts`,
+      `${API}/lifecycle.test.ts`,
+      `${API}/query-params.test.ts`,
+      `${API}/scale.test.ts`,
+      `${API}/conformance.test.ts`,
+    ],
+  },
   'metadata-validation': {
     mutate: () => ['src/engine/apiserver/admission/metadata-validation.ts', 'src/engine/apiserver/admission/duplicate-fields.ts'],
     tests: [`${UNIT}/apiserver/admission/*.test.ts`, `${API}/validation.test.ts`],
