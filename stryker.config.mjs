@@ -29,7 +29,7 @@ export const MODULES = {
   gc: { mutate: () => ['src/engine/apiserver/controllers/gc.ts'], tests: [`${API}/gc*.test.ts`] },
   deletion: {
     mutate: () => ['src/engine/apiserver/controllers/deletion.ts', 'src/engine/apiserver/endpoints/handlers/delete.ts'],
-    tests: [`${API}/gc*.test.ts`, `${API}/lifecycle.test.ts`],
+    tests: [`${API}/gc*.test.ts`, `${API}/lifecycle*.test.ts`],
   },
   admission: { mutate: () => ['src/engine/apiserver/admission/*.ts'], tests: [`${API}/validation.test.ts`, `${API}/crud.test.ts`] },
   selectors: { mutate: () => ['src/engine/apiserver/selectors/*.ts'], tests: [`${UNIT}/apiserver/selectors/*.test.ts`] },
