@@ -99,11 +99,14 @@ export class GarbageCollector {
     const uid = ev.object.metadata.uid ?? '';
     const ownerDeleted = ev.type === 'DELETED' && this.dependents.has(uid);
     const foreground = ev.type !== 'DELETED' && Boolean(ev.object.metadata.deletionTimestamp) && ev.object.metadata.finalizers?.includes(FOREGROUND_DELETION);
+    // A dependent written with a reference to an owner already gone is collected as at a start (and as kube does).
+    const dangling = ev.type === 'DELETED' ? [] : ownerUids(ev.object).filter((u) => !this.live.has(u));
     // Most writes touch no owner relation at all: nothing to schedule.
-    if (!ownerDeleted && !foreground && !before.length) return;
+    if (!ownerDeleted && !foreground && !before.length && !dangling.length) return;
     // Deferred so the collector's writes follow the event that caused them.
     queueMicrotask(() => {
       if (ownerDeleted) this.ownerGone(uid);
+      for (const gone of dangling) this.ownerGone(gone);
       if (foreground) {
         this.deleteDependents(uid);
         this.checkForeground(key);

@@ -84,6 +84,21 @@ describe('Background collection', () => {
     },
   );
 
+  it('collects a dependent created with a reference to an owner already gone, as after a restart', async () => {
+    const gone = await create('gone-owner');
+    await remove('gone-owner');
+    await create('orphaned-dep', { ownerReferences: [ownedBy(gone)] });
+    await vi.waitFor(async () => expect(await find('orphaned-dep')).toBeUndefined());
+  });
+
+  it('drops the reference to an owner already gone from a dependent that has another owner', async () => {
+    const gone = await create('gone-one');
+    await remove('gone-one');
+    const kept = await create('kept-one');
+    await create('half-dep', { ownerReferences: [ownedBy(kept), ownedBy(gone)] });
+    await vi.waitFor(async () => expect((await find('half-dep'))?.metadata.ownerReferences?.map((r) => r.uid)).toEqual([kept.metadata.uid]));
+  });
+
   it('leaves the dependents alone when their owner changes', async () => {
     const owner = await create('live-owner');
     await create('live-dep', { ownerReferences: [ownedBy(owner)] });

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { revisionOf, Store } from '../../../../src/engine/apiserver/store/store.js';
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
@@ -80,10 +82,17 @@ describe('garbage collection of ownerReferences', () => {
     expect(await gone(CONFIGMAP, 'pp')).toBe(false);
   });
 
-  it('collects dependents orphaned while the server was down', async () => {
+  it('collects at its start the dependents of an owner removed while the server was down', async () => {
     const owner = await ts.client.create(CONFIGMAP, cm('rs-owner'));
-    await ts.client.create(CONFIGMAP, cm('rs-dep', { ownerReferences: [ownedBy(owner, { uid: '00000000-dead-0000-0000-000000000000' })] }));
-    await ts.restart();
+    await ts.client.create(CONFIGMAP, cm('rs-dep', { ownerReferences: [ownedBy(owner)] }));
+    // The owner goes from the store itself, so no collector saw it go.
+    await ts.restart(async () => {
+      const store = new Store({ path: path.join(ts.dir, 'rdd.db') });
+      const key = { resource: '/configmaps', namespace: 'default', name: 'rs-owner' };
+      store.delete(key, revisionOf(store.get(key)));
+      store.close();
+    });
+    expect(await gone(CONFIGMAP, 'rs-owner')).toBe(true);
     await vi.waitFor(async () => expect(await gone(CONFIGMAP, 'rs-dep')).toBe(true));
   });
 });
