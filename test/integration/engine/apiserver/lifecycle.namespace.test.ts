@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Store } from '../../../../src/engine/apiserver/store/store.js';
 import { NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
@@ -23,6 +26,13 @@ const cm = (name: string, ns: string, meta: Partial<KubeObject['metadata']> = {}
 const release = (ref: ResourceRef, name: string, ns?: string) => ts.client.patch(ref, name, { metadata: { finalizers: null } }, { type: 'merge', namespace: ns });
 
 describe('deleting an object with finalizers', () => {
+  it("bumps the object's generation from where it is", async () => {
+    await ts.client.create(WIDGET, widget('gen', { color: 'red' }, { finalizers: [HOLD] }));
+    await ts.client.patch(WIDGET, 'gen', { spec: { color: 'blue' } }, { type: 'merge', namespace: 'default' });
+    expect(((await ts.client.delete(WIDGET, 'gen', { namespace: 'default' })) as KubeObject).metadata.generation).toBe(3);
+    await release(WIDGET, 'gen', 'default');
+  });
+
   it('marks it deleted with no grace period and a new generation; deleting it again changes nothing', async () => {
     await ts.client.create(CONFIGMAP, cm('held', 'default', { finalizers: [HOLD] }));
     const first = (await ts.client.delete(CONFIGMAP, 'held', { namespace: 'default' })) as KubeObject;
@@ -49,9 +59,9 @@ describe('namespace deletion', () => {
     await vi.waitFor(async () => expect(await ts.client.find(NAMESPACE, 'ending')).toBeUndefined());
   });
 
-  it('goes at once when it is empty', async () => {
+  it('goes at once when it is empty, answering it as it was last: Terminating', async () => {
     await namespace('empty');
-    await ts.client.delete(NAMESPACE, 'empty');
+    expect(((await ts.client.delete(NAMESPACE, 'empty')) as KubeObject).status?.phase).toBe('Terminating');
     await vi.waitFor(async () => expect(await ts.client.find(NAMESPACE, 'empty')).toBeUndefined());
   });
 
@@ -66,6 +76,22 @@ describe('namespace deletion', () => {
     });
     await release(NAMESPACE, 'fin-ns');
     await vi.waitFor(async () => expect(await ts.client.find(NAMESPACE, 'fin-ns')).toBeUndefined());
+  });
+
+  it('at a start, deletes what a Terminating namespace still holds, and then the namespace', async () => {
+    await namespace('resumed');
+    await ts.client.create(WIDGET, widget('held', { color: 'red' }, { namespace: 'resumed', finalizers: [HOLD] }));
+    await ts.client.delete(NAMESPACE, 'resumed');
+    // An object the deletion never saw: written into the store while the server is down.
+    await ts.restart(() => {
+      const store = new Store({ path: path.join(ts.dir, 'rdd.db') });
+      store.put({ resource: '/configmaps', namespace: 'resumed', name: 'late' }, cm('late', 'resumed', { uid: randomUUID() }), 0);
+      store.close();
+      return Promise.resolve();
+    });
+    await vi.waitFor(async () => expect(await ts.client.find(CONFIGMAP, 'late', 'resumed')).toBeUndefined());
+    await release(WIDGET, 'held', 'resumed');
+    await vi.waitFor(async () => expect(await ts.client.find(NAMESPACE, 'resumed')).toBeUndefined());
   });
 
   it('leaves a namespace that is not being deleted when its last object goes', async () => {
