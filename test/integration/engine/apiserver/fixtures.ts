@@ -4,7 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { fileURLToPath } from 'node:url';
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
-import type { KubeObject } from '../../../../src/engine/kube/types.js';
+import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
 
 export const TEST_CRDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/crds');
 
@@ -13,6 +13,18 @@ export const GADGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural
 
 export function widget(name: string, spec: Record<string, unknown> = { color: 'red' }, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
   return { apiVersion: 'test.rdd.io/v1', kind: 'Widget', metadata: { name, namespace: 'default', ...extra }, spec };
+}
+
+export const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+
+/** A ConfigMap in `default`, unless `meta` names another namespace. */
+export function configMap(name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} };
+}
+
+/** The ownerReference a dependent of `owner` lists. */
+export function ownedBy(owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '', ...extra };
 }
 
 export const KUBECTL = '/usr/bin/kubectl';

@@ -1,33 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
-import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
-import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { KubeObject } from '../../../../src/engine/kube/types.js';
+import { rawRequest } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
+import { configMap, CONFIGMAP, ownedBy, serverForFile } from './fixtures.js';
 
 // Background collection as the collector's index follows writes: which
 // dependents go with their owner, and which writes must leave them alone.
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-let ts: TestApiServer;
+const api = serverForFile();
 
-beforeAll(async () => {
-  ts = await startTestApiServer();
-});
-afterAll(async () => {
-  await ts?.stop();
-});
-
-const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} });
-const ownedBy = (owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  name: owner.metadata.name ?? '',
-  uid: owner.metadata.uid ?? '',
-  ...extra,
-});
-const find = (name: string) => ts.client.find(CONFIGMAP, name, 'default');
-const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => ts.client.create(CONFIGMAP, cm(name, meta));
-const label = (name: string, value: string) => ts.client.patch(CONFIGMAP, name, { metadata: { labels: { touched: value } } }, { type: 'merge', namespace: 'default' });
-const remove = (name: string) => ts.client.delete(CONFIGMAP, name, { namespace: 'default' });
+const find = (name: string) => api().client.find(CONFIGMAP, name, 'default');
+const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => api().client.create(CONFIGMAP, configMap(name, meta));
+const label = (name: string, value: string) => api().client.patch(CONFIGMAP, name, { metadata: { labels: { touched: value } } }, { type: 'merge', namespace: 'default' });
+const remove = (name: string) => api().client.delete(CONFIGMAP, name, { namespace: 'default' });
 /** The dependent still there, unchanged in what the collector writes. */
 const untouched = async (name: string, ownerUids: (string | undefined)[]) => {
   const dep = await find(name);
@@ -76,7 +60,7 @@ describe('Background collection', () => {
       await create(`${p}-shared`, { ownerReferences: [ownedBy(a), ownedBy(b)] });
       await create(`${p}-a-own`, { ownerReferences: [ownedBy(a)] });
       await create(`${p}-b-own`, { ownerReferences: [ownedBy(b)] });
-      const res = await rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps?labelSelector=pair%3D${p}`, { body: JSON.stringify({ propagationPolicy: policy }) });
+      const res = await rawRequest(api(), 'DELETE', `/api/v1/namespaces/default/configmaps?labelSelector=pair%3D${p}`, { body: JSON.stringify({ propagationPolicy: policy }) });
       expect(res.status).toBe(200);
       await vi.waitFor(async () => {
         for (const name of [`${p}-a`, `${p}-b`, `${p}-shared`, `${p}-a-own`, `${p}-b-own`]) expect(await find(name)).toBeUndefined();
@@ -119,12 +103,12 @@ describe('Background collection', () => {
     await create('marked-dep', { ownerReferences: [ownedBy(owner, { blockOwnerDeletion: true })] });
     await label('marked-owner', 'yes');
     await holdsFor(1000, () => untouched('marked-dep', [owner.metadata.uid]));
-    await ts.client.patch(CONFIGMAP, 'marked-owner', { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
+    await api().client.patch(CONFIGMAP, 'marked-owner', { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
   });
 
   it('propagationPolicy=Orphan deletes an owner without dependents like any other', async () => {
     await create('lone');
-    const res = await rawRequest(ts, 'DELETE', '/api/v1/namespaces/default/configmaps/lone', { body: JSON.stringify({ propagationPolicy: 'Orphan' }) });
+    const res = await rawRequest(api(), 'DELETE', '/api/v1/namespaces/default/configmaps/lone', { body: JSON.stringify({ propagationPolicy: 'Orphan' }) });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'lone', kind: 'configmaps' } });
     expect(await find('lone')).toBeUndefined();

@@ -1,35 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
-import type { KubeObject, OwnerReference, WatchEvent } from '../../../../src/engine/kube/types.js';
-import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { KubeObject, WatchEvent } from '../../../../src/engine/kube/types.js';
+import { rawRequest } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
+import { configMap, CONFIGMAP, ownedBy, serverForFile } from './fixtures.js';
 
 // Foreground deletion: which dependents hold the owner, and what the owner
 // looks like when the collector lets it go.
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const HOLD = 'test.rdd.io/hold';
-let ts: TestApiServer;
+const api = serverForFile();
 
-beforeAll(async () => {
-  ts = await startTestApiServer();
-});
-afterAll(async () => {
-  await ts?.stop();
-});
-
-const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} });
-const ownedBy = (owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  name: owner.metadata.name ?? '',
-  uid: owner.metadata.uid ?? '',
-  ...extra,
-});
-const find = (name: string) => ts.client.find(CONFIGMAP, name, 'default');
-const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => ts.client.create(CONFIGMAP, cm(name, meta));
-const release = (name: string) => ts.client.patch(CONFIGMAP, name, { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
+const find = (name: string) => api().client.find(CONFIGMAP, name, 'default');
+const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => api().client.create(CONFIGMAP, configMap(name, meta));
+const release = (name: string) => api().client.patch(CONFIGMAP, name, { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
 const foreground = async (name: string) => {
-  const res = await rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`, { body: JSON.stringify({ propagationPolicy: 'Foreground' }) });
+  const res = await rawRequest(api(), 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`, { body: JSON.stringify({ propagationPolicy: 'Foreground' }) });
   expect(res.status).toBe(200);
 };
 
@@ -38,7 +22,7 @@ describe('Foreground deletion', () => {
     const created = await create('alone');
     const events: WatchEvent[] = [];
     const abort = new AbortController();
-    const watching = ts.client.watch(CONFIGMAP, { namespace: 'default', resourceVersion: created.metadata.resourceVersion, signal: abort.signal }, (e) => {
+    const watching = api().client.watch(CONFIGMAP, { namespace: 'default', resourceVersion: created.metadata.resourceVersion, signal: abort.signal }, (e) => {
       if (e.object.metadata.name === 'alone') events.push(e);
     });
     await foreground('alone');

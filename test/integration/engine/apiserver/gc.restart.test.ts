@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/resources.js';
-import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
+import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
+import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
-import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { CONFIGMAP, configMap, GADGET, ownedBy, TEST_CRDS, WIDGET, widget } from './fixtures.js';
 
 // What the garbage collector does when the server starts over a store that
 // already holds owners and dependents. The server starts inside the test, so a
 // collector that cannot start fails the test itself.
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 let ts: TestApiServer | undefined;
 
 afterEach(async () => {
@@ -16,16 +15,14 @@ afterEach(async () => {
   ts = undefined;
 });
 
-const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} });
 const gadget = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'test.rdd.io/v1', kind: 'Gadget', metadata: { name, ...meta }, spec: {} });
-const ownedBy = (owner: KubeObject): OwnerReference => ({ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '' });
 
 describe('garbage collection across a restart', () => {
   it('keeps owners, their dependents and unowned objects; still collects afterwards, cluster-scoped ones too', async () => {
     ts = await startTestApiServer({ crdDir: TEST_CRDS });
     const { client } = ts;
-    const owner = await client.create(CONFIGMAP, cm('owner'));
-    await client.create(CONFIGMAP, cm('dep', { ownerReferences: [ownedBy(owner)] }));
+    const owner = await client.create(CONFIGMAP, configMap('owner'));
+    await client.create(CONFIGMAP, configMap('dep', { ownerReferences: [ownedBy(owner)] }));
     const gadgetOwner = await client.create(GADGET, gadget('g-owner'));
     await client.create(GADGET, gadget('g-dep', { ownerReferences: [ownedBy(gadgetOwner)] }));
     await ts.restart();

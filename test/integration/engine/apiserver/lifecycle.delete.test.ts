@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionHook, AdmissionRequest } from '../../../../src/engine/kube/admission.js';
-import { NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/resources.js';
-import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
+import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
+import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget } from './fixtures.js';
 
 // What a DELETE answers and leaves behind, as kubectl and client libraries
 // see it: preconditions, the Status of a deletion, dryRun, the propagation
 // options and the namespaces kube never deletes.
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const HOLD = 'test.rdd.io/hold';
 const deletes: AdmissionRequest[] = [];
 const recorder: AdmissionHook = {
@@ -28,12 +27,10 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} });
-const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => ts.client.create(CONFIGMAP, cm(name, meta));
+const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => ts.client.create(CONFIGMAP, configMap(name, meta));
 const find = (name: string) => ts.client.find(CONFIGMAP, name, 'default');
 const del = (name: string, body?: unknown, query = '') =>
   rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}${query}`, body === undefined ? {} : { body: JSON.stringify(body) });
-const ownedBy = (owner: KubeObject): OwnerReference => ({ apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '' });
 const invalidOptions = (message: string, reason: string) => ({
   kind: 'Status',
   status: 'Failure',
