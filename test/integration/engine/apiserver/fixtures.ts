@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { startTestApiServer, type TestApiServer, type TestApiServerOptions } from '../../../support/apiserver.js';
 import { fileURLToPath } from 'node:url';
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
@@ -40,10 +40,10 @@ export function kubectlFor(ts: () => TestApiServer) {
 }
 
 /** One API server with the test CRDs for the whole file: started before its tests, stopped after; call the getter inside a test. */
-export function serverForFile(): () => TestApiServer {
+export function serverForFile(opts: TestApiServerOptions = {}): () => TestApiServer {
   let ts: TestApiServer | undefined;
   beforeAll(async () => {
-    ts = await startTestApiServer({ crdDir: TEST_CRDS });
+    ts = await startTestApiServer({ crdDir: TEST_CRDS, ...opts });
   });
   afterAll(async () => {
     await ts?.stop();
