@@ -120,6 +120,17 @@ describe('Background collection', () => {
     await api().client.patch(CONFIGMAP, 'marked-owner', { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
   });
 
+  it('propagationPolicy=Orphan on a collection that holds a dependent and its owner deletes both', async () => {
+    const labels = { orphanpair: 'yes' };
+    // Listed by name: the dependent goes first, then its owner orphans what is left of it.
+    const owner = await create('op-owner', { labels });
+    await create('op-a-dep', { labels, ownerReferences: [ownedBy(owner)] });
+    const res = await rawRequest(api(), 'DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=orphanpair%3Dyes', { body: JSON.stringify({ propagationPolicy: 'Orphan' }) });
+    expect(res.status).toBe(200);
+    expect(await find('op-owner')).toBeUndefined();
+    expect(await find('op-a-dep')).toBeUndefined();
+  });
+
   it('propagationPolicy=Orphan deletes an owner without dependents like any other', async () => {
     await create('lone');
     const res = await rawRequest(api(), 'DELETE', '/api/v1/namespaces/default/configmaps/lone', { body: JSON.stringify({ propagationPolicy: 'Orphan' }) });
