@@ -39,7 +39,7 @@ export const MODULES = {
   gc: { mutate: () => ['src/engine/apiserver/controllers/gc.ts'], tests: [`${API}/gc*.test.ts`] },
   deletion: {
     mutate: () => ['src/engine/apiserver/controllers/deletion.ts', 'src/engine/apiserver/endpoints/handlers/delete.ts'],
-    tests: [`${API}/gc*.test.ts`, `${API}/lifecycle.test.ts`],
+    tests: [`${API}/gc*.test.ts`, `${API}/lifecycle*.test.ts`],
   },
   admission: {
     mutate: () => ['src/engine/apiserver/admission/admit.ts'],

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { startTestApiServer, type TestApiServer, type TestApiServerOptions } from '../../../support/apiserver.js';
 import { fileURLToPath } from 'node:url';
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
-import type { KubeObject } from '../../../../src/engine/kube/types.js';
+import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
 
 export const TEST_CRDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/crds');
 
@@ -13,6 +13,18 @@ export const GADGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural
 
 export function widget(name: string, spec: Record<string, unknown> = { color: 'red' }, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
   return { apiVersion: 'test.rdd.io/v1', kind: 'Widget', metadata: { name, namespace: 'default', ...extra }, spec };
+}
+
+export const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+
+/** A ConfigMap in `default`, unless `meta` names another namespace. */
+export function configMap(name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} };
+}
+
+/** The ownerReference a dependent of `owner` lists. */
+export function ownedBy(owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '', ...extra };
 }
 
 export const KUBECTL = '/usr/bin/kubectl';
@@ -28,10 +40,10 @@ export function kubectlFor(ts: () => TestApiServer) {
 }
 
 /** One API server with the test CRDs for the whole file: started before its tests, stopped after; call the getter inside a test. */
-export function serverForFile(): () => TestApiServer {
+export function serverForFile(opts: TestApiServerOptions = {}): () => TestApiServer {
   let ts: TestApiServer | undefined;
   beforeAll(async () => {
-    ts = await startTestApiServer({ crdDir: TEST_CRDS });
+    ts = await startTestApiServer({ crdDir: TEST_CRDS, ...opts });
   });
   afterAll(async () => {
     await ts?.stop();

@@ -1,35 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
+import { describe, expect, it, vi } from 'vitest';
 import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
-import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { rawRequest } from '../../../support/apiserver.js';
+import { configMap, CONFIGMAP, ownedBy, serverForFile } from './fixtures.js';
 
 // How a delete's propagation reaches the dependents: the legacy
 // orphanDependents flag, and which dependents hold a Foreground owner.
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-let ts: TestApiServer;
+const api = serverForFile();
 
-beforeAll(async () => {
-  ts = await startTestApiServer();
-});
-afterAll(async () => {
-  await ts?.stop();
-});
-
-const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} });
-const ownedBy = (owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  name: owner.metadata.name ?? '',
-  uid: owner.metadata.uid ?? '',
-  ...extra,
-});
-const find = (name: string) => ts.client.find(CONFIGMAP, name, 'default');
+const find = (name: string) => api().client.find(CONFIGMAP, name, 'default');
 const del = (name: string, query: string, body?: unknown) =>
-  rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}${query}`, body === undefined ? {} : { body: JSON.stringify(body) });
+  rawRequest(api(), 'DELETE', `/api/v1/namespaces/default/configmaps/${name}${query}`, body === undefined ? {} : { body: JSON.stringify(body) });
 /** An owner and one dependent of it. */
 async function family(prefix: string, dependent: Partial<OwnerReference> = {}, meta: Partial<KubeObject['metadata']> = {}): Promise<void> {
-  const owner = await ts.client.create(CONFIGMAP, cm(`${prefix}-owner`));
-  await ts.client.create(CONFIGMAP, cm(`${prefix}-dep`, { ownerReferences: [ownedBy(owner, dependent)], ...meta }));
+  const owner = await api().client.create(CONFIGMAP, configMap(`${prefix}-owner`));
+  await api().client.create(CONFIGMAP, configMap(`${prefix}-dep`, { ownerReferences: [ownedBy(owner, dependent)], ...meta }));
 }
 
 describe('orphanDependents', () => {
@@ -74,7 +58,7 @@ describe('Foreground deletion', () => {
     await vi.waitFor(async () => expect(await find(`${prefix}-owner`)).toBeUndefined(), { timeout: 5000 });
     // The dependent was deleted too, and only its own finalizer keeps it.
     expect((await find(`${prefix}-dep`))?.metadata.deletionTimestamp).toBeDefined();
-    await ts.client.patch(CONFIGMAP, `${prefix}-dep`, { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
+    await api().client.patch(CONFIGMAP, `${prefix}-dep`, { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
     await vi.waitFor(async () => expect(await find(`${prefix}-dep`)).toBeUndefined());
   });
 });

@@ -1,10 +1,11 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { revisionOf, Store } from '../../../../src/engine/apiserver/store/store.js';
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
-import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
+import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget } from './fixtures.js';
 
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 let ts: TestApiServer;
 
 beforeAll(async () => {
@@ -14,26 +15,13 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name, namespace: 'default', ...meta },
-  data: {},
-});
-const ownedBy = (owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference => ({
-  apiVersion: owner.apiVersion,
-  kind: owner.kind,
-  name: owner.metadata.name ?? '',
-  uid: owner.metadata.uid ?? '',
-  ...extra,
-});
 const gone = async (ref: ResourceRef, name: string) => (await ts.client.find(ref, name, 'default')) === undefined;
 const del = (name: string, body: unknown) => rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`, { body: JSON.stringify(body) });
 
 describe('garbage collection of ownerReferences', () => {
   it('refuses an ownerReference without a uid', async () => {
     const res = await rawRequest(ts, 'POST', '/api/v1/namespaces/default/configmaps', {
-      body: JSON.stringify(cm('bad', { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: '' }] })),
+      body: JSON.stringify(configMap('bad', { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: '' }] })),
       headers: { 'Content-Type': 'application/json' },
     });
     expect(res.status).toBe(422);
@@ -41,10 +29,10 @@ describe('garbage collection of ownerReferences', () => {
   });
 
   it('Background: deletes dependents whose owners are gone, keeps those with an owner left', async () => {
-    const owner = await ts.client.create(CONFIGMAP, cm('bg-owner'));
-    const other = await ts.client.create(CONFIGMAP, cm('bg-other'));
+    const owner = await ts.client.create(CONFIGMAP, configMap('bg-owner'));
+    const other = await ts.client.create(CONFIGMAP, configMap('bg-other'));
     await ts.client.create(WIDGET, widget('bg-dep', { color: 'red' }, { ownerReferences: [ownedBy(owner)] }));
-    await ts.client.create(CONFIGMAP, cm('bg-shared', { ownerReferences: [ownedBy(owner), ownedBy(other)] }));
+    await ts.client.create(CONFIGMAP, configMap('bg-shared', { ownerReferences: [ownedBy(owner), ownedBy(other)] }));
     await ts.client.delete(CONFIGMAP, 'bg-owner', { namespace: 'default' });
     await vi.waitFor(async () => expect(await gone(WIDGET, 'bg-dep')).toBe(true));
     await vi.waitFor(async () => {
@@ -54,8 +42,8 @@ describe('garbage collection of ownerReferences', () => {
   });
 
   it('Orphan: the dependents stay, without the reference', async () => {
-    const owner = await ts.client.create(CONFIGMAP, cm('or-owner'));
-    await ts.client.create(CONFIGMAP, cm('or-dep', { ownerReferences: [ownedBy(owner)] }));
+    const owner = await ts.client.create(CONFIGMAP, configMap('or-owner'));
+    await ts.client.create(CONFIGMAP, configMap('or-dep', { ownerReferences: [ownedBy(owner)] }));
     expect((await del('or-owner', { propagationPolicy: 'Orphan' })).status).toBe(200);
     expect(await gone(CONFIGMAP, 'or-owner')).toBe(true);
     const dep = await ts.client.get(CONFIGMAP, 'or-dep', 'default');
@@ -63,8 +51,8 @@ describe('garbage collection of ownerReferences', () => {
   });
 
   it('Foreground: the owner waits behind foregroundDeletion for its blocking dependents', async () => {
-    const owner = await ts.client.create(CONFIGMAP, cm('fg-owner'));
-    await ts.client.create(CONFIGMAP, cm('fg-dep', { ownerReferences: [ownedBy(owner, { blockOwnerDeletion: true })], finalizers: ['test.rdd.io/hold'] }));
+    const owner = await ts.client.create(CONFIGMAP, configMap('fg-owner'));
+    await ts.client.create(CONFIGMAP, configMap('fg-dep', { ownerReferences: [ownedBy(owner, { blockOwnerDeletion: true })], finalizers: ['test.rdd.io/hold'] }));
     const res = await del('fg-owner', { propagationPolicy: 'Foreground' });
     expect(res.status).toBe(200);
     expect((res.json as KubeObject).metadata).toMatchObject({ finalizers: ['foregroundDeletion'], deletionTimestamp: expect.any(String) });
@@ -75,15 +63,22 @@ describe('garbage collection of ownerReferences', () => {
   });
 
   it('refuses an unknown propagationPolicy with 422', async () => {
-    await ts.client.create(CONFIGMAP, cm('pp'));
+    await ts.client.create(CONFIGMAP, configMap('pp'));
     expect((await del('pp', { propagationPolicy: 'Sometimes' })).status).toBe(422);
     expect(await gone(CONFIGMAP, 'pp')).toBe(false);
   });
 
-  it('collects dependents orphaned while the server was down', async () => {
-    const owner = await ts.client.create(CONFIGMAP, cm('rs-owner'));
-    await ts.client.create(CONFIGMAP, cm('rs-dep', { ownerReferences: [ownedBy(owner, { uid: '00000000-dead-0000-0000-000000000000' })] }));
-    await ts.restart();
+  it('collects at its start the dependents of an owner removed while the server was down', async () => {
+    const owner = await ts.client.create(CONFIGMAP, configMap('rs-owner'));
+    await ts.client.create(CONFIGMAP, configMap('rs-dep', { ownerReferences: [ownedBy(owner)] }));
+    // The owner goes from the store itself, so no collector saw it go.
+    await ts.restart(async () => {
+      const store = new Store({ path: path.join(ts.dir, 'rdd.db') });
+      const key = { resource: '/configmaps', namespace: 'default', name: 'rs-owner' };
+      store.delete(key, revisionOf(store.get(key)));
+      store.close();
+    });
+    expect(await gone(CONFIGMAP, 'rs-owner')).toBe(true);
     await vi.waitFor(async () => expect(await gone(CONFIGMAP, 'rs-dep')).toBe(true));
   });
 });

@@ -77,12 +77,12 @@ function withPropagation(rr: ResourceRequest, live: KubeObject, policy: Propagat
   return marked;
 }
 
-/** Deletes one object; the result is the object when it lingers (finalizers, namespaces), else a Success Status. */
 /** kube's NamespaceLifecycle: its own namespaces are refused before anything is read, whether they exist or not. */
 function refuseImmortal(rr: ResourceRequest, name: string): void {
   if (rr.resource === NAMESPACES && IMMORTAL_NAMESPACES.includes(name)) throw forbidden(targetOf(rr, name), IMMORTAL_NAMESPACE_MESSAGE);
 }
 
+/** Deletes one object; the result is the object when it lingers (finalizers, namespaces), else a Success Status. */
 async function deleteOne(rr: ResourceRequest, stored: KubeObject, dryRun: boolean, policy: PropagationPolicy): Promise<{ body: unknown; object: KubeObject }> {
   refuseImmortal(rr, stored.metadata.name ?? '');
   await admitDelete(rr, stored, dryRun);
