@@ -84,9 +84,8 @@ function guardMirror(ref: ResourceRef, req: AdmissionRequest): void {
  * so they follow the status and a client cannot make them disagree with it.
  */
 function mirrorDockerLabels(req: AdmissionRequest): void {
-  const obj = req.object;
-  // Stryker disable next-line ConditionalExpression: mutating hooks run only from admit() (create and update), which always passes the object.
-  if (!obj) return;
+  // Mutating hooks run only from admit() (create and update), which always passes the object.
+  const obj = req.object!;
   const docker = kubeLabelsOf(obj.status?.labels);
   if (Object.keys(docker).length === 0) return;
   obj.metadata.labels = { ...obj.metadata.labels, ...docker };
