@@ -3,6 +3,13 @@ import { AdmissionDenied, AdmissionForbidden, type AdmissionRequest } from '../.
 import { mirrorAdmission } from '../../../../../src/engine/controllers/mirror/mirror-admission.js';
 
 const hook = (kind: string) => mirrorAdmission.find((h) => h.kind === kind)!;
+const nsHook = mirrorAdmission.find((h) => h.kind === 'Namespace')!;
+
+/** A request on a Namespace while the store holds one App with this spec (none: an App without a spec). */
+function namespaceRequest(operation: 'DELETE' | 'UPDATE', name: string, appSpec?: Record<string, unknown>): AdmissionRequest {
+  const app = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App', metadata: { name: 'app' }, ...(appSpec ? { spec: appSpec } : {}) };
+  return { operation, group: '', version: 'v1', kind: 'Namespace', name, dryRun: false, inProcess: true, listStored: () => [app] };
+}
 
 function update(kind: string, oldSpec: unknown, newSpec: unknown, subResource?: string): AdmissionRequest {
   const obj = (spec: unknown) => ({ apiVersion: 'containers.rancherdesktop.io/v1alpha1', kind, metadata: { name: 'x', namespace: 'rancher-desktop' }, spec }) as never;
@@ -110,17 +117,7 @@ describe('mirror admission', () => {
   });
 
   describe('the mirrors\' namespace', () => {
-    const nsHook = mirrorAdmission.find((h) => h.kind === 'Namespace')!;
-    const del = (name: string, appNamespace?: string): AdmissionRequest => ({
-      operation: 'DELETE',
-      group: '',
-      version: 'v1',
-      kind: 'Namespace',
-      name,
-      dryRun: false,
-      inProcess: true,
-      listStored: () => [{ apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App', metadata: { name: 'app' }, spec: { namespace: appNamespace } }],
-    });
+    const del = (name: string, appNamespace?: string): AdmissionRequest => namespaceRequest('DELETE', name, { namespace: appNamespace });
 
     it('may not be deleted, by anyone: rancher-desktop and whatever an App names', () => {
       expect(() => nsHook.validate!(del('rancher-desktop'))).toThrow(AdmissionForbidden);
@@ -234,34 +231,13 @@ describe('mirror admission: what stays allowed', () => {
   });
 
   it('protects the mirrors\' namespace even while an App has no spec', () => {
-    const nsHook = mirrorAdmission.find((h) => h.kind === 'Namespace')!;
-    const del = (name: string): AdmissionRequest => ({
-      operation: 'DELETE',
-      group: '',
-      version: 'v1',
-      kind: 'Namespace',
-      name,
-      dryRun: false,
-      listStored: () => [{ apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App', metadata: { name: 'app' } }],
-    });
-    expect(() => nsHook.validate!(del('rancher-desktop'))).toThrow(AdmissionForbidden);
-    expect(nsHook.validate!(del('scratch'))).toBeUndefined();
+    expect(() => nsHook.validate!(namespaceRequest('DELETE', 'rancher-desktop'))).toThrow(AdmissionForbidden);
+    expect(nsHook.validate!(namespaceRequest('DELETE', 'scratch'))).toBeUndefined();
   });
 
   it('lets the mirrors\' namespace be labelled: only its deletion is refused', () => {
-    const nsHook = mirrorAdmission.find((h) => h.kind === 'Namespace')!;
     const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rancher-desktop', labels: { team: 'a' } } };
-    const label: AdmissionRequest = {
-      operation: 'UPDATE',
-      group: '',
-      version: 'v1',
-      kind: 'Namespace',
-      name: 'rancher-desktop',
-      dryRun: false,
-      object: namespace,
-      oldObject: { ...namespace, metadata: { name: 'rancher-desktop' } },
-      listStored: () => [],
-    };
+    const label = { ...namespaceRequest('UPDATE', 'rancher-desktop', { namespace: 'rancher-desktop' }), object: namespace, oldObject: { ...namespace, metadata: { name: 'rancher-desktop' } } };
     expect(nsHook.validate!(label)).toBeUndefined();
   });
 });
