@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Store } from '../../../../src/engine/apiserver/store/store.js';
+import { createLogger } from '../../../../src/engine/base/log.js';
 import { CRD, NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
@@ -12,10 +13,11 @@ import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
 // looks like meanwhile, and when it finally goes.
 const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const HOLD = 'test.rdd.io/hold';
+const warnings: string[] = [];
 let ts: TestApiServer;
 
 beforeAll(async () => {
-  ts = await startTestApiServer({ crdDir: TEST_CRDS });
+  ts = await startTestApiServer({ crdDir: TEST_CRDS, log: createLogger({ level: 'warn', write: (line) => warnings.push(line) }) });
 });
 afterAll(async () => {
   await ts?.stop();
@@ -71,6 +73,15 @@ describe('namespace deletion', () => {
     await namespace('empty');
     expect(((await ts.client.delete(NAMESPACE, 'empty')) as KubeObject).status?.phase).toBe('Terminating');
     await vi.waitFor(async () => expect(await ts.client.find(NAMESPACE, 'empty')).toBeUndefined());
+  });
+
+  it('finishes a namespace whose contents it deleted without a warning', async () => {
+    await namespace('quiet');
+    await ts.client.create(CONFIGMAP, cm('a', 'quiet'));
+    await ts.client.create(CONFIGMAP, cm('b', 'quiet'));
+    await ts.client.delete(NAMESPACE, 'quiet');
+    await vi.waitFor(async () => expect(await ts.client.find(NAMESPACE, 'quiet')).toBeUndefined());
+    expect(warnings.filter((line) => line.includes('quiet'))).toEqual([]);
   });
 
   it('keeps an emptied namespace Terminating while its own finalizer holds it; it goes when that is removed', async () => {
