@@ -3,6 +3,7 @@ import type { AdmissionHook, AdmissionRequest } from '../../../../src/engine/kub
 import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { gate } from '../../../support/gate.js';
 import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget } from './fixtures.js';
 
 // What a DELETE answers and leaves behind, as kubectl and client libraries
@@ -18,10 +19,22 @@ const recorder: AdmissionHook = {
     if (req.operation === 'DELETE') deletes.push(req);
   },
 };
+// Holds the DELETE of the ConfigMap `raced` between its read and its delete, until the test opens `release`.
+const raced = { entered: gate(), release: gate() };
+const holder: AdmissionHook = {
+  name: 'holder.test.rdd.io',
+  group: '',
+  kind: 'ConfigMap',
+  async validate(req) {
+    if (req.operation !== 'DELETE' || req.name !== 'raced') return;
+    raced.entered.open();
+    await raced.release.opened;
+  },
+};
 let ts: TestApiServer;
 
 beforeAll(async () => {
-  ts = await startTestApiServer({ crdDir: TEST_CRDS, admission: [recorder] });
+  ts = await startTestApiServer({ crdDir: TEST_CRDS, admission: [recorder, holder] });
 });
 afterAll(async () => {
   await ts?.stop();
@@ -69,6 +82,23 @@ describe('DELETE preconditions', () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', details: { name: 'pre-ok', kind: 'configmaps', uid: live.metadata.uid } });
     expect(await find('pre-ok')).toBeUndefined();
+  });
+});
+
+describe('DELETE racing an update', () => {
+  it('answers 409 when the object changed between its read and its delete, and deletes nothing', async () => {
+    await create('raced');
+    const pending = del('raced');
+    await raced.entered.opened;
+    await ts.client.patch(CONFIGMAP, 'raced', { data: { changed: 'yes' } }, { type: 'merge', namespace: 'default' });
+    raced.release.open();
+    const res = await pending;
+    expect(res.status).toBe(409);
+    expect(res.json).toMatchObject({
+      reason: 'Conflict',
+      message: 'Operation cannot be fulfilled on configmaps "raced": the object has been modified; please apply your changes to the latest version and try again',
+    });
+    expect((await find('raced'))?.data).toEqual({ changed: 'yes' });
   });
 });
 
@@ -196,6 +226,30 @@ describe('immortal namespaces', () => {
     const res = await rawRequest(ts, 'DELETE', `/api/v1/namespaces/${name}`);
     expect(res.status).toBe(403);
     expect(res.json).toMatchObject({ reason: 'Forbidden', message: `namespaces "${name}" is forbidden: this namespace may not be deleted` });
+  });
+
+  it('refuses a namespaces deletecollection whose selector matches default with 403, and leaves default alone', async () => {
+    await ts.client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'spared', labels: { sweep: 'yes' } } });
+    await ts.client.patch(NAMESPACE, 'default', { metadata: { labels: { sweep: 'yes' } } }, { type: 'merge' });
+    const res = await rawRequest(ts, 'DELETE', '/api/v1/namespaces?labelSelector=sweep%3Dyes');
+    expect(res.status).toBe(403);
+    expect(res.json).toMatchObject({ reason: 'Forbidden', message: 'namespaces "default" is forbidden: this namespace may not be deleted' });
+    expect((await ts.client.get(NAMESPACE, 'default')).metadata.deletionTimestamp).toBeUndefined();
+    await ts.client.patch(NAMESPACE, 'default', { metadata: { labels: { sweep: null } } }, { type: 'merge' });
+    await ts.client.delete(NAMESPACE, 'spared');
+  });
+
+  it('deletes a ConfigMap named default: only a Namespace of that name is immortal', async () => {
+    await create('default');
+    expect((await del('default')).status).toBe(200);
+    expect(await find('default')).toBeUndefined();
+  });
+
+  it('marks a namespace deleted Foreground Terminating, without the foregroundDeletion finalizer', async () => {
+    await ts.client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fg-ns' } });
+    const res = await rawRequest(ts, 'DELETE', '/api/v1/namespaces/fg-ns', { body: JSON.stringify({ propagationPolicy: 'Foreground' }) });
+    expect(res.status).toBe(200);
+    expect((res.json as KubeObject).metadata.finalizers).toBeUndefined();
   });
 
   it('deletes any other namespace', async () => {
