@@ -67,9 +67,8 @@ export const MODULES = {
     tests: [`${API}/authentication.test.ts`],
   },
   'work-queue': { mutate: () => ['src/engine/controllers/work-queue.ts'], tests: [`${UNIT}/controllers/work-queue*.test.ts`] },
-  // The mirror controllers are proven by integration tests against a real
-  // dockerd, which a mutation run cannot afford; these score what their unit
-  // tests cover.
+  // The mirror handlers are proven against a real dockerd by integration tests, which a mutation run cannot
+  // afford; these run their unit tests: the in-process API server and a plain-data Docker stand-in.
   'full-sync': { mutate: () => [`${MIRROR}/full-sync.ts`], tests: [`${UNIT}/controllers/mirror/*.test.ts`] },
   finalizers: { mutate: () => [`${MIRROR}/finalizers.ts`], tests: [`${UNIT}/controllers/mirror/*.test.ts`] },
   'spec-state': { mutate: () => [`${MIRROR}/spec-state.ts`], tests: [`${UNIT}/controllers/mirror/*.test.ts`] },
