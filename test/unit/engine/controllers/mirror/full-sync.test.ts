@@ -24,6 +24,7 @@ import { EventRecorder } from '../../../../../src/engine/kube/events.js';
 import { CONTAINER, IMAGE, VOLUME, type ResourceRef } from '../../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../../../support/apiserver.js';
+import { dockerError } from '../../../../support/docker-stand-in.js';
 
 // fullSync against the real in-process API server (the daemon's own client:
 // the mirror guardrails refuse mirror writes from any other) and a plain-data
@@ -91,11 +92,6 @@ function volume(name: string): VolumeInspect {
   };
 }
 
-/** What docker-modem rejects with when the engine answers an error status. */
-function engineError(statusCode: number, reason: string, message: string): Error {
-  return Object.assign(new Error(`(HTTP code ${statusCode}) ${reason} - ${message} `), { reason, statusCode, json: { message } });
-}
-
 /** What dockerode rejects with when the engine's socket is gone (no HTTP status). */
 function unreachable(): Error {
   return Object.assign(new Error(`connect ECONNREFUSED ${SOCKET}`), { errno: -111, code: 'ECONNREFUSED', syscall: 'connect', address: SOCKET });
@@ -130,7 +126,7 @@ class EngineStandIn {
     const broken = this.broken.get(id);
     if (broken) return Promise.reject(broken);
     const found = objects.get(id);
-    return found ? Promise.resolve(structuredClone(found)) : Promise.reject(engineError(404, `no such ${kind}`, `No such ${kind}: ${id}`));
+    return found ? Promise.resolve(structuredClone(found)) : Promise.reject(dockerError(404, `No such ${kind}: ${id}`));
   }
 
   private isIntermediate(image: EngineImage): boolean {
@@ -389,7 +385,7 @@ describe('fullSync: a broken engine object or a refused write', SLOW, () => {
     engine.containers.delete(removed.Id);
     engine.images.delete(lookalike.Id);
     engine.broken.set(stuck.Id, unreachable());
-    engine.broken.set(busybox.Id, engineError(500, 'server error', 'layer does not exist'));
+    engine.broken.set(busybox.Id, dockerError(500, 'layer does not exist'));
     expect(counts(await sync(engine))).toEqual({ applied: 0, pruned: 2, failed: 2 });
 
     const after = await versions();
