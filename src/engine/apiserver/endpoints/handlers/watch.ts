@@ -174,7 +174,8 @@ export function handleWatch(rr: ResourceRequest): void {
         bookmark(sent);
       }, BOOKMARK_INTERVAL_MS);
     };
-    // Subscribed after the watch itself: a write's event has gone to this watcher before it lands here.
+    // The hub calls a resource's watchers before those of every write, so a write's event has gone to this watcher
+    // before `sent` moves to it.
     const unsubscribeWrites = store.hub.subscribe(undefined, {
       onEvent: (ev) => {
         sent = ev.revision;
