@@ -3,7 +3,7 @@ import { settleAll } from '../../../src/engine/controllers/mirror/concurrency.js
 import { ApiError } from '../../../src/engine/kube/client.js';
 import { CONTAINER, VOLUME } from '../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../src/engine/kube/types.js';
-import { NS, startConnectedHarness, type MirrorHarness } from '../engine/controllers/mirror/harness.js';
+import { NS, STOPPABLE_COMMAND, startConnectedHarness, startOrStop, type MirrorHarness } from '../engine/controllers/mirror/harness.js';
 
 /*
  * Many objects and many writers at once, against the engine controller, the
@@ -47,9 +47,7 @@ describe('fault: mass operations', () => {
 
   it(`${WRITERS} concurrent spec.state writers racing docker start/stop: final states match the last intent, no 500`, { timeout: 300_000 }, async () => {
     const ids: string[] = [];
-    // A shell that exits on SIGTERM: busybox sleep as PID 1 ignores it and every stop would wait out its 10 s grace.
-    const command = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
-    for (let i = 0; i < 5; i++) ids.push(await h.docker('run', '-d', '--name', `race-${i}`, 'busybox', ...command));
+    for (let i = 0; i < 5; i++) ids.push(await h.docker('run', '-d', '--name', `race-${i}`, 'busybox', ...STOPPABLE_COMMAND));
     await vi.waitFor(async () => expect((await list(CONTAINER)).length).toBe(ids.length), WAIT);
     const serverErrors: unknown[] = [];
     const end = Date.now() + RACE_MS;
@@ -65,7 +63,7 @@ describe('fault: mass operations', () => {
       }
     };
     const outOfBand = async () => {
-      for (let n = 0; Date.now() < end; n++) await h.docker(n % 2 ? 'start' : 'stop', '-t', '0', ids[n % ids.length]).catch(() => undefined);
+      for (let n = 0; Date.now() < end; n++) await startOrStop(h, n % 2 === 1, ids[n % ids.length]);
     };
     await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), outOfBand()]);
     expect(serverErrors).toEqual([]);

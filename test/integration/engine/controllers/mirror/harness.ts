@@ -68,6 +68,18 @@ export interface HarnessOptions extends Partial<Pick<EngineControllerDeps, 'hook
   admission?: AdmissionHook[];
 }
 
+/** A container command that exits on SIGTERM: busybox sleep as PID 1 ignores it and every stop would wait out its 10 s grace. */
+export const STOPPABLE_COMMAND = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
+
+/**
+ * Starts or stops a container behind the mirror's back, as a user's docker
+ * CLI would. Either may fail (already in that state, or gone through its
+ * mirror meanwhile): the suites judge the end state, not each step.
+ */
+export async function startOrStop(h: MirrorHarness, start: boolean, id: string): Promise<void> {
+  await h.docker(...(start ? ['start', id] : ['stop', '-t', '0', id])).catch(() => undefined);
+}
+
 /** Fast retries so backoff-driven recovery is observable within a test. */
 export const fastBackoff = (failures: number): number => Math.min(100 * 2 ** Math.max(0, failures - 1), 1000);
 
