@@ -36,9 +36,9 @@ export const MODULES = {
     mutate: () => ['src/engine/apiserver/endpoints/handlers/watch.ts'],
     tests: [`${UNIT}/apiserver/endpoints/handlers/watch*.test.ts`, `${API}/watch*.test.ts`, `${API}/query-params.test.ts`, `${API}/local-client.test.ts`],
   },
-  gc: { mutate: () => ['src/engine/apiserver/controllers/gc.ts'], tests: [`${API}/gc*.test.ts`] },
+  gc: { mutate: () => ['src/engine/apiserver/lifecycle/gc.ts'], tests: [`${API}/gc*.test.ts`] },
   deletion: {
-    mutate: () => ['src/engine/apiserver/controllers/deletion.ts', 'src/engine/apiserver/endpoints/handlers/delete.ts'],
+    mutate: () => ['src/engine/apiserver/lifecycle/deletion.ts', 'src/engine/apiserver/endpoints/handlers/delete.ts'],
     tests: [`${API}/gc*.test.ts`, `${API}/lifecycle*.test.ts`],
   },
   admission: {

@@ -3,7 +3,7 @@ import type { KubeObject, StatusCause } from '../../kube/types.js';
 import { AdmissionDenied, AdmissionForbidden, type AdmissionOperation, type AdmissionRequest } from '../../kube/admission.js';
 import type { ResourceRef } from '../../kube/resources.js';
 import { apiVersionOf, isDryRun, keyOf, schemaOf, targetOf, type ResourceRequest } from '../context.js';
-import { isReleased } from '../controllers/deletion.js';
+import { isReleased } from '../lifecycle/deletion.js';
 import { alreadyExists, badRequest, conflict, forbidden, invalid, StatusError } from '../endpoints/errors.js';
 import { duplicateFields } from './duplicate-fields.js';
 import { sendObject } from '../endpoints/local.js';

@@ -7,7 +7,7 @@ import { formatAge, type ComputedColumn } from '../table/table.js';
 /*
  * Events are stored once, in core/v1 form; events.k8s.io/v1 is a second
  * view of the same objects, converted field by field as kube converts them.
- * Their expiry is the server's controller in controllers/event-ttl.ts.
+ * Their expiry is the server's own loop in lifecycle/event-ttl.ts.
  */
 
 const string: JSONSchemaProps = { type: 'string' };

@@ -1,11 +1,11 @@
 import type { KubeObject } from '../../../kube/types.js';
 import { apiVersionOf, isDryRun, keyOf, present, targetOf, type ResourceRequest } from '../../context.js';
-import { deleteObject, IMMORTAL_NAMESPACE_MESSAGE, IMMORTAL_NAMESPACES } from '../../controllers/deletion.js';
+import { deleteObject, IMMORTAL_NAMESPACE_MESSAGE, IMMORTAL_NAMESPACES } from '../../lifecycle/deletion.js';
 import { conflict, forbidden, invalidOptions } from '../errors.js';
 import { readDecoded, requireObject } from '../http.js';
 import { NAMESPACES } from '../../registry/registry.js';
 import { RevisionMismatch } from '../../store/store.js';
-import { FOREGROUND_DELETION, type PropagationPolicy } from '../../controllers/gc.js';
+import { FOREGROUND_DELETION, type PropagationPolicy } from '../../lifecycle/gc.js';
 import { boolParam } from '../query.js';
 import { callerOf, replyWritten, runHooks } from '../../admission/admit.js';
 import { getObject } from './read.js';

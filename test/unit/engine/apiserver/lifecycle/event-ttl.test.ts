@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastSeen } from '../../../../../src/engine/apiserver/controllers/event-ttl.js';
+import { lastSeen } from '../../../../../src/engine/apiserver/lifecycle/event-ttl.js';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
 
 const core: KubeObject = {
