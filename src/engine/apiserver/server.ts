@@ -156,6 +156,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url,
     localClient: () => new KubeClient(url, local),
     storeHealth: store.health,
+    watchSubscriptions: () => store.hub.size,
     close() {
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();

@@ -45,6 +45,12 @@ export interface ApiServer {
   localClient(): KubeClient;
   /** The store's health (`/healthz/store`), for the daemon's StoreHealthy condition: read in-process, changes notified. */
   readonly storeHealth: Pick<StoreHealth, 'report' | 'onChange'>;
+  /**
+   * The store subscriptions open watches hold (one a watch, one more with
+   * bookmarks): each is released when its watch ends, also when the client
+   * just goes away. A count that only grows is a leak.
+   */
+  watchSubscriptions(): number;
   /** Stops accepting, ends open watches, closes the store. */
   close(): Promise<void>;
 }

@@ -32,6 +32,13 @@ export class WatchHub {
     return () => set.delete(sub);
   }
 
+  /** How many subscriptions are open: what open watches hold (a test of their release reads it). */
+  get size(): number {
+    let n = this.everything.size;
+    for (const set of this.byResource.values()) n += set.size;
+    return n;
+  }
+
   publish(event: StoreEvent): void {
     for (const sub of [...(this.byResource.get(event.resource) ?? []), ...this.everything]) {
       sub.onEvent(event);

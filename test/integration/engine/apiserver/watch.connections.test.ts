@@ -99,6 +99,21 @@ describe('watch connections', () => {
     await reading;
   });
 
+  it('releases a watch when its client goes away, bookmarks and all; a watch open beside it is kept', async () => {
+    const idle = ts.server.watchSubscriptions();
+    const kept = await rawWatch(ts, `${WATCH_PATH}&allowWatchBookmarks=true`);
+    const leaving = await rawWatch(ts, `${WATCH_PATH}&allowWatchBookmarks=true`);
+    // Each: its resource's events, and every write's for its bookmarks.
+    expect(ts.server.watchSubscriptions()).toBe(idle + 4);
+    leaving.res.destroy();
+    await leaving.ended;
+    await vi.waitFor(() => expect(ts.server.watchSubscriptions()).toBe(idle + 2), EVENTS);
+    await ts.client.create(CONFIGMAP, configMap('after-leaving'));
+    await vi.waitFor(() => expect(names(kept.events)).toContain('ADDED after-leaving'), EVENTS);
+    kept.res.destroy();
+    await vi.waitFor(() => expect(ts.server.watchSubscriptions()).toBe(idle), EVENTS);
+  });
+
   // Last: it closes the server.
   it('ends every open watch cleanly when the server closes, also one opened while it closes', async () => {
     await ts.client.create(CONFIGMAP, configMap('before-close'));

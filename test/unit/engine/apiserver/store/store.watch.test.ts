@@ -62,6 +62,19 @@ describe('watchers', () => {
     expect(staying.seen).toEqual(['ADDED a/x@1', 'ADDED a/y@2']);
   });
 
+  it('are counted while subscribed, to one resource or to all, and not after', () => {
+    const store = stores.open();
+    const offs = [store.hub.subscribe(THINGS, watcher().sub), store.hub.subscribe(OTHERS, watcher().sub), store.hub.subscribe(undefined, watcher().sub)];
+    expect(store.hub.size).toBe(3);
+    offs[2]();
+    expect(store.hub.size).toBe(2);
+    offs[0]();
+    offs[0]();
+    expect(store.hub.size).toBe(1);
+    stores.close(store);
+    expect(store.hub.size).toBe(0);
+  });
+
   it('are ended when the store closes, and what was written before is published first', () => {
     const store = stores.open();
     const [one, all] = [watcher(), watcher()];
