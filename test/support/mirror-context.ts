@@ -7,6 +7,7 @@
  * a test acts as a user through the HTTPS client.
  */
 import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
 import { vi } from 'vitest';
 import { mirrorAdmission } from '../../src/engine/controllers/mirror/mirror-admission.js';
 import type { MirrorContext } from '../../src/engine/controllers/mirror/session-context.js';
@@ -16,7 +17,8 @@ import { DEFAULT_API_NAMESPACE, MIRROR_FINALIZER } from '../../src/engine/kube/c
 import { EVENT, EventRecorder } from '../../src/engine/kube/events.js';
 import { CONTAINER, NAMESPACE, apiVersionOf, type ResourceRef } from '../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../src/engine/kube/types.js';
-import { createLogger } from '../../src/engine/base/log.js';
+import type { AdmissionHook } from '../../src/engine/kube/admission.js';
+import { createLogger, type Logger } from '../../src/engine/base/log.js';
 import { SerialLock } from '../../src/engine/base/serial-lock.js';
 import { startTestApiServer, type TestApiServer } from './apiserver.js';
 import { dockerStandIn, type DockerStandIn } from './docker-stand-in.js';
@@ -48,8 +50,36 @@ export interface MirrorFixture {
   stop(): Promise<void>;
 }
 
-export async function startMirrorFixture(): Promise<MirrorFixture> {
-  const api = await startTestApiServer({ admission: mirrorAdmission });
+export interface MirrorContextParts {
+  client: KubeClient;
+  docker: Docker;
+  log: Logger;
+  events: EventRecorder;
+  namespace?: string;
+}
+
+/**
+ * A handler's context as the engine controller builds it. The handlers under
+ * test write their mirrors themselves, so a key they queue is a failure.
+ */
+export function mirrorContext({ client, docker, log, events, namespace = NS }: MirrorContextParts): MirrorContext {
+  return {
+    client,
+    docker,
+    namespace,
+    log,
+    events,
+    enqueue: (key) => {
+      throw new Error(`unexpected enqueue of ${JSON.stringify(key)}`);
+    },
+    imageLock: new SerialLock(),
+    mayExist: () => true,
+  };
+}
+
+/** `admission`: hooks run after the mirror's own (a test's refusals, say). */
+export async function startMirrorFixture(opts: { admission?: AdmissionHook[] } = {}): Promise<MirrorFixture> {
+  const api = await startTestApiServer({ admission: [...mirrorAdmission, ...(opts.admission ?? [])] });
   const local = api.server.localClient();
   try {
     await local.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, { fieldManager: ENGINE_CONTROLLER_MANAGER });
@@ -68,18 +98,7 @@ export async function startMirrorFixture(): Promise<MirrorFixture> {
       const client = api.server.localClient();
       const patch = vi.spyOn(client, 'patch');
       const writes = () => patch.mock.calls.map(([, , , opts]) => [opts.type, opts.subresource].filter(Boolean).join(' '));
-      const ctx: MirrorContext = {
-        client,
-        docker: engine.docker,
-        namespace: NS,
-        log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
-        events: recorder,
-        enqueue: (key) => {
-          throw new Error(`unexpected enqueue of ${JSON.stringify(key)}`);
-        },
-        imageLock: new SerialLock(),
-        mayExist: () => true,
-      };
+      const ctx = mirrorContext({ client, docker: engine.docker, log: createLogger({ level: 'debug', write: (line) => logs.push(line) }), events: recorder });
       const events = async (name: string) => {
         await recorder.flush();
         const list = await local.list(EVENT, { namespace: NS, fieldSelector: `involvedObject.name=${name}` });

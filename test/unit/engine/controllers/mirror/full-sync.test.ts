@@ -11,27 +11,23 @@ import {
   type MirrorDesired,
   type VolumeInspect,
 } from '../../../../../src/engine/controllers/mirror/mapping.js';
-import { mirrorAdmission } from '../../../../../src/engine/controllers/mirror/mirror-admission.js';
 import { ensureApiNamespace } from '../../../../../src/engine/controllers/mirror/namespaces.js';
 import { imageMirrorName } from '../../../../../src/engine/controllers/mirror/naming.js';
-import type { MirrorContext } from '../../../../../src/engine/controllers/mirror/session-context.js';
 import { createLogger } from '../../../../../src/engine/base/log.js';
-import { SerialLock } from '../../../../../src/engine/base/serial-lock.js';
 import { AdmissionDenied, type AdmissionHook, type AdmissionOperation } from '../../../../../src/engine/kube/admission.js';
 import type { KubeClient } from '../../../../../src/engine/kube/client.js';
 import { MIRROR_FINALIZER } from '../../../../../src/engine/kube/containers.js';
 import { EventRecorder } from '../../../../../src/engine/kube/events.js';
 import { CONTAINER, IMAGE, VOLUME, type ResourceRef } from '../../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
-import { startTestApiServer, type TestApiServer } from '../../../../support/apiserver.js';
 import { dockerError } from '../../../../support/docker-stand-in.js';
+import { mirrorContext, NS, startMirrorFixture, type MirrorFixture } from '../../../../support/mirror-context.js';
 
 // fullSync against the real in-process API server (the daemon's own client:
 // the mirror guardrails refuse mirror writes from any other) and a plain-data
 // engine: what it lists, what its inspects answer, and how a broken one fails.
 // The same behaviour against a real dockerd: test/integration/engine/controllers/mirror/full-sync.test.ts.
 
-const NS = 'rancher-desktop';
 const ZERO = '0001-01-01T00:00:00Z';
 const SOCKET = '/var/run/docker.sock';
 
@@ -183,38 +179,33 @@ interface Logged {
   [field: string]: unknown;
 }
 
-let api: TestApiServer;
+let fixture: MirrorFixture;
+/** The daemon's in-process client, which full sync writes through. */
 let client: KubeClient;
 let logged: Logged[];
 
 beforeEach(async () => {
-  api = await startTestApiServer({ admission: [...mirrorAdmission, ...refusing] });
-  client = api.server.localClient();
-  await ensureApiNamespace(client, NS);
+  fixture = await startMirrorFixture({ admission: refusing });
+  client = fixture.local;
   logged = [];
 }, 60_000);
 
 afterEach(async () => {
   refused.clear();
-  await api?.stop();
+  await fixture?.stop();
 });
 
-function contextFor(engine: EngineStandIn, namespace = NS): MirrorContext {
-  return {
-    client,
-    docker: engine.docker,
-    namespace,
-    log: createLogger({ level: 'debug', format: 'json', write: (line) => logged.push(JSON.parse(line) as Logged) }),
-    events: new EventRecorder(client, { component: 'rdd-engine-controller' }),
-    enqueue: (key) => {
-      throw new Error(`full sync writes mirrors itself; it queued ${JSON.stringify(key)}`);
-    },
-    imageLock: new SerialLock(),
-    mayExist: () => true,
-  };
-}
-
-const sync = (engine: EngineStandIn, hooks?: FullSyncHooks, namespace?: string): Promise<FullSyncResult> => fullSync(contextFor(engine, namespace), hooks);
+const sync = (engine: EngineStandIn, hooks?: FullSyncHooks, namespace?: string): Promise<FullSyncResult> =>
+  fullSync(
+    mirrorContext({
+      client,
+      docker: engine.docker,
+      namespace,
+      log: createLogger({ level: 'debug', format: 'json', write: (line) => logged.push(JSON.parse(line) as Logged) }),
+      events: new EventRecorder(client, { component: 'rdd-engine-controller' }),
+    }),
+    hooks,
+  );
 const counts = ({ applied, pruned, failed }: FullSyncResult) => ({ applied, pruned, failed });
 const warnings = () => logged.filter((l) => l.level === 'warn').map(({ time: _time, level: _level, ...rest }) => rest);
 
