@@ -134,12 +134,13 @@ projects_fixture() {
   run rdd_check_bats_files "$BATS_TEST_TMPDIR/suite.list" "$BATS_TEST_TMPDIR/tests" "$OUT"
   assert_line "FAILED: deleted.bats is listed in $BATS_TEST_TMPDIR/suite.list but missing from $BATS_TEST_TMPDIR/tests"
   assert_line "FAILED: new.bats is not listed in $BATS_TEST_TMPDIR/suite.list"
+  refute_line --partial 'ok:'
   assert_equal "$(cat "$OUT/bats-files.counts")" '0 2 0'
 }
 
 @test "the real BATS files match bats/suite.list" {
   run rdd_check_bats_files "$RDD_ROOT/bats/suite.list" "$RDD_ROOT/bats/tests" "$OUT"
-  refute_output
+  assert_output "ok: $(find "$RDD_ROOT/bats/tests" -maxdepth 1 -name '*.bats' | wc -l) BATS files, each listed in $RDD_ROOT/bats/suite.list"
   assert_equal "$(cat "$OUT/bats-files.counts")" '0 0 0'
 }
 

@@ -133,7 +133,7 @@ rdd_run_vitest_projects() {
 # file that is missing, or a file that is not listed, is one failure each, so
 # a deleted file fails the run instead of running fewer tests.
 rdd_check_bats_files() {
-  local list="$1" dir="$2" out="$3" name failed=0
+  local list="$1" dir="$2" out="$3" name failed=0 found=0
   local -A listed=()
   while IFS= read -r name; do
     [[ -z "$name" || "$name" == \#* ]] && continue
@@ -142,8 +142,11 @@ rdd_check_bats_files() {
   done <"$list"
   for name in "$dir"/*.bats; do
     [[ -e "$name" ]] || continue
+    found=$((found + 1))
     [[ -n "${listed[$(basename "$name")]:-}" ]] || { echo "FAILED: $(basename "$name") is not listed in $list"; failed=$((failed + 1)); }
   done
+  # The check counts failures only: say what passed, or its count line's "0 passed" reads as nothing run.
+  ((failed > 0)) || echo "ok: $found BATS files, each listed in $list"
   echo "0 $failed 0" >"$out/bats-files.counts"
 }
 
