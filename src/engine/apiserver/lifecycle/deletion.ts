@@ -2,6 +2,7 @@ import type { KubeObject } from '../../kube/types.js';
 import type { Logger } from '../../base/log.js';
 import { NAMESPACES } from '../registry/registry.js';
 import { revisionOf, type ObjectKey, type Store } from '../store/store.js';
+import { nameOf } from '../store/stored-object.js';
 import { nowTimestamp } from '../timestamp.js';
 
 /** The namespaces kube-apiserver's NamespaceLifecycle admission never lets go; the product adds its own through admission hooks. */
@@ -60,8 +61,7 @@ export class NamespaceLifecycle {
       onClose: () => {},
     });
     for (const ns of this.ctx.store.list(NAMESPACES.storageKey).items) {
-      // Stryker disable next-line StringLiteral: a stored object always has a name (admission refuses one without), so the fallback is never taken
-      if (ns.metadata.deletionTimestamp) this.deleteContents(ns.metadata.name ?? '');
+      if (ns.metadata.deletionTimestamp) this.deleteContents(nameOf(ns));
     }
   }
 
@@ -72,8 +72,7 @@ export class NamespaceLifecycle {
 
   /** Marks the namespace Terminating and deletes its contents; returns the namespace as left. */
   terminate(live: KubeObject, dryRun: boolean): KubeObject {
-    // Stryker disable next-line StringLiteral: a stored object always has a name (admission refuses one without), so the fallback is never taken
-    const name = live.metadata.name ?? '';
+    const name = nameOf(live);
     if (dryRun || live.metadata.deletionTimestamp) return live;
     const marked = structuredClone(live);
     marked.metadata.deletionTimestamp = nowTimestamp();
@@ -92,8 +91,7 @@ export class NamespaceLifecycle {
   private deleteContents(namespace: string): void {
     for (const resource of this.ctx.store.namespaceContents(namespace).resources) {
       for (const obj of this.ctx.store.list(resource, namespace).items) {
-        // Stryker disable next-line StringLiteral: a stored object always has a name (admission refuses one without), so the fallback is never taken
-        const key = { resource, namespace, name: obj.metadata.name ?? '' };
+        const key = { resource, namespace, name: nameOf(obj) };
         try {
           // Stryker disable BlockStatement: listing and deleting run in one synchronous pass, so no write comes between them; only a store that fails to write reaches the catch below
           deleteObject(this.ctx.store, key, obj, false);

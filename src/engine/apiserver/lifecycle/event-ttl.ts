@@ -2,6 +2,7 @@ import type { KubeObject } from '../../kube/types.js';
 import type { Logger } from '../../base/log.js';
 import { EVENTS } from '../registry/events.js';
 import { revisionOf, type Store } from '../store/store.js';
+import { nameOf } from '../store/stored-object.js';
 
 /* Events expire a while (an hour by default: server.ts) after their last change, as kube's etcd lease does. */
 
@@ -93,7 +94,7 @@ export class EventTtl {
         this.nextExpiry = Math.min(this.nextExpiry, lastSeen(ev) + this.ttlMs);
         continue;
       }
-      const key = { resource: EVENTS.storageKey, namespace: ev.metadata.namespace ?? '', name: ev.metadata.name ?? '' };
+      const key = { resource: EVENTS.storageKey, namespace: ev.metadata.namespace ?? '', name: nameOf(ev) };
       try {
         this.store.delete(key, revisionOf(ev));
         removed++;

@@ -3,6 +3,7 @@ import type { Logger } from '../../base/log.js';
 import type { Registry } from '../registry/registry.js';
 import { deleteObject, isReleased } from './deletion.js';
 import { revisionOf, type ObjectKey, type Store, type StoreEvent } from '../store/store.js';
+import { nameOf, uidOf } from '../store/stored-object.js';
 
 /** The finalizer that holds an owner deleted with propagationPolicy=Foreground until its blocking dependents are gone. */
 export const FOREGROUND_DELETION = 'foregroundDeletion';
@@ -51,13 +52,12 @@ export class GarbageCollector {
 
   /** Orphan propagation: removes the references to `owner` from its dependents (before the owner goes). */
   orphan(owner: KubeObject): void {
-    // Stryker disable next-line StringLiteral: every stored object has a uid (the registry assigns it)
-    const uid = owner.metadata.uid ?? '';
+    const uid = uidOf(owner);
     for (const key of this.dependents.get(uid) ?? []) this.dropReference(decode(key), uid);
   }
 
   private keyOf(resource: string, obj: KubeObject): ObjectKey {
-    return { resource, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
+    return { resource, namespace: obj.metadata.namespace ?? '', name: nameOf(obj) };
   }
 
   private index(key: ObjectKey, obj: KubeObject | undefined): void {
@@ -97,8 +97,7 @@ export class GarbageCollector {
       // A dependent written with a reference to an owner already gone is collected as at a start (and as kube does).
       dangling = ownerUids(ev.object).filter((u) => !this.live.has(u));
     }
-    // Stryker disable next-line StringLiteral: every stored object has a uid (the registry assigns it)
-    const uid = ev.object.metadata.uid ?? '';
+    const uid = uidOf(ev.object);
     const ownerDeleted = ev.type === 'DELETED' && this.dependents.has(uid);
     // Most writes touch no owner relation at all: nothing to schedule.
     if (!ownerDeleted && !foreground && !before.length && !dangling.length) return;
@@ -162,8 +161,7 @@ export class GarbageCollector {
   private checkForeground(key: ObjectKey): void {
     const owner = this.ctx.store.get(key);
     if (!owner?.metadata.deletionTimestamp || !owner.metadata.finalizers?.includes(FOREGROUND_DELETION)) return;
-    // Stryker disable next-line StringLiteral: every stored object has a uid (the registry assigns it)
-    const uid = owner.metadata.uid ?? '';
+    const uid = uidOf(owner);
     const blocking = [...(this.dependents.get(uid) ?? [])].some((k) => {
       const dep = this.ctx.store.get(decode(k));
       return dep?.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion === true);

@@ -5,6 +5,7 @@ import { conflict, forbidden, invalidOptions } from '../errors.js';
 import { readDecoded, requireObject } from '../http.js';
 import { NAMESPACES } from '../../registry/registry.js';
 import { RevisionMismatch } from '../../store/store.js';
+import { nameOf } from '../../store/stored-object.js';
 import { FOREGROUND_DELETION, type PropagationPolicy } from '../../lifecycle/gc.js';
 import { boolParam } from '../query.js';
 import { callerOf, replyWritten, runHooks } from '../../admission/admit.js';
@@ -60,8 +61,7 @@ function admitDelete(rr: ResourceRequest, live: KubeObject, dryRun: boolean): Pr
     group: rr.resource.group,
     version: rr.version.name,
     kind: rr.resource.kind,
-    // Stryker disable next-line StringLiteral: a stored object always has a name (admission refuses one without), so the fallback is never taken
-    name: live.metadata.name ?? '',
+    name: nameOf(live),
     namespace: live.metadata.namespace,
     oldObject: live,
     dryRun,
@@ -86,12 +86,10 @@ function refuseImmortal(rr: ResourceRequest, name: string): void {
 
 /** Deletes one object; the result is the object when it lingers (finalizers, namespaces), else a Success Status. */
 async function deleteOne(rr: ResourceRequest, stored: KubeObject, dryRun: boolean, policy: PropagationPolicy): Promise<{ body: unknown; object: KubeObject }> {
-  // Stryker disable next-line StringLiteral: a stored object always has a name (admission refuses one without), so the fallback is never taken
-  refuseImmortal(rr, stored.metadata.name ?? '');
+  refuseImmortal(rr, nameOf(stored));
   await admitDelete(rr, stored, dryRun);
   const live = rr.resource === NAMESPACES ? stored : withPropagation(rr, stored, policy, dryRun);
-  // Stryker disable next-line StringLiteral: a stored object always has a name (admission refuses one without), so the fallback is never taken
-  const name = live.metadata.name ?? '';
+  const name = nameOf(live);
   if (rr.resource === NAMESPACES) {
     const object = rr.ctx.namespaces.terminate(live, dryRun);
     return { body: present(rr, object), object };
