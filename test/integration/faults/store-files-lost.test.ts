@@ -6,19 +6,19 @@ import { instancePaths, type InstancePaths } from '../../../src/engine/base/path
 import { STORE_HEALTHY, type AppObject } from '../../../src/engine/kube/app.js';
 import { ApiError, KubeClient } from '../../../src/engine/kube/client.js';
 import { EVENT } from '../../../src/engine/kube/events.js';
-import { APP, APP_NAME, apiVersionOf, type ResourceRef } from '../../../src/engine/kube/resources.js';
+import { APP, APP_NAME, apiVersionOf } from '../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../src/engine/kube/types.js';
 import { collectStatus, renderStatus } from '../../../src/commands/app/status-report.js';
 import { startService } from '../../../src/engine/service/lifecycle.js';
 import { stopService } from '../../../src/engine/service/stop.js';
 import { useHome } from '../../support/env.js';
+import { CONFIGMAP } from '../engine/apiserver/fixtures.js';
 
 /**
  * The real daemon process (`rdd svc start` spawns dist/bundle/main.js: run `npm run build` first),
  * its store files removed under it, then SIGKILLed: nothing acknowledged is lost, writes made
  * after the removal are refused, and the loss that could not be prevented is said loudly.
  */
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const WAIT = { timeout: 30_000, interval: 200 };
 
 let home: string;

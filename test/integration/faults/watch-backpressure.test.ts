@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../src/engine/base/log.js';
 import { instancePaths, type InstancePaths } from '../../../src/engine/base/paths.js';
 import { KubeClient } from '../../../src/engine/kube/client.js';
-import type { ResourceRef } from '../../../src/engine/kube/resources.js';
 import { apiUrl, readServiceConfig } from '../../../src/engine/service/config.js';
 import { readTlsMaterial, readToken } from '../../../src/engine/service/credentials-files.js';
 import { startService } from '../../../src/engine/service/lifecycle.js';
 import { daemonLogFile } from '../../../src/engine/service/log-file.js';
 import { stopService } from '../../../src/engine/service/stop.js';
 import { useHome } from '../../support/env.js';
+import { CONFIGMAP } from '../engine/apiserver/fixtures.js';
 
 /**
  * The real daemon process (`rdd svc start` spawns dist/bundle/main.js: run `npm run build` first),
@@ -25,7 +25,6 @@ const VALUE = 'x'.repeat(900 * 1024);
 const EVENTS = 100;
 const MIN_LIFETIME_SECONDS = 3;
 const MB = 1024 * 1024;
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 
 let home: string;
 let paths: InstancePaths;

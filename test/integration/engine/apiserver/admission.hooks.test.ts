@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdmissionDenied, AdmissionForbidden, type AdmissionHook, type AdmissionRequest } from '../../../../src/engine/kube/admission.js';
 import { createLogger } from '../../../../src/engine/base/log.js';
-import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, Status, StatusCause } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { GADGET, TEST_CRDS, WIDGET, widget, CONFIGMAP } from './fixtures.js';
 
 /*
  * Admission hooks as a client meets them through the real API server: which
@@ -22,7 +21,6 @@ interface Seen {
   unknownStored: KubeObject[];
 }
 
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const GADGETS = '/apis/test.rdd.io/v1/gadgets';
 const WIDGETS = '/apis/test.rdd.io/v1/namespaces/default/widgets';
 const json = { 'Content-Type': 'application/json' };

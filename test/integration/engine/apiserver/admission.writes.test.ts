@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CRD, NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, ManagedFieldsEntry, Status } from '../../../../src/engine/kube/types.js';
 import { rawRequest } from '../../../support/apiserver.js';
-import { GADGET, serverForFile, WIDGET, widget } from './fixtures.js';
+import { GADGET, serverForFile, WIDGET, widget, CONFIGMAP } from './fixtures.js';
 
 /*
  * What admission makes of an accepted write, as a client reads it back:
@@ -11,7 +11,6 @@ import { GADGET, serverForFile, WIDGET, widget } from './fixtures.js';
  */
 
 const ts = serverForFile();
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const json = { 'Content-Type': 'application/json' };
 const mergeInto = (ref: ResourceRef, name: string, patch: unknown, opts: { fieldManager?: string; namespace?: string } = {}) =>
   ts().client.patch(ref, name, patch, { type: 'merge', namespace: ref.namespaced ? (opts.namespace ?? 'default') : undefined, fieldManager: opts.fieldManager });

@@ -2,11 +2,10 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { rejectionOf } from '../../../support/rejection.js';
+import { CONFIGMAP } from './fixtures.js';
 
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 
 /** The files this process has open (Linux). */
 const openFiles = (): string[] =>

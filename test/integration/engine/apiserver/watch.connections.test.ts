@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../../src/engine/base/log.js';
 import type { KubeClient, Transport } from '../../../../src/engine/kube/client.js';
-import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, WatchEvent } from '../../../../src/engine/kube/types.js';
 import { rawWatch, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
+import { CONFIGMAP } from './fixtures.js';
 
 /**
  * What happens to a watch's connection: a watcher that does not read is cut off past its
@@ -15,7 +15,6 @@ const CAP_BYTES = 1024 * 1024;
 const CAP_EVENTS = 8;
 /** Each event is ~256 KiB: the kernel's socket buffers fill, then the server's queue passes CAP_BYTES. */
 const VALUE = 'x'.repeat(256 * 1024);
-const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const WATCH_PATH = '/api/v1/namespaces/default/configmaps?watch=1';
 const EVENTS = { timeout: 10_000, interval: 20 };
 
