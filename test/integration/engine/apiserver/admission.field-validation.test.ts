@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject, Status } from '../../../../src/engine/kube/types.js';
 import { rawRequest, type RawResponse } from '../../../support/apiserver.js';
-import { serverForFile, WIDGET, widget } from './fixtures.js';
+import { serverForFile, WIDGET, widget, WIDGETS } from './fixtures.js';
 
 /*
  * fieldValidation as kubectl and client libraries use it: Strict refuses
@@ -11,7 +11,6 @@ import { serverForFile, WIDGET, widget } from './fixtures.js';
  */
 
 const ts = serverForFile();
-const WIDGETS = '/apis/test.rdd.io/v1/namespaces/default/widgets';
 const json = { 'Content-Type': 'application/json' };
 const merge = { 'Content-Type': 'application/merge-patch+json' };
 

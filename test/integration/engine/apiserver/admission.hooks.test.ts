@@ -3,7 +3,7 @@ import { AdmissionDenied, AdmissionForbidden, type AdmissionHook, type Admission
 import { createLogger } from '../../../../src/engine/base/log.js';
 import type { KubeObject, Status, StatusCause } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { GADGET, TEST_CRDS, WIDGET, widget, CONFIGMAP } from './fixtures.js';
+import { GADGET, TEST_CRDS, WIDGET, widget, CONFIGMAP, WIDGETS } from './fixtures.js';
 
 /*
  * Admission hooks as a client meets them through the real API server: which
@@ -22,7 +22,6 @@ interface Seen {
 }
 
 const GADGETS = '/apis/test.rdd.io/v1/gadgets';
-const WIDGETS = '/apis/test.rdd.io/v1/namespaces/default/widgets';
 const json = { 'Content-Type': 'application/json' };
 const merge = { 'Content-Type': 'application/merge-patch+json' };
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Status } from '../../../../src/engine/kube/types.js';
 import { rawRequest } from '../../../support/apiserver.js';
-import { serverForFile, WIDGET, widget } from './fixtures.js';
+import { serverForFile, WIDGET, widget, WIDGETS } from './fixtures.js';
 
 /*
  * A write the store itself refuses reaches the client as the store's error:
@@ -12,7 +12,6 @@ import { serverForFile, WIDGET, widget } from './fixtures.js';
  */
 
 const server = serverForFile();
-const WIDGETS = '/apis/test.rdd.io/v1/namespaces/default/widgets';
 const json = { 'Content-Type': 'application/json' };
 
 beforeAll(async () => {

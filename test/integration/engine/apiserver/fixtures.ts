@@ -10,6 +10,10 @@ export const TEST_CRDS = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export const WIDGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
 export const GADGET: ResourceRef = { group: 'test.rdd.io', version: 'v1', plural: 'gadgets', kind: 'Gadget', namespaced: false };
+/** The widgets of namespace default, for raw requests. */
+export const WIDGETS = '/apis/test.rdd.io/v1/namespaces/default/widgets';
+/** A finalizer nothing in the server acts on: it holds an object until the test removes it. */
+export const HOLD = 'test.rdd.io/hold';
 
 export function widget(name: string, spec: Record<string, unknown> = { color: 'red' }, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
   return { apiVersion: 'test.rdd.io/v1', kind: 'Widget', metadata: { name, namespace: 'default', ...extra }, spec };

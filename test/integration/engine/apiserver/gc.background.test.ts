@@ -3,7 +3,7 @@ import { createLogger } from '../../../../src/engine/base/log.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
-import { configMap, CONFIGMAP, ownedBy, serverForFile } from './fixtures.js';
+import { configMap, CONFIGMAP, ownedBy, serverForFile, HOLD } from './fixtures.js';
 
 // Background collection as the collector's index follows writes: which
 // dependents go with their owner, and which writes must leave them alone.
@@ -89,7 +89,7 @@ describe('Background collection', () => {
   });
 
   it('keeps the dependents of an owner that lingers behind its own finalizer until it is gone', async () => {
-    const owner = await create('lingering-owner', { finalizers: ['test.rdd.io/hold'] });
+    const owner = await create('lingering-owner', { finalizers: [HOLD] });
     await create('lingering-dep', { ownerReferences: [ownedBy(owner)] });
     await remove('lingering-owner');
     await holdsFor(1000, () => untouched('lingering-dep', [owner.metadata.uid]));

@@ -2,11 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { KubeObject, WatchEvent } from '../../../../src/engine/kube/types.js';
 import { rawRequest } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
-import { configMap, CONFIGMAP, ownedBy, serverForFile } from './fixtures.js';
+import { configMap, CONFIGMAP, ownedBy, serverForFile, HOLD } from './fixtures.js';
 
 // Foreground deletion: which dependents hold the owner, and what the owner
 // looks like when the collector lets it go.
-const HOLD = 'test.rdd.io/hold';
 const api = serverForFile();
 
 const find = (name: string) => api().client.find(CONFIGMAP, name, 'default');

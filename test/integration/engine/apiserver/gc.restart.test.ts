@@ -3,7 +3,7 @@ import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
-import { CONFIGMAP, configMap, GADGET, ownedBy, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { CONFIGMAP, configMap, GADGET, ownedBy, TEST_CRDS, WIDGET, widget, HOLD } from './fixtures.js';
 
 // What the garbage collector does when the server starts over a store that
 // already holds owners and dependents. The server starts inside the test, so a
@@ -42,7 +42,7 @@ describe('garbage collection across a restart', () => {
     ts = await startTestApiServer({ crdDir: TEST_CRDS });
     const { client } = ts;
     await client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ending' } });
-    await client.create(WIDGET, widget('held', { color: 'red' }, { namespace: 'ending', finalizers: ['test.rdd.io/hold'] }));
+    await client.create(WIDGET, widget('held', { color: 'red' }, { namespace: 'ending', finalizers: [HOLD] }));
     await client.delete(NAMESPACE, 'ending');
     await ts.restart();
     expect((await client.get(NAMESPACE, 'ending')).status?.phase).toBe('Terminating');

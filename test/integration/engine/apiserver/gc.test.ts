@@ -4,7 +4,7 @@ import { revisionOf, Store } from '../../../../src/engine/apiserver/store/store.
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget, HOLD } from './fixtures.js';
 
 let ts: TestApiServer;
 
@@ -52,7 +52,7 @@ describe('garbage collection of ownerReferences', () => {
 
   it('Foreground: the owner waits behind foregroundDeletion for its blocking dependents', async () => {
     const owner = await ts.client.create(CONFIGMAP, configMap('fg-owner'));
-    await ts.client.create(CONFIGMAP, configMap('fg-dep', { ownerReferences: [ownedBy(owner, { blockOwnerDeletion: true })], finalizers: ['test.rdd.io/hold'] }));
+    await ts.client.create(CONFIGMAP, configMap('fg-dep', { ownerReferences: [ownedBy(owner, { blockOwnerDeletion: true })], finalizers: [HOLD] }));
     const res = await del('fg-owner', { propagationPolicy: 'Foreground' });
     expect(res.status).toBe(200);
     expect((res.json as KubeObject).metadata).toMatchObject({ finalizers: ['foregroundDeletion'], deletionTimestamp: expect.any(String) });

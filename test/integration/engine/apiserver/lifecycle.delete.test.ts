@@ -4,12 +4,11 @@ import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { gate } from '../../../support/gate.js';
-import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget, HOLD } from './fixtures.js';
 
 // What a DELETE answers and leaves behind, as kubectl and client libraries
 // see it: preconditions, the Status of a deletion, dryRun, the propagation
 // options and the namespaces kube never deletes.
-const HOLD = 'test.rdd.io/hold';
 const deletes: AdmissionRequest[] = [];
 const recorder: AdmissionHook = {
   name: 'deletes.test.rdd.io',

@@ -7,11 +7,10 @@ import { CRD, NAMESPACE, type ResourceRef } from '../../../../src/engine/kube/re
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
-import { GADGET, TEST_CRDS, WIDGET, widget, CONFIGMAP } from './fixtures.js';
+import { GADGET, TEST_CRDS, WIDGET, widget, CONFIGMAP, HOLD } from './fixtures.js';
 
 // Deleting namespaces and objects with finalizers: what lingers, what it
 // looks like meanwhile, and when it finally goes.
-const HOLD = 'test.rdd.io/hold';
 const warnings: string[] = [];
 let ts: TestApiServer;
 

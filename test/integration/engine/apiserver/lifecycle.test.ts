@@ -4,7 +4,7 @@ import { ApiError } from '../../../../src/engine/kube/client.js';
 import { CRD, NAMESPACE } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, WatchEvent } from '../../../../src/engine/kube/types.js';
 import { startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { GADGET, TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { GADGET, TEST_CRDS, WIDGET, widget, HOLD } from './fixtures.js';
 import { rejectionOf } from '../../../support/rejection.js';
 
 const gadgetHook: AdmissionHook = {
@@ -36,7 +36,7 @@ const failure = (p: Promise<unknown>): Promise<ApiError> => rejectionOf(p, ApiEr
 describe('object lifecycle', () => {
   it('keeps an object with finalizers until they are removed: MODIFIED then DELETED', async () => {
     const { client } = ts;
-    const created = await client.create(WIDGET, widget('fin', { color: 'red' }, { finalizers: ['test.rdd.io/hold'] }));
+    const created = await client.create(WIDGET, widget('fin', { color: 'red' }, { finalizers: [HOLD] }));
     const events: WatchEvent[] = [];
     const abort = new AbortController();
     const watching = client.watch(WIDGET, { namespace: 'default', resourceVersion: created.metadata.resourceVersion, signal: abort.signal }, (e) =>
@@ -46,7 +46,7 @@ describe('object lifecycle', () => {
     expect(deleted.metadata.deletionTimestamp).toBeDefined();
     expect(deleted.metadata.generation).toBe(2);
     expect((await client.get(WIDGET, 'fin', 'default')).metadata.deletionTimestamp).toBe(deleted.metadata.deletionTimestamp);
-    const added = await failure(client.patch(WIDGET, 'fin', { metadata: { finalizers: ['test.rdd.io/hold', 'x.io/new'] } }, { type: 'merge', namespace: 'default' }));
+    const added = await failure(client.patch(WIDGET, 'fin', { metadata: { finalizers: [HOLD, 'x.io/new'] } }, { type: 'merge', namespace: 'default' }));
     expect(added.status).toBe(422);
     await client.patch(WIDGET, 'fin', { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
     await vi.waitFor(() => expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'DELETED']), { timeout: 10_000, interval: 20 });
@@ -59,7 +59,7 @@ describe('object lifecycle', () => {
     const { client } = ts;
     await client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
     await client.create(WIDGET, widget('plain', { color: 'red' }, { namespace: 'doomed' }));
-    await client.create(WIDGET, widget('held', { color: 'red' }, { namespace: 'doomed', finalizers: ['test.rdd.io/hold'] }));
+    await client.create(WIDGET, widget('held', { color: 'red' }, { namespace: 'doomed', finalizers: [HOLD] }));
     const ns = (await client.delete(NAMESPACE, 'doomed')) as KubeObject;
     expect(ns.status?.phase).toBe('Terminating');
     expect(await client.find(WIDGET, 'plain', 'doomed')).toBeUndefined();

@@ -3,7 +3,7 @@ import { BOOKMARK_INTERVAL_MS } from '../../../../src/engine/apiserver/endpoints
 import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, Status, WatchEvent } from '../../../../src/engine/kube/types.js';
 import { rawRequest, rawWatch, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { TEST_CRDS, WIDGET, widget } from './fixtures.js';
+import { TEST_CRDS, WIDGET, widget, WIDGETS } from './fixtures.js';
 
 let ts: TestApiServer;
 
@@ -16,7 +16,6 @@ afterAll(async () => {
 
 /** Events of an in-process server arrive in milliseconds; this leaves room for a loaded 2-core CI. */
 const EVENTS = { timeout: 10_000, interval: 20 };
-const WIDGETS = '/apis/test.rdd.io/v1/namespaces/default/widgets';
 
 /** Runs a watch in the background, collecting `TYPE name` lines until stopped (namespace: default; null = all). */
 function collect(opts: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string; namespace?: string | null }) {
