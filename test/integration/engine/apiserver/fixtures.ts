@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { startTestApiServer, type TestApiServer, type TestApiServerOptions } from '../../../support/apiserver.js';
+import { rawRequest, startTestApiServer, type TestApiServer, type TestApiServerOptions } from '../../../support/apiserver.js';
 import { fileURLToPath } from 'node:url';
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject, OwnerReference } from '../../../../src/engine/kube/types.js';
@@ -24,6 +24,21 @@ export const CONFIGMAP: ResourceRef = { group: '', version: 'v1', plural: 'confi
 /** A ConfigMap in `default`, unless `meta` names another namespace. */
 export function configMap(name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: {} };
+}
+
+/** The ConfigMaps of namespace `default` on `server`: what the GC and deletion tests write, read and delete. */
+export function configMapsIn(server: () => TestApiServer) {
+  const client = () => server().client;
+  return {
+    create: (name: string, meta: Partial<KubeObject['metadata']> = {}) => client().create(CONFIGMAP, configMap(name, meta)),
+    find: (name: string) => client().find(CONFIGMAP, name, 'default'),
+    remove: (name: string) => client().delete(CONFIGMAP, name, { namespace: 'default' }),
+    /** Removes every finalizer, the test's HOLD among them. */
+    release: (name: string) => client().patch(CONFIGMAP, name, { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' }),
+    /** A DELETE as sent on the wire, with DeleteOptions as the body and options in the query ('?…'), for what KubeClient does not send. */
+    del: (name: string, body?: unknown, query = '') =>
+      rawRequest(server(), 'DELETE', `/api/v1/namespaces/default/configmaps/${name}${query}`, body === undefined ? {} : { body: JSON.stringify(body) }),
+  };
 }
 
 /** The ownerReference a dependent of `owner` lists. */

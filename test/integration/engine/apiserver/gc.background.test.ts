@@ -1,9 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../../src/engine/base/log.js';
-import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest } from '../../../support/apiserver.js';
 import { holdsFor } from '../../../support/holds-for.js';
-import { configMap, CONFIGMAP, ownedBy, serverForFile, HOLD } from './fixtures.js';
+import { CONFIGMAP, ownedBy, serverForFile, HOLD, configMapsIn } from './fixtures.js';
 
 // Background collection as the collector's index follows writes: which
 // dependents go with their owner, and which writes must leave them alone.
@@ -11,10 +10,8 @@ import { configMap, CONFIGMAP, ownedBy, serverForFile, HOLD } from './fixtures.j
 const warnings: string[] = [];
 const api = serverForFile({ log: createLogger({ level: 'warn', write: (line) => warnings.push(line) }) });
 
-const find = (name: string) => api().client.find(CONFIGMAP, name, 'default');
-const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => api().client.create(CONFIGMAP, configMap(name, meta));
+const { find, create, remove } = configMapsIn(api);
 const label = (name: string, value: string) => api().client.patch(CONFIGMAP, name, { metadata: { labels: { touched: value } } }, { type: 'merge', namespace: 'default' });
-const remove = (name: string) => api().client.delete(CONFIGMAP, name, { namespace: 'default' });
 /** The dependent still there, unchanged in what the collector writes. */
 const untouched = async (name: string, ownerUids: (string | undefined)[]) => {
   const dep = await find(name);

@@ -1,18 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { KubeObject, WatchEvent } from '../../../../src/engine/kube/types.js';
-import { rawRequest } from '../../../support/apiserver.js';
+import type { WatchEvent } from '../../../../src/engine/kube/types.js';
 import { holdsFor } from '../../../support/holds-for.js';
-import { configMap, CONFIGMAP, ownedBy, serverForFile, HOLD } from './fixtures.js';
+import { CONFIGMAP, ownedBy, serverForFile, HOLD, configMapsIn } from './fixtures.js';
 
 // Foreground deletion: which dependents hold the owner, and what the owner
 // looks like when the collector lets it go.
 const api = serverForFile();
 
-const find = (name: string) => api().client.find(CONFIGMAP, name, 'default');
-const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => api().client.create(CONFIGMAP, configMap(name, meta));
-const release = (name: string) => api().client.patch(CONFIGMAP, name, { metadata: { finalizers: null } }, { type: 'merge', namespace: 'default' });
+const { find, create, release, del } = configMapsIn(api);
 const foreground = async (name: string) => {
-  const res = await rawRequest(api(), 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`, { body: JSON.stringify({ propagationPolicy: 'Foreground' }) });
+  const res = await del(name, { propagationPolicy: 'Foreground' });
   expect(res.status).toBe(200);
 };
 

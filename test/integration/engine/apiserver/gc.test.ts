@@ -4,7 +4,7 @@ import { revisionOf, Store } from '../../../../src/engine/apiserver/store/store.
 import type { ResourceRef } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
-import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget, HOLD } from './fixtures.js';
+import { CONFIGMAP, configMap, configMapsIn, ownedBy, TEST_CRDS, WIDGET, widget, HOLD } from './fixtures.js';
 
 let ts: TestApiServer;
 
@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 const gone = async (ref: ResourceRef, name: string) => (await ts.client.find(ref, name, 'default')) === undefined;
-const del = (name: string, body: unknown) => rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`, { body: JSON.stringify(body) });
+const { del } = configMapsIn(() => ts);
 
 describe('garbage collection of ownerReferences', () => {
   it('refuses an ownerReference without a uid', async () => {

@@ -4,7 +4,7 @@ import { NAMESPACE } from '../../../../src/engine/kube/resources.js';
 import type { KubeObject } from '../../../../src/engine/kube/types.js';
 import { rawRequest, startTestApiServer, type TestApiServer } from '../../../support/apiserver.js';
 import { gate } from '../../../support/gate.js';
-import { CONFIGMAP, configMap, ownedBy, TEST_CRDS, WIDGET, widget, HOLD } from './fixtures.js';
+import { CONFIGMAP, ownedBy, TEST_CRDS, WIDGET, widget, HOLD, configMapsIn } from './fixtures.js';
 
 // What a DELETE answers and leaves behind, as kubectl and client libraries
 // see it: preconditions, the Status of a deletion, dryRun, the propagation
@@ -39,10 +39,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-const create = (name: string, meta: Partial<KubeObject['metadata']> = {}) => ts.client.create(CONFIGMAP, configMap(name, meta));
-const find = (name: string) => ts.client.find(CONFIGMAP, name, 'default');
-const del = (name: string, body?: unknown, query = '') =>
-  rawRequest(ts, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}${query}`, body === undefined ? {} : { body: JSON.stringify(body) });
+const { create, find, del } = configMapsIn(() => ts);
 const invalidOptions = (message: string, reason: string) => ({
   kind: 'Status',
   status: 'Failure',
