@@ -151,12 +151,19 @@ export interface RawWatch {
   ended: Promise<{ complete: boolean }>;
 }
 
+/** Where a raw watch connects: a TestApiServer, or a real daemon's API from its service files. */
+export interface WatchTarget {
+  server: Pick<TestApiServer['server'], 'url'>;
+  tls: Pick<TlsMaterial, 'caCert'>;
+  token: string;
+}
+
 /**
  * A watch over a connection of its own, as kubectl or client-go open one. `read: false` never
  * reads the stream (the response is paused at once), so the server's send queue grows.
  */
 export function rawWatch(
-  ts: TestApiServer,
+  ts: WatchTarget,
   path: string,
   opts: { headers?: Record<string, string>; read?: boolean } = {},
 ): Promise<RawWatch> {

@@ -1,6 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../src/engine/base/log.js';
@@ -11,6 +9,7 @@ import { readTlsMaterial, readToken } from '../../../src/engine/service/credenti
 import { startService } from '../../../src/engine/service/lifecycle.js';
 import { daemonLogFile } from '../../../src/engine/service/log-file.js';
 import { stopService } from '../../../src/engine/service/stop.js';
+import { rawWatch, type RawWatch } from '../../support/apiserver.js';
 import { useHome } from '../../support/env.js';
 import { CONFIGMAP } from '../engine/apiserver/fixtures.js';
 
@@ -39,26 +38,10 @@ function rssBytes(): number {
   return Number(line[1]) * 1024;
 }
 
-/** Opens a raw watch on ConfigMaps; `read: false` pauses it at once, so the daemon's send queue grows. */
-function openWatch(query: string, read: boolean): Promise<{ res: IncomingMessage; ended: Promise<void> }> {
-  const config = readServiceConfig(paths)!;
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      `${apiUrl(config.port)}/api/v1/namespaces/default/configmaps?watch=true${query}`,
-      { ca: readTlsMaterial(paths)!.caCert, headers: { authorization: `Bearer ${readToken(paths)}` }, agent: false },
-      (res) => {
-        if (read) res.resume();
-        else res.pause();
-        const ended = new Promise<void>((done) => {
-          res.once('end', done);
-          res.once('close', done);
-          res.once('error', () => done());
-        });
-        resolve({ res, ended });
-      },
-    );
-    req.once('error', reject);
-  });
+/** A raw watch on the daemon's ConfigMaps; `read: false` pauses it at once, so the daemon's send queue grows. */
+function openWatch(query: string, read: boolean): Promise<RawWatch> {
+  const daemon = { server: { url: apiUrl(readServiceConfig(paths)!.port) }, tls: readTlsMaterial(paths)!, token: readToken(paths)! };
+  return rawWatch(daemon, `/api/v1/namespaces/default/configmaps?watch=true${query}`, { read });
 }
 
 const cutOffLines = () => readFileSync(daemonLogFile(paths), 'utf8').split('\n').filter((l) => l.includes('fell behind past the buffer cap'));
