@@ -1,26 +1,18 @@
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
-import { RevisionMismatch, Store, type StoreEvent } from '../../../../../src/engine/apiserver/store/store.js';
+import { RevisionMismatch, type StoreEvent } from '../../../../../src/engine/apiserver/store/store.js';
+import { storesPerTest } from '../../../../support/store.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rdd-store.'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const stores = storesPerTest('rdd-store.');
 
 const obj = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Thing', metadata: { name }, ...extra });
 const key = (name: string) => ({ resource: 'g/things', namespace: 'ns', name });
 
 describe('Store', () => {
   it('gives every write the next global revision and stamps it as a string resourceVersion', () => {
-    const store = new Store({ path: path.join(dir, 'db') });
+    const store = stores.open();
     const a = store.put(key('a'), obj('a'), 0);
     const b = store.put(key('b'), obj('b'), 0);
     const a2 = store.put(key('a'), obj('a', { spec: { x: 1 } }), 1);
@@ -29,11 +21,11 @@ describe('Store', () => {
     expect(store.list('g/things', 'ns')).toMatchObject({ revision: 3, items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }] });
     expect(() => store.put(key('a'), obj('a'), 1)).toThrow(RevisionMismatch);
     expect(() => store.put(key('b'), obj('b'), 0)).toThrow(RevisionMismatch);
-    store.close();
+    stores.close(store);
   });
 
   it('replays the log after a revision and fans live events out with the previous state', async () => {
-    const store = new Store({ path: path.join(dir, 'db') });
+    const store = stores.open();
     store.put(key('a'), obj('a'), 0);
     store.put(key('a'), obj('a', { spec: { x: 2 } }), 1);
     await store.durable();
@@ -47,11 +39,11 @@ describe('Store', () => {
     expect(store.eventsSince('g/things', 1)?.map((e) => `${e.type}@${e.revision}`)).toEqual(['MODIFIED@2', 'DELETED@3', 'ADDED@4']);
     expect(live).toHaveLength(1);
     expect(live[0]).toMatchObject({ type: 'DELETED', revision: 3, previous: { spec: { x: 2 } } });
-    store.close();
+    stores.close(store);
   });
 
   it('commits the writes of one event-loop turn together and publishes their events after the commit, in order', async () => {
-    const store = new Store({ path: path.join(dir, 'db') });
+    const store = stores.open();
     const live: StoreEvent[] = [];
     store.hub.subscribe('g/things', { onEvent: (e) => live.push(e), onClose: () => {} });
     store.put(key('a'), obj('a'), 0);
@@ -63,12 +55,12 @@ describe('Store', () => {
     expect(live).toEqual([]);
     await store.durable();
     expect(live.map((e) => `${e.type} ${e.name}@${e.revision}`)).toEqual(['ADDED a@1', 'ADDED b@2', 'MODIFIED a@3']);
-    store.close();
+    stores.close(store);
   });
 
   it('checkpoints the WAL under a steady stream of writes, when a batch is open at every turn', async () => {
-    const file = path.join(dir, 'db');
-    const store = new Store({ path: file, retainRevisions: 100_000 });
+    const file = stores.file();
+    const store = stores.open({ retainRevisions: 100_000 });
     const big = 'x'.repeat(4000);
     // One write per event-loop turn: each turn's batch is still open when the previous one's checkpoint comes due.
     for (let i = 0; i < 2000; i++) {
@@ -78,54 +70,51 @@ describe('Store', () => {
     await store.durable();
     // 2,000 writes of ~4 KB objects, each a few WAL pages, would be over 20 MB of WAL without a checkpoint.
     expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 2 ** 20);
-    store.close();
+    stores.close(store);
   });
 
   it('commits what is pending when it closes', () => {
-    const file = path.join(dir, 'db');
-    const store = new Store({ path: file });
+    const store = stores.open();
     store.put(key('a'), obj('a'), 0);
-    store.close();
-    const reopened = new Store({ path: file });
+    stores.close(store);
+    const reopened = stores.open();
     expect(reopened.get(key('a'))?.metadata.resourceVersion).toBe('1');
-    reopened.close();
+    stores.close(reopened);
   });
 
   it('compacts the log to the retention window and keeps revisions across a reopen', () => {
-    const file = path.join(dir, 'db');
-    const store = new Store({ path: file, retainRevisions: 10 });
+    const store = stores.open({ retainRevisions: 10 });
     store.put(key('a'), obj('a'), 0);
     for (let rev = 1; rev < 30; rev++) store.put(key('a'), obj('a', { spec: { n: rev } }), rev);
     expect(store.compactedRevision).toBeGreaterThanOrEqual(15);
     expect(store.eventsSince('g/things', 1)).toBeUndefined();
     expect(store.eventsSince('g/things', 25)?.map((e) => e.revision)).toEqual([26, 27, 28, 29, 30]);
-    store.close();
+    stores.close(store);
 
-    const reopened = new Store({ path: file, retainRevisions: 10 });
+    const reopened = stores.open({ retainRevisions: 10 });
     expect(reopened.revision).toBe(30);
     expect(reopened.get(key('a'))?.spec).toEqual({ n: 29 });
     expect(reopened.put(key('b'), obj('b'), 0).metadata.resourceVersion).toBe('31');
     expect(reopened.eventsSince('g/things', 1)).toBeUndefined();
-    reopened.close();
+    stores.close(reopened);
   });
 
   it('keeps the newest revision when everything is deleted and compacted', () => {
-    const file = path.join(dir, 'db');
-    const store = new Store({ path: file, retainRevisions: 1 });
+    const store = stores.open({ retainRevisions: 1 });
     store.put(key('a'), obj('a'), 0);
     store.delete(key('a'), 1);
     store.put(key('b'), obj('b'), 0);
     store.delete(key('b'), 3);
     store.compact(0);
-    store.close();
-    const reopened = new Store({ path: file });
+    stores.close(store);
+    const reopened = stores.open();
     expect(reopened.revision).toBe(4);
-    reopened.close();
+    stores.close(reopened);
   });
 
   it('keeps what live objects and retained rows need when it compacts, and nothing else', () => {
-    const file = path.join(dir, 'db');
-    const store = new Store({ path: file, retainRevisions: 10 });
+    const file = stores.file();
+    const store = stores.open({ retainRevisions: 10 });
     store.put(key('kept'), obj('kept', { spec: { old: true } }), 0);
     store.put(key('gone'), obj('gone'), 0);
     store.delete(key('gone'), 2);
@@ -138,7 +127,7 @@ describe('Store', () => {
     // The first retained update still knows the state it replaced, which is older than the window.
     const [first] = store.eventsSince('g/things', store.compactedRevision) ?? [];
     expect(first.previous?.spec).toEqual({ n: first.revision - 2 });
-    store.close();
+    stores.close(store);
 
     const db = new Database(file, { readonly: true });
     const revs = db.prepare('SELECT rev FROM log ORDER BY rev').pluck().all() as number[];
@@ -148,7 +137,7 @@ describe('Store', () => {
   });
 
   it('upgrades a store written with a copy of every object in `current` and previous states in the log', () => {
-    const file = path.join(dir, 'db');
+    const file = stores.file();
     const state = (name: string, rev: number, spec: unknown) => JSON.stringify({ ...obj(name, { spec }), metadata: { name, resourceVersion: String(rev) } });
     const old = new Database(file);
     old.pragma('journal_mode = WAL');
@@ -169,7 +158,7 @@ describe('Store', () => {
     insertCurrent.run('g/things', 'ns', 'd', 5, state('d', 5, { n: 5 }));
     old.close();
 
-    const store = new Store({ path: file });
+    const store = stores.open();
     expect(store.upgraded).toEqual({ objects: 3 });
     expect(store.revision).toBe(5);
     expect(store.list('g/things').items.map((o) => [o.metadata.name, o.spec])).toEqual([['a', { n: 4 }], ['b', { n: 1 }], ['d', { n: 5 }]]);
@@ -179,14 +168,14 @@ describe('Store', () => {
     ]);
     expect(store.put(key('b'), obj('b', { spec: { n: 6 } }), 1).metadata.resourceVersion).toBe('6');
     expect(store.eventsSince('g/things', 5)?.[0].previous?.spec).toEqual({ n: 1 });
-    store.close();
+    stores.close(store);
 
     const db = new Database(file, { readonly: true });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     db.close();
     expect(tables).toEqual(['current', 'log', 'meta']);
-    const reopened = new Store({ path: file });
+    const reopened = stores.open();
     expect(reopened.upgraded).toBeUndefined();
-    reopened.close();
+    stores.close(reopened);
   });
 });
