@@ -39,14 +39,19 @@ export function storesPerTest(prefix: string) {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), prefix));
   });
-  afterEach(async () => {
+  const closeAll = () => {
     for (const store of open) store.close();
     open.clear();
+  };
+  afterEach(async () => {
+    closeAll();
     await rm(dir, { recursive: true, force: true });
   });
   const file = () => path.join(dir, 'rdd.sqlite3');
   return {
     file,
+    /** Closes every store this test opened (as a daemon stopping would). */
+    closeAll,
     open(opts: Omit<StoreOptions, 'path'> = {}): Store {
       const store = new Store({ path: file(), ...opts });
       open.add(store);

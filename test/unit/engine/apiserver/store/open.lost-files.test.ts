@@ -1,32 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
 import { moveAsideCommand, StorageError } from '../../../../../src/engine/apiserver/store/open.js';
 import { APP_BACKUP_FILE_NAME } from '../../../../../src/engine/apiserver/store/lost-state.js';
-import { Store } from '../../../../../src/engine/apiserver/store/store.js';
+import type { Store } from '../../../../../src/engine/apiserver/store/store.js';
+import { storesPerTest } from '../../../../support/store.js';
 
+const stores = storesPerTest('rdd-store-lost.');
 let dir: string;
 let file: string;
-const stores: Store[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rdd-store-lost.'));
-  file = path.join(dir, 'rdd.sqlite3');
-});
-afterEach(async () => {
-  for (const s of stores.splice(0)) s.close();
-  await rm(dir, { recursive: true, force: true });
+beforeEach(() => {
+  file = stores.file();
+  dir = path.dirname(file);
 });
 
-const open = () => {
-  const store = new Store({ path: file });
-  stores.push(store);
-  return store;
-};
+const open = () => stores.open();
 const thing = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Thing', metadata: { name }, ...extra });
 const key = (name: string, resource = 'g/things') => ({ resource, namespace: 'ns', name });
 
@@ -85,7 +76,7 @@ describe('Store: files removed or replaced under it', () => {
     expect(err.message).toContain(`${file} was removed`);
     expect(err.message).toContain(`saved to ${file} again`);
     expect(namesIn(file)).toEqual(['a']);
-    stores.splice(0).forEach((s) => s.close());
+    stores.closeAll();
     // The saved copy opens without a word of lost state.
     const again = open();
     expect(again.get(key('a'))).toBeDefined();
@@ -112,7 +103,7 @@ describe('Store: committed state lost before this start', () => {
   it('a database a daemon did not close, without its WAL, is reported as StateLost', () => {
     const store = open();
     store.put(key('a'), thing('a'), 0);
-    stores.splice(0).forEach((s) => s.close());
+    stores.closeAll();
     // What a crash after the WAL was removed leaves: the database says it is in use, no WAL.
     const conn = new Database(file);
     conn.prepare("UPDATE meta SET value = 1 WHERE key = 'in_use'").run();
@@ -125,14 +116,14 @@ describe('Store: committed state lost before this start', () => {
 
   it('a clean close leaves nothing to report', () => {
     open().put(key('a'), thing('a'), 0);
-    stores.splice(0).forEach((s) => s.close());
+    stores.closeAll();
     expect(open().health.report().healthy).toBe(true);
   });
 
   it('a store created anew beside the App backup of an earlier one is reported, unless the old one was moved aside', () => {
     writeFileSync(path.join(dir, APP_BACKUP_FILE_NAME), '{}');
     expect(open().health.report().problem).toMatchObject({ reason: 'StateLost' });
-    stores.splice(0).forEach((s) => s.close());
+    stores.closeAll();
     execFileSync('sh', ['-c', moveAsideCommand(file)]);
     expect(open().health.report().healthy).toBe(true);
   });

@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../../src/engine/kube/types.js';
 import { StorageError } from '../../../../../src/engine/apiserver/store/open.js';
 import { Store, type StoreEvent } from '../../../../../src/engine/apiserver/store/store.js';
 import { rejectionOf } from '../../../../support/rejection.js';
+import { storesPerTest } from '../../../../support/store.js';
 
 // A full disk met by a write inside a batch makes SQLite roll the whole
 // transaction back: the batch's earlier writes are gone too, and each of
@@ -14,15 +12,10 @@ import { rejectionOf } from '../../../../support/rejection.js';
 // SQLite's max_page_count, which fails writes exactly as a full disk does
 // (SQLITE_FULL) — the tmpfs in disk-full.test.ts fails commits instead,
 // with one write per batch, so it never reaches this path.
-let dir: string;
+const stores = storesPerTest('rdd-store-full.');
 let store: Store;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rdd-store-full.'));
-  store = new Store({ path: path.join(dir, 'db') });
-});
-afterEach(async () => {
-  store.close();
-  await rm(dir, { recursive: true, force: true });
+beforeEach(() => {
+  store = stores.open();
 });
 
 const key = (name: string) => ({ resource: 'g/things', namespace: 'ns', name });
